@@ -1,0 +1,171 @@
+"""Opening a data directory: find each table's files, validate them, register DuckDB views.
+
+A table is `DIR/<table>.parquet`, or a folder `DIR/<table>/` of Parquet files (hive
+partitions such as `casualties/year=2015/part-0.parquet` included). The connection is
+locked down before any view exists: no file access outside the data directory and a
+private spill directory, no extensions, configuration locked.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from explorer.builtin import builtin_data_dir
+from explorer.db.errors import DataDirectoryError
+from explorer.db.schema import TABLES, Table, type_is_compatible
+
+
+@dataclass(frozen=True)
+class EngineLimits:
+    """Resource limits of the engine; user-settable from the CLI."""
+
+    memory_limit: str = "2GB"
+    threads: int = 2
+
+
+@dataclass(frozen=True)
+class TableFiles:
+    table: Table
+    paths: tuple[Path, ...]
+    hive: bool
+
+
+def _sql_string(text: str) -> str:
+    """A SQL string literal for a path we found on disk (DuckDB views take no parameters)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _read_parquet_sql(files: TableFiles) -> str:
+    paths = ", ".join(_sql_string(str(path)) for path in files.paths)
+    return f"read_parquet([{paths}], hive_partitioning = {str(files.hive).lower()}, union_by_name = true)"
+
+
+def find_table_files(data_dir: Path, table: Table) -> TableFiles:
+    """The Parquet files of one table, or a DataDirectoryError saying what is missing."""
+    single = data_dir / f"{table.name}.parquet"
+    folder = data_dir / table.name
+    if single.is_file():
+        return TableFiles(table, (single,), hive=False)
+    if folder.is_dir():
+        paths = tuple(sorted(folder.rglob("*.parquet")))
+        if not paths:
+            raise DataDirectoryError(f"{folder}: folder of table '{table.name}' holds no .parquet files")
+        hive = any("=" in part for path in paths for part in path.relative_to(folder).parts[:-1])
+        return TableFiles(table, paths, hive=hive)
+    raise DataDirectoryError(
+        f"{data_dir}: table '{table.name}' is missing (expected {table.name}.parquet or a folder {table.name}/ of Parquet files)"
+    )
+
+
+def _describe(con: duckdb.DuckDBPyConnection, files: TableFiles) -> dict[str, str]:
+    """Column name → DuckDB type of a table's files, naming the bad file when one cannot be read."""
+    try:
+        rows = con.execute(f"DESCRIBE SELECT * FROM {_read_parquet_sql(files)}").fetchall()
+    except duckdb.Error as error:
+        for path in files.paths:
+            try:
+                con.execute("SELECT count(*) FROM parquet_metadata(?)", [str(path)]).fetchall()
+            except duckdb.Error as file_error:
+                raise DataDirectoryError(f"{path}: not a readable Parquet file ({_first_line(file_error)})") from None
+        raise DataDirectoryError(f"table '{files.table.name}': cannot read its files ({_first_line(error)})") from None
+    return {name: column_type for name, column_type, *_ in rows}
+
+
+def _first_line(error: BaseException) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+
+
+def _check_columns(files: TableFiles, found: dict[str, str]) -> None:
+    where = files.paths[0] if len(files.paths) == 1 else files.paths[0].parent
+    missing = [column.name for column in files.table.columns if column.name not in found]
+    if missing:
+        raise DataDirectoryError(f"{where}: table '{files.table.name}' lacks column(s) {', '.join(missing)}")
+    for column in files.table.columns:
+        if not type_is_compatible(column.type, found[column.name]):
+            raise DataDirectoryError(
+                f"{where}: column '{files.table.name}.{column.name}' has type {found[column.name]}, expected {column.type}"
+            )
+
+
+@dataclass
+class Catalog:
+    """An open, validated data directory with its views on one locked-down DuckDB connection."""
+
+    data_dir: Path
+    connection: duckdb.DuckDBPyConnection
+    tables: dict[str, TableFiles]
+    spill_dir: Path
+    protected_names: frozenset[str]
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A cursor of the shared connection, for one thread's queries."""
+        with self._lock:
+            return self.connection.cursor()
+
+    def interrupt(self) -> None:
+        """Stop the statements running on this catalog's connection."""
+        self.connection.interrupt()
+
+    def close(self) -> None:
+        self.connection.close()
+        shutil.rmtree(self.spill_dir, ignore_errors=True)
+
+    def __enter__(self) -> Catalog:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def _locked_connection(data_dir: Path, spill_dir: Path, limits: EngineLimits) -> duckdb.DuckDBPyConnection:
+    """A connection that can read the data directory and spill to its private folder, nothing more."""
+    con = duckdb.connect(
+        ":memory:",
+        config={
+            "threads": limits.threads,
+            "memory_limit": limits.memory_limit,
+            "autoinstall_known_extensions": False,
+            "autoload_known_extensions": False,
+        },
+    )
+    con.execute("SET temp_directory = ?", [str(spill_dir)])
+    con.execute("SET allowed_directories = ?", [[f"{data_dir}/", f"{spill_dir}/"]])
+    con.execute("SET enable_external_access = false")
+    con.execute("SET lock_configuration = true")
+    return con
+
+
+def open_catalog(data_dir: Path | str | None = None, limits: EngineLimits = EngineLimits()) -> Catalog:
+    """Open and validate a data directory (default: the built-in dataset) and register its views."""
+    data_dir = Path(data_dir) if data_dir is not None else builtin_data_dir()
+    if not data_dir.exists():
+        raise DataDirectoryError(f"{data_dir}: no such data directory")
+    if not data_dir.is_dir():
+        raise DataDirectoryError(f"{data_dir}: not a directory (give a folder holding events, actors, casualties and forces Parquet files)")
+    data_dir = data_dir.resolve()
+    tables = {name: find_table_files(data_dir, table) for name, table in TABLES.items()}
+    spill_dir = Path(tempfile.mkdtemp(prefix="conflict-explorer-spill-"))
+    try:
+        con = _locked_connection(data_dir, spill_dir, limits)
+    except duckdb.Error as error:
+        shutil.rmtree(spill_dir, ignore_errors=True)
+        raise DataDirectoryError(f"cannot start the engine: {_first_line(error)}") from None
+    try:
+        for files in tables.values():
+            _check_columns(files, _describe(con, files))
+            select_list = ", ".join(
+                f'CAST("{column.name}" AS {column.type}) AS "{column.name}"' for column in files.table.columns
+            )
+            con.execute(f'CREATE VIEW "{files.table.name}" AS SELECT {select_list} FROM {_read_parquet_sql(files)}')
+    except BaseException:
+        con.close()
+        shutil.rmtree(spill_dir, ignore_errors=True)
+        raise
+    return Catalog(data_dir, con, tables, spill_dir, protected_names=frozenset(tables))

@@ -1,0 +1,217 @@
+"""The filter bar's value, and the parameterised SQL predicate it becomes for each table.
+
+No user text is ever pasted into SQL: values travel as parameters, column names come from here.
+How each filter applies:
+- date range: events whose [date, end_date] overlaps it; casualty figures whose period overlaps
+  it (a cumulative total: its as-of date falls in it); force estimates dated in it.
+- nationality: casualties by their nationality, actors by their country, events through the
+  countries of their actors, forces through their actor.
+- front: events and casualties by their front.
+- actors: events that involve one of them, casualties and forces of one of them, the actors themselves.
+- imprecise rows (no date, year precision, a period longer than a year, country-wide place) are
+  shown or left out by `include_imprecise`.
+`None` in a set of nationalities or fronts selects the rows where that value is unknown.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from explorer.db.errors import InvalidFilter
+from explorer.db.schema import COUNTRY_BY_NATIONALITY, UNKNOWN
+
+_DATE_BOUND = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
+MAX_PERIOD_DAYS = 366
+"""A figure over a longer period than this is 'imprecise' (year-long)."""
+
+
+def parse_date_bound(text: str, *, end: bool = False) -> date | None:
+    """`2015-10-01`, `2015-10` or `2015` → the first day of that period, or its last day when `end`."""
+    text = text.strip()
+    if not text:
+        return None
+    match = _DATE_BOUND.match(text)
+    if not match:
+        raise InvalidFilter(f"{text!r} is not a date: use YYYY-MM-DD, YYYY-MM or YYYY")
+    year, month, day = int(match[1]), match[2], match[3]
+    try:
+        if day is not None:
+            return date(year, int(month), int(day))
+        if month is not None:
+            month_number = int(month)
+            last = calendar.monthrange(year, month_number)[1] if 1 <= month_number <= 12 else 0
+            return date(year, month_number, last if end else 1)
+        return date(year, 12, 31) if end else date(year, 1, 1)
+    except ValueError:
+        raise InvalidFilter(f"{text!r} is not a valid date") from None
+
+
+@dataclass(frozen=True)
+class Predicate:
+    """A SQL boolean expression with its positional parameters."""
+
+    sql: str = "TRUE"
+    params: tuple = ()
+
+    def __and__(self, other: Predicate) -> Predicate:
+        if self.sql == "TRUE":
+            return other
+        if other.sql == "TRUE":
+            return self
+        return Predicate(f"({self.sql}) AND ({other.sql})", self.params + other.params)
+
+
+def _value_set(column: str, values: frozenset[str | None]) -> Predicate:
+    """`column` is one of `values`; None in `values` also selects empty values."""
+    known = sorted(value for value in values if value is not None)
+    parts, params = [], []
+    if known:
+        parts.append(f"list_contains(?, {column})")
+        params.append(known)
+    if None in values:
+        parts.append(f"{column} IS NULL")
+    return Predicate(" OR ".join(parts) or "FALSE", tuple(params))
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the analyst has sliced the data to; the empty value selects everything."""
+
+    date_from: date | None = None
+    date_to: date | None = None
+    nationalities: frozenset[str | None] = field(default_factory=frozenset)
+    fronts: frozenset[str | None] = field(default_factory=frozenset)
+    actor_ids: frozenset[str] = field(default_factory=frozenset)
+    include_imprecise: bool = True
+
+    def __post_init__(self) -> None:
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            raise InvalidFilter(f"the range starts ({self.date_from}) after it ends ({self.date_to})")
+
+    # --- per-table predicates ---------------------------------------------
+
+    def events(self) -> Predicate:
+        start, end = "date", "coalesce(end_date, date)"
+        predicate = self._date_range(start, end)
+        if not self.include_imprecise:
+            predicate &= Predicate(
+                f"date IS NOT NULL AND date_precision <> 'year' AND datediff('day', {start}, {end}) <= {MAX_PERIOD_DAYS}"
+                " AND coalesce(location_precision, '') <> 'country'"
+            )
+        if self.nationalities:
+            predicate &= self._events_by_nationality()
+        if self.fronts:
+            predicate &= _value_set("front", self.fronts)
+        if self.actor_ids:
+            predicate &= Predicate("list_has_any(actor_ids, ?)", (sorted(self.actor_ids),))
+        return predicate
+
+    def casualties(self) -> Predicate:
+        start = "CASE WHEN kind = 'cumulative' THEN period_end ELSE coalesce(period_start, period_end) END"
+        end = "coalesce(period_end, period_start)"
+        predicate = self._date_range(start, end)
+        if not self.include_imprecise:
+            predicate &= Predicate(
+                f"({start}) IS NOT NULL AND coalesce(date_precision, '') <> 'year'"
+                f" AND datediff('day', {start}, {end}) <= {MAX_PERIOD_DAYS}"
+                " AND coalesce(location_precision, '') <> 'country'"
+            )
+        if self.nationalities:
+            predicate &= _value_set("nationality", self.nationalities)
+        if self.fronts:
+            predicate &= _value_set("front", self.fronts)
+        if self.actor_ids:
+            predicate &= Predicate("list_contains(?, actor_id)", (sorted(self.actor_ids),))
+        return predicate
+
+    def actors(self) -> Predicate:
+        predicate = Predicate()
+        if self.nationalities:
+            predicate &= self._actor_countries("country")
+        if self.actor_ids:
+            predicate &= Predicate("list_contains(?, actor_id)", (sorted(self.actor_ids),))
+        return predicate
+
+    def forces(self) -> Predicate:
+        predicate = self._date_range("date", "date")
+        if not self.include_imprecise:
+            predicate &= Predicate("date_precision <> 'year'")
+        if self.nationalities:
+            predicate &= self._actor_countries("(SELECT a.country FROM actors a WHERE a.actor_id = forces.actor_id)")
+        if self.actor_ids:
+            predicate &= Predicate("list_contains(?, actor_id)", (sorted(self.actor_ids),))
+        return predicate
+
+    # --- helpers ---------------------------------------------------------
+
+    def _date_range(self, start: str, end: str) -> Predicate:
+        if not self.date_from and not self.date_to:
+            return Predicate()
+        parts, params = [f"({start}) IS NOT NULL"], []
+        if self.date_from:
+            parts.append(f"coalesce({end}, {start}) >= ?")
+            params.append(self.date_from)
+        if self.date_to:
+            parts.append(f"({start}) <= ?")
+            params.append(self.date_to)
+        dated = " AND ".join(parts)
+        if self.include_imprecise:
+            return Predicate(f"({start}) IS NULL OR ({dated})", tuple(params))
+        return Predicate(dated, tuple(params))
+
+    def _countries(self) -> list[str]:
+        return sorted(COUNTRY_BY_NATIONALITY.get(n, n) for n in self.nationalities if n is not None)
+
+    def _actor_countries(self, country: str) -> Predicate:
+        """The actor's country is one of the selected nationalities' (unknown: none of ours)."""
+        parts, params = [], []
+        if self._countries():
+            parts.append(f"list_contains(?, {country})")
+            params.append(self._countries())
+        if None in self.nationalities:
+            parts.append(f"{country} IS NULL OR NOT list_contains(?, {country})")
+            params.append(sorted(COUNTRY_BY_NATIONALITY.values()))
+        return Predicate(" OR ".join(f"({part})" for part in parts), tuple(params))
+
+    def _events_by_nationality(self) -> Predicate:
+        """Events with an actor of a selected country (unknown: with no actor of a known country)."""
+        actors_of = "(SELECT coalesce(list(actor_id), []) FROM actors WHERE list_contains(?, country))"
+        parts, params = [], []
+        if self._countries():
+            parts.append(f"list_has_any(actor_ids, {actors_of})")
+            params.append(self._countries())
+        if None in self.nationalities:
+            parts.append(f"NOT list_has_any(actor_ids, {actors_of})")
+            params.append(sorted(COUNTRY_BY_NATIONALITY.values()))
+        return Predicate(" OR ".join(f"({part})" for part in parts), tuple(params))
+
+    # --- presentation ----------------------------------------------------
+
+    def summary(self) -> str:
+        """One line, e.g. `2015-10 → 2016-02 · Iranian · Aleppo`."""
+        parts = []
+        if self.date_from or self.date_to:
+            parts.append(f"{_show_bound(self.date_from, end=False)} → {_show_bound(self.date_to, end=True)}")
+        for values in (self.nationalities, self.fronts):
+            if values:
+                parts.append(", ".join(sorted(v if v is not None else UNKNOWN for v in values)))
+        if self.actor_ids:
+            parts.append("actors: " + ", ".join(sorted(self.actor_ids)))
+        parts.append("imprecise rows shown" if self.include_imprecise else "imprecise rows left out")
+        if len(parts) == 1:
+            parts.insert(0, "everything")
+        return " · ".join(parts)
+
+
+def _show_bound(bound: date | None, *, end: bool) -> str:
+    if bound is None:
+        return "…"
+    if end and bound.month == 12 and bound.day == 31 or not end and bound.month == 1 and bound.day == 1:
+        return f"{bound.year}"
+    last_day = calendar.monthrange(bound.year, bound.month)[1]
+    if end and bound.day == last_day or not end and bound.day == 1:
+        return f"{bound.year}-{bound.month:02d}"
+    return bound.isoformat()

@@ -1,0 +1,329 @@
+"""One named query per thing a pane shows, each returning an Arrow table.
+
+The counting model lives here. Reports of the same occurrence (same dataset and
+occurrence_id) are counted once, at the lowest reported figure, with the range and the
+number of reports beside it. An occurrence is shown when any of its reports matches the
+filter, and its figures come from all its reports. Bases (individual, incident, tally,
+cumulative) and datasets are never added together: every aggregate keeps them apart, and
+tallies and cumulative totals, which overlap each other, are never summed at all.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pyarrow as pa
+
+from explorer.db.filters import Filters, Predicate
+from explorer.db.schema import CASUALTY_KINDS, NATIONALITY_BY_COUNTRY, UNKNOWN
+
+SUMMED_KINDS = ("individual", "incident")
+"""Bases whose occurrences are distinct deaths, so their counts add up within a basis and dataset."""
+
+FACETS = ("nationality", "front")
+
+
+def _arrow(con: duckdb.DuckDBPyConnection, sql: str, params: tuple | list = ()) -> pa.Table:
+    return con.sql(sql, params=list(params)).to_arrow_table()
+
+
+def _kind_predicate(kind: str | None) -> Predicate:
+    if kind is None:
+        return Predicate()
+    if kind not in CASUALTY_KINDS:
+        raise ValueError(f"unknown casualty kind {kind!r}")
+    return Predicate("kind = ?", (kind,))
+
+
+def _occurrences_sql(filters: Filters, kind: str | None) -> tuple[str, tuple]:
+    """SQL of one row per occurrence with at least one report under the filter.
+
+    The counted report is the one with the lowest figure (then the shortest period, then the
+    first id); the occurrence's dates are that report's, and the range spans all reports."""
+    matched = filters.casualties() & _kind_predicate(kind)
+    sql = f"""
+        WITH matched AS (
+            SELECT DISTINCT dataset, occurrence_id FROM casualties WHERE {matched.sql}
+        ),
+        reports AS (
+            SELECT c.*, row_number() OVER (
+                PARTITION BY c.dataset, c.occurrence_id
+                ORDER BY c.killed IS NULL, c.killed,
+                    datediff('day', coalesce(c.period_start, c.period_end), coalesce(c.period_end, c.period_start)) NULLS LAST,
+                    c.casualty_id
+            ) AS position
+            FROM casualties AS c
+            SEMI JOIN matched ON c.dataset = matched.dataset AND c.occurrence_id = matched.occurrence_id
+        )
+        SELECT
+            dataset,
+            occurrence_id,
+            any_value(kind) AS kind,
+            any_value(casualty_id) FILTER (WHERE position = 1) AS counted_report,
+            any_value(CASE WHEN kind = 'cumulative' THEN period_end ELSE coalesce(period_start, period_end) END)
+                FILTER (WHERE position = 1) AS first_date,
+            any_value(coalesce(period_end, period_start)) FILTER (WHERE position = 1) AS last_date,
+            min(coalesce(period_start, period_end)) AS earliest_reported_date,
+            max(coalesce(period_end, period_start)) AS latest_reported_date,
+            mode(nationality) AS nationality,
+            min(actor_id) AS actor_id,
+            mode(front) AS front,
+            min(event_id) AS event_id,
+            min(person_name) AS person_name,
+            min(ranks) AS ranks,
+            min(killed) AS killed,
+            min(coalesce(killed_low, killed)) AS killed_low,
+            max(coalesce(killed_high, killed)) AS killed_high,
+            min(wounded) AS wounded,
+            min(coalesce(wounded_low, wounded)) AS wounded_low,
+            max(coalesce(wounded_high, wounded)) AS wounded_high,
+            count(*) AS reports,
+            list(DISTINCT source ORDER BY source) AS sources
+        FROM reports
+        GROUP BY dataset, occurrence_id
+    """
+    return sql, matched.params
+
+
+def casualty_occurrences(con: duckdb.DuckDBPyConnection, filters: Filters, kind: str | None = None) -> pa.Table:
+    """One row per occurrence: the counted figure (lowest reported), its range and number of reports."""
+    occurrences, params = _occurrences_sql(filters, kind)
+    return _arrow(
+        con,
+        f"""
+        SELECT o.*, a.short_name AS actor_name
+        FROM ({occurrences}) AS o LEFT JOIN actors AS a ON a.actor_id = o.actor_id
+        ORDER BY o.first_date NULLS LAST, o.occurrence_id
+        """,
+        params,
+    )
+
+
+def casualty_reports(
+    con: duckdb.DuckDBPyConnection, filters: Filters, kind: str | None = None, occurrence_id: str | None = None
+) -> pa.Table:
+    """The reports themselves (every source's figure), optionally those of one occurrence."""
+    predicate = filters.casualties() & _kind_predicate(kind)
+    if occurrence_id is not None:
+        predicate = Predicate("occurrence_id = ?", (occurrence_id,))
+    return _arrow(
+        con,
+        f"""
+        SELECT c.*, a.short_name AS actor_name
+        FROM casualties AS c LEFT JOIN actors AS a ON a.actor_id = c.actor_id
+        WHERE {predicate.sql}
+        ORDER BY coalesce(c.period_start, c.period_end) NULLS LAST, c.occurrence_id, c.casualty_id
+        """,
+        predicate.params,
+    )
+
+
+def events_in_range(con: duckdb.DuckDBPyConnection, filters: Filters) -> pa.Table:
+    """Events in date order, with the short names of their actors."""
+    predicate = filters.events()
+    return _arrow(
+        con,
+        f"""
+        WITH names AS (SELECT map(list(actor_id), list(short_name)) AS short_name_of FROM actors)
+        SELECT e.*, list_transform(e.actor_ids, lambda id: coalesce(names.short_name_of[id], id)) AS actor_names
+        FROM events AS e, names
+        WHERE {predicate.sql}
+        ORDER BY e.date NULLS LAST, e.event_id
+        """,
+        predicate.params,
+    )
+
+
+def actors_with_casualties(con: duckdb.DuckDBPyConnection, filters: Filters) -> pa.Table:
+    """Actors under the filter with their casualty figures under the filter, basis by basis.
+
+    Individuals and incidents are summed over occurrences; for tallies and cumulative
+    totals, which overlap, the highest single figure is given instead of a sum."""
+    occurrences, occurrence_params = _occurrences_sql(filters, None)
+    actor_predicate = filters.actors()
+    event_predicate = filters.events()
+    return _arrow(
+        con,
+        f"""
+        WITH occ AS ({occurrences}),
+        figures AS (
+            SELECT actor_id,
+                (sum(killed) FILTER (WHERE kind = 'individual'))::BIGINT AS killed_individual,
+                (sum(killed) FILTER (WHERE kind = 'incident'))::BIGINT AS killed_incident,
+                (sum(wounded) FILTER (WHERE kind = 'incident'))::BIGINT AS wounded_incident,
+                max(killed) FILTER (WHERE kind = 'tally') AS killed_tally_max,
+                max(wounded) FILTER (WHERE kind = 'tally') AS wounded_tally_max,
+                max(killed) FILTER (WHERE kind = 'cumulative') AS killed_cumulative_max,
+                count(*) AS occurrences
+            FROM occ WHERE actor_id IS NOT NULL GROUP BY actor_id
+        ),
+        event_counts AS (
+            SELECT id AS actor_id, count(*) AS events
+            FROM (SELECT unnest(actor_ids) AS id FROM events WHERE {event_predicate.sql})
+            GROUP BY id
+        )
+        SELECT a.*, coalesce(ec.events, 0) AS events,
+            f.killed_individual, f.killed_incident, f.wounded_incident,
+            f.killed_tally_max, f.wounded_tally_max, f.killed_cumulative_max,
+            coalesce(f.occurrences, 0) AS occurrences
+        FROM actors AS a
+        LEFT JOIN figures AS f ON f.actor_id = a.actor_id
+        LEFT JOIN event_counts AS ec ON ec.actor_id = a.actor_id
+        WHERE {actor_predicate.sql}
+        ORDER BY a.side NULLS LAST, a.country NULLS LAST, a.actor_id
+        """,
+        occurrence_params + event_predicate.params + actor_predicate.params,
+    )
+
+
+def casualty_pivot(con: duckdb.DuckDBPyConnection, filters: Filters, kind: str) -> pa.Table:
+    """Killed by nationality × front for one basis, per dataset, with an `aggregate` saying how.
+
+    Individuals and incidents: the sum over occurrences. Tallies and cumulative totals: the
+    highest single figure, since they overlap and summing them would count deaths twice."""
+    occurrences, params = _occurrences_sql(filters, kind)
+    summed = kind in SUMMED_KINDS
+    aggregate = "sum" if summed else "max"
+    return _arrow(
+        con,
+        f"""
+        SELECT dataset,
+            coalesce(nationality, '{UNKNOWN}') AS nationality,
+            coalesce(front, '{UNKNOWN}') AS front,
+            {aggregate}(killed)::BIGINT AS killed,
+            count(*) AS occurrences,
+            '{"sum of occurrences" if summed else "highest single figure"}' AS aggregate
+        FROM ({occurrences})
+        GROUP BY ALL
+        ORDER BY dataset, nationality, front
+        """,
+        params,
+    )
+
+
+def monthly_killed(con: duckdb.DuckDBPyConnection, filters: Filters) -> pa.Table:
+    """Killed per month by nationality for individuals and incidents, each occurrence once.
+
+    The month is that of the occurrence's earliest report; undated occurrences are left out."""
+    occurrences, params = _occurrences_sql(filters, None)
+    return _arrow(
+        con,
+        f"""
+        SELECT dataset, kind, date_trunc('month', first_date)::DATE AS month,
+            coalesce(nationality, '{UNKNOWN}') AS nationality,
+            sum(killed)::BIGINT AS killed, count(*) AS occurrences
+        FROM ({occurrences})
+        WHERE kind IN ('individual', 'incident') AND first_date IS NOT NULL
+        GROUP BY ALL
+        ORDER BY month, dataset, kind, nationality
+        """,
+        params,
+    )
+
+
+def tally_spans(con: duckdb.DuckDBPyConnection, filters: Filters) -> pa.Table:
+    """Each tally occurrence as a span over its months, with its monthly rate (160 over 5 months: 32)."""
+    occurrences, params = _occurrences_sql(filters, "tally")
+    return _arrow(
+        con,
+        f"""
+        SELECT o.*,
+            date_trunc('month', first_date)::DATE AS first_month,
+            date_trunc('month', last_date)::DATE AS last_month,
+            datediff('month', first_date, last_date) + 1 AS months,
+            killed / (datediff('month', first_date, last_date) + 1) AS killed_per_month
+        FROM ({occurrences}) AS o
+        WHERE first_date IS NOT NULL
+        ORDER BY first_date, occurrence_id
+        """,
+        params,
+    )
+
+
+def forces_estimates(con: duckdb.DuckDBPyConnection, filters: Filters) -> pa.Table:
+    """Personnel estimates in date order, with the actor's short name."""
+    predicate = filters.forces()
+    return _arrow(
+        con,
+        f"""
+        SELECT forces.*, a.short_name AS actor_name
+        FROM forces LEFT JOIN actors AS a ON a.actor_id = forces.actor_id
+        WHERE {predicate.sql}
+        ORDER BY forces.date, forces.force_id
+        """,
+        predicate.params,
+    )
+
+
+def facet_counts(con: duckdb.DuckDBPyConnection, filters: Filters, facet: str) -> pa.Table:
+    """Every value of a filter facet in the data ('unknown' included), with how many events and
+    casualty reports have it under the *other* filters."""
+    if facet not in FACETS:
+        raise ValueError(f"unknown facet {facet!r}")
+    others = Filters(
+        date_from=filters.date_from,
+        date_to=filters.date_to,
+        nationalities=filters.nationalities if facet != "nationality" else frozenset(),
+        fronts=filters.fronts if facet != "front" else frozenset(),
+        actor_ids=filters.actor_ids,
+        include_imprecise=filters.include_imprecise,
+    )
+    events, casualties = others.events(), others.casualties()
+    if facet == "front":
+        event_values = f"SELECT front AS value, count(*) FILTER (WHERE {events.sql}) AS n FROM events GROUP BY 1"
+        event_params = events.params
+    else:
+        event_values = f"""
+            WITH e AS (SELECT event_id, actor_ids, ({events.sql}) AS matches FROM events),
+            nationality_of AS (SELECT unnest(?) AS country, unnest(?) AS nationality),
+            per_actor AS (
+                SELECT e.event_id, e.matches, n.nationality
+                FROM e
+                LEFT JOIN (SELECT event_id, unnest(actor_ids) AS actor_id FROM e) AS ea ON ea.event_id = e.event_id
+                LEFT JOIN actors AS a ON a.actor_id = ea.actor_id
+                LEFT JOIN nationality_of AS n ON n.country = a.country
+            )
+            SELECT value, count(DISTINCT event_id) FILTER (WHERE matches) AS n FROM (
+                SELECT event_id, matches, nationality AS value FROM per_actor WHERE nationality IS NOT NULL
+                UNION ALL
+                SELECT event_id, bool_or(matches), NULL FROM per_actor GROUP BY event_id HAVING count(nationality) = 0
+            )
+            GROUP BY 1
+        """
+        event_params = events.params + (list(NATIONALITY_BY_COUNTRY), list(NATIONALITY_BY_COUNTRY.values()))
+    return _arrow(
+        con,
+        f"""
+        WITH ev AS ({event_values}),
+        cas AS (SELECT {facet} AS value, count(*) FILTER (WHERE {casualties.sql}) AS n FROM casualties GROUP BY 1)
+        SELECT coalesce(value, '{UNKNOWN}') AS value, value IS NULL AS is_unknown,
+            coalesce(ev.n, 0) AS events, coalesce(cas.n, 0) AS casualty_reports
+        FROM ev FULL OUTER JOIN cas USING (value)
+        ORDER BY is_unknown, casualty_reports + events DESC, value
+        """,
+        event_params + casualties.params,
+    )
+
+
+def data_span(con: duckdb.DuckDBPyConnection) -> tuple:
+    """(first, last) date over events and casualty reports, for the whole-span preset."""
+    return con.execute(
+        """
+        SELECT min(d), max(d) FROM (
+            SELECT date AS d FROM events UNION ALL SELECT coalesce(end_date, date) FROM events
+            UNION ALL SELECT period_start FROM casualties UNION ALL SELECT period_end FROM casualties
+        )
+        """
+    ).fetchall()[0]
+
+
+def row_counts(con: duckdb.DuckDBPyConnection, filters: Filters) -> dict[str, int]:
+    """Rows of each table under the filter (casualties: reports), for the panes' titles."""
+    counts = {}
+    for table, predicate in (
+        ("events", filters.events()),
+        ("actors", filters.actors()),
+        ("casualties", filters.casualties()),
+        ("forces", filters.forces()),
+    ):
+        counts[table] = con.execute(f"SELECT count(*) FROM {table} WHERE {predicate.sql}", list(predicate.params)).fetchall()[0][0]
+    return counts
