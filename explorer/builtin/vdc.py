@@ -11,6 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from explorer.db.errors import DataDirectoryError
 from explorer.db.schema import NATIONALITY_BY_COUNTRY
 
 RAW_FILE_NAME = "vdc_foreign_fatalities_raw.csv"
@@ -124,7 +125,7 @@ def clean_vdc(raw_path: Path) -> tuple[list[dict], CleaningReport]:
         reader = csv.DictReader(handle)
         missing = [column for column in RAW_COLUMNS if column not in (reader.fieldnames or [])]
         if missing:
-            raise ValueError(f"{raw_path}: missing columns {', '.join(missing)}")
+            raise DataDirectoryError(f"{raw_path}: missing columns {', '.join(missing)}")
         for line_number, raw in enumerate(reader, start=2):
             report.raw_rows += 1
             values = tuple(raw[column] for column in RAW_COLUMNS)
@@ -152,7 +153,7 @@ def clean_vdc(raw_path: Path) -> tuple[list[dict], CleaningReport]:
                 report.actor_derived[actor_id] += 1
             report.by_nationality[nationality or "unknown"] += 1
             note = [f"Cause of death: {raw['Cause_of_Death'].strip()}.", f"Sex: {raw['Sex'].strip()}."]
-            if raw["Area"].strip() != (country or ""):
+            if raw["Area"].strip() != (country or "") or not nationality:
                 note.append(f"Country as published: {raw['Area'].strip() or '(empty)'}.")
             if home_town:
                 note.append(f"Home town: {home_town}.")

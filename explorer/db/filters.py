@@ -8,8 +8,8 @@ How each filter applies:
   countries of their actors, forces through their actor.
 - front: events and casualties by their front.
 - actors: events that involve one of them, casualties and forces of one of them, the actors themselves.
-- imprecise rows (no date, year precision, a period longer than a year, country-wide place) are
-  shown or left out by `include_imprecise`.
+- imprecise rows (no date or no end date, year precision, a period longer than a year, a
+  country-wide place) are shown or left out by `include_imprecise`.
 `None` in a set of nationalities or fronts selects the rows where that value is unknown.
 """
 
@@ -115,7 +115,7 @@ class Filters:
         predicate = self._date_range(start, end)
         if not self.include_imprecise:
             predicate &= Predicate(
-                f"({start}) IS NOT NULL AND coalesce(date_precision, '') <> 'year'"
+                f"({start}) IS NOT NULL AND period_end IS NOT NULL AND coalesce(date_precision, '') <> 'year'"
                 f" AND datediff('day', {start}, {end}) <= {MAX_PERIOD_DAYS}"
                 " AND coalesce(location_precision, '') <> 'country'"
             )

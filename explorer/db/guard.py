@@ -32,7 +32,7 @@ _CREATE = re.compile(
     r"(?P<what>TABLE|VIEW|MACRO|FUNCTION|SEQUENCE)\s+(?:IF\s+NOT\s+EXISTS\s+)?" + _NAME,
     re.IGNORECASE,
 )
-_CREATE_ANY = re.compile(r"CREATE\s+(?:OR\s+REPLACE\s+)?(?P<words>(?:\w+\s+){1,3})", re.IGNORECASE)
+_CREATE_ANY = re.compile(r"CREATE\s+(?:OR\s+REPLACE\s+)?(?P<what>\w+)", re.IGNORECASE)
 _DROP = re.compile(
     r"DROP\s+(?P<what>TABLE|VIEW|MACRO\s+TABLE|MACRO|FUNCTION|SEQUENCE)\s+(?:IF\s+EXISTS\s+)?" + _NAME,
     re.IGNORECASE,
@@ -109,9 +109,11 @@ class Guard:
             match = _CREATE.match(text)
             if not match:
                 words = _CREATE_ANY.match(text)
-                what = " ".join(words["words"].split()).upper() if words else "this object"
+                what = words["what"].upper() if words else "this"
+                needs_temp = what in ("TABLE", "VIEW", "MACRO", "FUNCTION", "SEQUENCE")
                 raise RefusedStatement(
-                    f"CREATE {what} is not allowed: only CREATE TEMP TABLE, VIEW, MACRO or SEQUENCE (scratch work in memory)"
+                    f"CREATE {what} {'without TEMP ' if needs_temp else ''}is not allowed: "
+                    "only CREATE TEMP TABLE, VIEW, MACRO or SEQUENCE (scratch work in memory)"
                 )
             self._check_name(match["name"], "CREATE")
             return

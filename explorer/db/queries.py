@@ -109,8 +109,8 @@ def casualty_reports(
         con,
         f"""
         SELECT c.*, a.short_name AS actor_name
-        FROM casualties AS c LEFT JOIN actors AS a ON a.actor_id = c.actor_id
-        WHERE {predicate.sql}
+        FROM (SELECT * FROM casualties WHERE {predicate.sql}) AS c
+        LEFT JOIN actors AS a ON a.actor_id = c.actor_id
         ORDER BY coalesce(c.period_start, c.period_end) NULLS LAST, c.occurrence_id, c.casualty_id
         """,
         predicate.params,
@@ -165,10 +165,9 @@ def actors_with_casualties(con: duckdb.DuckDBPyConnection, filters: Filters) -> 
             f.killed_individual, f.killed_incident, f.wounded_incident,
             f.killed_tally_max, f.wounded_tally_max, f.killed_cumulative_max,
             coalesce(f.occurrences, 0) AS occurrences
-        FROM actors AS a
+        FROM (SELECT * FROM actors WHERE {actor_predicate.sql}) AS a
         LEFT JOIN figures AS f ON f.actor_id = a.actor_id
         LEFT JOIN event_counts AS ec ON ec.actor_id = a.actor_id
-        WHERE {actor_predicate.sql}
         ORDER BY a.side NULLS LAST, a.country NULLS LAST, a.actor_id
         """,
         occurrence_params + event_predicate.params + actor_predicate.params,
@@ -245,10 +244,10 @@ def forces_estimates(con: duckdb.DuckDBPyConnection, filters: Filters) -> pa.Tab
     return _arrow(
         con,
         f"""
-        SELECT forces.*, a.short_name AS actor_name
-        FROM forces LEFT JOIN actors AS a ON a.actor_id = forces.actor_id
-        WHERE {predicate.sql}
-        ORDER BY forces.date, forces.force_id
+        SELECT f.*, a.short_name AS actor_name
+        FROM (SELECT * FROM forces WHERE {predicate.sql}) AS f
+        LEFT JOIN actors AS a ON a.actor_id = f.actor_id
+        ORDER BY f.date, f.force_id
         """,
         predicate.params,
     )

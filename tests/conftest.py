@@ -1,0 +1,45 @@
+"""Shared fixtures: the real built-in dataset, copies of it to damage, and file fingerprints."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import pytest
+
+from explorer.builtin import builtin_data_dir
+from explorer.db.catalog import open_catalog
+
+DATA_DIR = builtin_data_dir()
+TABLE_FILES = ("events.parquet", "actors.parquet", "casualties.parquet", "forces.parquet")
+
+
+def fingerprint(folder: Path) -> dict[str, str]:
+    """SHA-256 of every file under `folder`, by relative path."""
+    return {
+        str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+@pytest.fixture(scope="session")
+def catalog():
+    with open_catalog() as opened:
+        yield opened
+
+
+@pytest.fixture
+def con(catalog):
+    return catalog.cursor()
+
+
+@pytest.fixture
+def data_copy(tmp_path: Path) -> Path:
+    """A private copy of the built-in data directory's Parquet files."""
+    target = tmp_path / "data"
+    target.mkdir()
+    for name in TABLE_FILES:
+        shutil.copy2(DATA_DIR / name, target / name)
+    return target

@@ -1,0 +1,111 @@
+"""The real CLI in a subprocess: query, check, build-data, --version and the error paths."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from conftest import DATA_DIR, fingerprint
+
+CLI = shutil.which("conflict-explorer") or ""
+
+
+def cli(*args, cwd=None):
+    command = [CLI] if CLI else [sys.executable, "-m", "explorer"]
+    return subprocess.run([*command, *args], capture_output=True, text=True, cwd=cwd, timeout=120)
+
+
+def test_version_from_the_console_script_and_the_module(tmp_path):
+    assert cli("--version").stdout.strip() == "conflict-explorer 0.1.0"
+    module = subprocess.run([sys.executable, "-m", "explorer", "--version"], capture_output=True, text=True, cwd=tmp_path)
+    assert module.stdout.strip() == "conflict-explorer 0.1.0"
+
+
+def test_help_lists_the_commands():
+    result = cli("--help")
+    assert result.returncode == 0
+    for command in ("query", "check", "build-data"):
+        assert f"conflict-explorer {command}" in result.stdout
+
+
+def test_query_table_format_from_any_directory(tmp_path):
+    result = cli("query", "SELECT kind, count(*) AS reports FROM casualties GROUP BY kind ORDER BY reports DESC", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["kind", "reports"]
+    assert lines[2].split() == ["individual", "547"]
+    assert lines[-1] == "(4 rows)"
+
+
+def test_query_csv_and_json():
+    sql = "SELECT casualty_id, killed, period_start FROM casualties WHERE occurrence_id = 'khan-tuman-2016-05-iranians' ORDER BY casualty_id"
+    as_csv = list(csv.DictReader(io.StringIO(cli("query", sql, "--format", "csv").stdout)))
+    assert [(row["casualty_id"], row["killed"]) for row in as_csv] == [("CR004", "13"), ("CR043", "20"), ("CR046", "20"), ("CR047", "17")]
+    as_json = json.loads(cli("query", sql, "--format", "json").stdout)
+    assert as_json[0] == {"casualty_id": "CR004", "killed": 13, "period_start": "2016-05-07"}
+
+
+def test_refused_statement_exits_non_zero_and_changes_nothing(data_copy):
+    before = fingerprint(data_copy)
+    result = cli("query", f"COPY (SELECT 1) TO '{data_copy}/events.parquet' (FORMAT parquet)", "--data", str(data_copy))
+    assert result.returncode == 1
+    assert result.stderr.strip().startswith("error: COPY refused")
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+    result = cli("query", "DROP VIEW casualties", "--data", str(data_copy))
+    assert result.returncode == 1 and "one of the data's views" in result.stderr
+    assert fingerprint(data_copy) == before
+
+
+def test_failing_statement_is_one_line():
+    result = cli("query", "SELECT * FROM nowhere")
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1 and "nowhere" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_check_builtin_and_broken_directories(tmp_path, data_copy):
+    result = cli("check")
+    assert result.returncode == 0
+    assert "ok: no problems found" in result.stdout
+    assert any(line.split()[:2] == ["events", "80"] for line in result.stdout.splitlines())
+    (data_copy / "actors.parquet").write_bytes(b"garbage")
+    result = cli("check", str(data_copy))
+    assert result.returncode == 1
+    assert result.stderr.strip() == f"error: {data_copy / 'actors.parquet'}: not a readable Parquet file (Invalid Input Error: File '{data_copy / 'actors.parquet'}' too small to be a Parquet file)"
+
+
+def test_launch_with_bad_directory_is_one_line_without_starting_the_screen(tmp_path):
+    result = cli(str(tmp_path / "missing"))
+    assert result.returncode == 1
+    assert result.stderr.strip() == f"error: {tmp_path / 'missing'}: no such data directory"
+
+
+def test_engine_flags(tmp_path):
+    result = cli("query", "SELECT current_setting('threads') AS t", "--threads", "1", "--format", "csv")
+    assert result.stdout.splitlines() == ["t", "1"]
+    result = cli("query", "SELECT 1", "--threads", "0")
+    assert result.returncode == 1 and "--threads must be at least 1" in result.stderr
+
+
+def test_build_data_prints_the_cleaning_report(tmp_path):
+    shutil.copytree(DATA_DIR / "src", tmp_path / "src")
+    result = cli("build-data", "--src", str(tmp_path / "src"), "--out", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert "VDC cleaning report: 550 raw rows → 547 individuals" in result.stdout
+    assert "dropped: 3 exact duplicate rows" in result.stdout
+    assert (tmp_path / "casualties.parquet").is_file()
+
+
+def test_data_layer_and_cli_commands_do_not_import_textual():
+    probe = (
+        "import sys, explorer.db.queries, explorer.db.guard, explorer.db.check, explorer.cli;"
+        "from explorer.cli import main; main(['query', 'SELECT 1 AS one']);"
+        "assert 'textual' not in sys.modules, 'textual imported'"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
