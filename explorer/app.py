@@ -67,4 +67,4 @@ class ExplorerApp(App):
         table.focus()
 
     def action_help(self) -> None:
-        self.notify("q quit · ? this help · arrows / j k move in the table · ctrl+p command palette", title="Keys", timeout=8)
+        self.notify("q quit · ? this help · arrow keys move in the table · ctrl+p command palette", title="Keys", timeout=8)

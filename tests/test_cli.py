@@ -8,16 +8,18 @@ import json
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from conftest import DATA_DIR, fingerprint
 
-CLI = shutil.which("conflict-explorer") or ""
+SCRIPT = Path(sys.executable).with_name("conflict-explorer")
 
 
 def cli(*args, cwd=None):
-    command = [CLI] if CLI else [sys.executable, "-m", "explorer"]
+    """Run the installed console script (the one beside this Python), else `python -m explorer`."""
+    command = [str(SCRIPT)] if SCRIPT.is_file() else [sys.executable, "-m", "explorer"]
     return subprocess.run([*command, *args], capture_output=True, text=True, cwd=cwd, timeout=120)
 
 
