@@ -1,70 +1,325 @@
-"""The explorer's Textual app. Until the panes land it shows what the data directory holds."""
+"""The explorer: a filter bar over the timeline, actors and casualties panes, sliced together."""
 
 from __future__ import annotations
 
-from textual import work
-from textual.app import App, ComposeResult
-from textual.binding import Binding
-from textual.containers import VerticalScroll
-from textual.widgets import DataTable, Footer, Header, Static
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+from typing import Iterable
 
-from explorer import __version__
+import duckdb
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Footer, Input, TabbedContent, TabPane, Tree
+from textual.worker import get_current_worker
+
+from explorer.db import queries
 from explorer.db.catalog import Catalog
 from explorer.db.filters import Filters
-from explorer.db.queries import casualty_pivot, data_span, row_counts
-from explorer.db.schema import CASUALTY_KIND_MEANINGS, CASUALTY_KINDS
+from explorer.db.schema import UNKNOWN
+from explorer.panes.actors import ActorsPane
+from explorer.panes.base import Pane
+from explorer.panes.casualties import CasualtiesPane
+from explorer.panes.timeline import TimelinePane
+from explorer.widgets.chart import MonthlyChart, month_range
+from explorer.widgets.filter_bar import FilterBar
+from explorer.widgets.record_table import RecordTable
+from explorer.widgets.screens import DetailScreen, ExportScreen, HelpScreen
+from explorer.widgets.value_picker import ValuePicker
+
+PANES = (("timeline", TimelinePane), ("actors", ActorsPane), ("casualties", CasualtiesPane))
+MAIN_WIDGETS = {"timeline": "#events", "actors": "#actor-tree", "casualties": "#casualty-table"}
+
+
+def _month_end(month: date) -> date:
+    following = month_range(month, date(month.year + 1, 12, 1))[1]
+    return date.fromordinal(following.toordinal() - 1)
 
 
 class ExplorerApp(App):
-    """conflict-explorer: timeline, actors and casualties over one data directory."""
+    """conflict-explorer: every pane follows one filter; every action has a key."""
 
     TITLE = "conflict-explorer"
     CSS_PATH = ["styles/app.tcss"]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
     BINDINGS = [
-        Binding("q", "quit", "Quit"),
+        Binding("1", "show_pane('timeline')", "Timeline", show=False),
+        Binding("2", "show_pane('actors')", "Actors", show=False),
+        Binding("3", "show_pane('casualties')", "Casualties", show=False),
+        Binding("d", "focus_dates", "Dates", show=False),
+        Binding("n", "pick('nationality')", "Nationality"),
+        Binding("f", "pick('front')", "Front"),
+        Binding("i", "toggle_imprecise", "Imprecise", show=False),
+        Binding("r", "reset_filters", "Reset"),
+        Binding("w", "preset_whole_span", "Whole span", show=False),
+        Binding("y", "preset_event_year", "Event's year", show=False),
+        Binding("m", "narrow_to_event('month')", "Event's month", show=False),
+        Binding("M", "narrow_to_event('quarter')", "Event's quarter", show=False),
+        Binding("a", "add_actor", "Add actor", show=False),
+        Binding("b", "cycle_basis", "Chart basis", show=False),
+        Binding("c", "cycle_kind", "Casualty basis", show=False),
+        Binding("p", "toggle_pivot", "Pivot", show=False),
+        Binding("e", "export", "Export CSV", show=False),
+        Binding("escape", "leave_field", "Back to pane", show=False),
         Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("q", "quit", "Quit"),
     ]
+
+    filters: reactive[Filters] = reactive(Filters, init=False)
 
     def __init__(self, catalog: Catalog) -> None:
         super().__init__()
         self.catalog = catalog
         self.sub_title = str(catalog.data_dir)
+        self.refreshes = 0
+        """How many times the panes have been refreshed (once per filter change)."""
+        self._refresh_cursor: duckdb.DuckDBPyConnection | None = None
 
     def compose(self) -> ComposeResult:
-        yield Header()
-        with VerticalScroll(id="overview"):
-            yield Static("Loading…", id="summary")
-            yield DataTable(id="bases", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield FilterBar(id="filter-bar")
+        with TabbedContent(id="panes"):
+            for number, (pane_id, pane_class) in enumerate(PANES, start=1):
+                with TabPane(f"{number} {pane_class.title}", id=f"tab-{pane_id}"):
+                    yield pane_class(id=pane_id)
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.load_overview()
+        self.query_one(FilterBar).show_filters(self.filters)
+        self.refresh_panes(self.filters, self.panes)
+        self._focus_pane("timeline")
 
-    @work(thread=True, exclusive=True, group="overview")
-    def load_overview(self) -> None:
-        con = self.catalog.cursor()
-        counts = row_counts(con, Filters())
-        first, last = data_span(con)
-        rows = []
-        for kind in CASUALTY_KINDS:
-            for row in casualty_pivot(con, Filters(), kind).to_pylist():
-                rows.append((kind, row["dataset"], row["nationality"], row["front"], row["killed"], row["occurrences"], row["aggregate"]))
-        self.call_from_thread(self.show_overview, counts, first, last, rows)
+    # --- the filter and the refresh --------------------------------------------------------
 
-    def show_overview(self, counts: dict[str, int], first, last, rows: list[tuple]) -> None:
-        tables = " · ".join(f"{name} {count:,}" for name, count in counts.items())
-        bases = "; ".join(f"{kind}: {meaning}" for kind, meaning in CASUALTY_KIND_MEANINGS.items())
-        self.query_one("#summary", Static).update(
-            f"[b]conflict-explorer {__version__}[/b] — {tables}\n"
-            f"Dates {first} → {last}. Killed by basis, nationality and front, each occurrence counted once "
-            f"(bases are never added: {bases}).\n"
-            "The timeline, actors and casualty panes are being built; press ? for keys, q to quit."
-        )
-        table = self.query_one("#bases", DataTable)
-        table.clear(columns=True)
-        table.add_columns("basis", "dataset", "nationality", "front", "killed", "occurrences", "aggregate")
-        table.add_rows(rows)
-        table.focus()
+    def watch_filters(self, filters: Filters) -> None:
+        self.query_one(FilterBar).show_filters(filters)
+        self.refresh_panes(filters, self.panes)
+
+    @property
+    def panes(self) -> list[Pane]:
+        return [self.query_one(f"#{pane_id}", Pane) for pane_id, _ in PANES]
+
+    @work(thread=True, exclusive=True, group="refresh")
+    def refresh_panes(self, filters: Filters, panes: list[Pane]) -> None:
+        """Every pane's queries for one filter, off the UI thread; a newer filter interrupts these."""
+        worker = get_current_worker()
+        if self._refresh_cursor is not None:
+            self._refresh_cursor.interrupt()
+        con = self._refresh_cursor = self.catalog.cursor()
+        results = []
+        try:
+            for pane in panes:
+                if worker.is_cancelled:
+                    return
+                results.append(pane.load(con, filters))
+        except duckdb.InterruptException:
+            return
+        except duckdb.Error as error:
+            self.call_from_thread(self.notify, f"Query failed: {str(error).splitlines()[0]}", severity="error")
+            return
+        if not worker.is_cancelled:
+            self.call_from_thread(self._show_results, filters, results)
+
+    def _show_results(self, filters: Filters, results: list) -> None:
+        if filters != self.filters:
+            return
+        tabs = self.query_one(TabbedContent)
+        for number, (pane, data) in enumerate(zip(self.panes, results), start=1):
+            pane.show(data)
+            tabs.get_tab(f"tab-{pane.id}").label = f"{number} {pane.title} {pane.row_count(data):,}"
+        self.refreshes += 1
+
+    @on(FilterBar.DatesChanged)
+    def _dates_changed(self, event: FilterBar.DatesChanged) -> None:
+        self.filters = replace(self.filters, date_from=event.date_from, date_to=event.date_to)
+
+    @on(FilterBar.Invalid)
+    def _dates_invalid(self, event: FilterBar.Invalid) -> None:
+        self.query_one(FilterBar).show_summary(self.filters, event.reason)
+
+    @on(Input.Submitted, "#date-from, #date-to")
+    def _dates_submitted(self) -> None:
+        """Enter in a date field applies it (the filter bar did) and returns to the pane."""
+        self.action_leave_field()
+
+    @on(MonthlyChart.MonthChosen)
+    def _month_chosen(self, event: MonthlyChart.MonthChosen) -> None:
+        self.filters = replace(self.filters, date_from=event.month, date_to=_month_end(event.month))
+
+    # --- actions ---------------------------------------------------------------------------
+
+    def _pane(self) -> Pane:
+        active = self.query_one(TabbedContent).active
+        return self.query_one(f"#{active.removeprefix('tab-')}", Pane)
+
+    def action_show_pane(self, pane_id: str) -> None:
+        tabs = self.query_one(TabbedContent)
+        if tabs.active == f"tab-{pane_id}":
+            self._focus_pane(pane_id)
+        tabs.active = f"tab-{pane_id}"
+
+    @on(TabbedContent.TabActivated)
+    def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        self._focus_pane(event.pane.id.removeprefix("tab-"))
+
+    def _focus_pane(self, pane_id: str) -> None:
+        """Focus the pane's main widget: its table, or the actor tree."""
+        self.query_one(MAIN_WIDGETS[pane_id]).focus()
+
+    def action_focus_dates(self) -> None:
+        self.query_one("#date-from", Input).focus()
+
+    def action_leave_field(self) -> None:
+        if isinstance(self.focused, Input):
+            self.action_show_pane(self._pane().id)
+
+    def action_reset_filters(self) -> None:
+        self.filters = Filters()
+        self.notify("Filter reset: everything shown", timeout=2)
+
+    def action_toggle_imprecise(self) -> None:
+        self.filters = replace(self.filters, include_imprecise=not self.filters.include_imprecise)
+
+    def action_preset_whole_span(self) -> None:
+        self.filters = replace(self.filters, date_from=None, date_to=None)
+
+    def _selected_event_date(self) -> date | None:
+        event = self.query_one(TimelinePane).selected_event
+        if event is None or event["date"] is None:
+            self.notify("Select a dated event in the timeline first", severity="warning")
+            return None
+        return event["date"]
+
+    def action_preset_event_year(self) -> None:
+        when = self._selected_event_date()
+        if when:
+            self.filters = replace(self.filters, date_from=date(when.year, 1, 1), date_to=date(when.year, 12, 31))
+
+    def action_narrow_to_event(self, span: str) -> None:
+        """The selected event's month, or the quarter around it (the month before to the month after)."""
+        when = self._selected_event_date()
+        if not when:
+            return
+        month = when.replace(day=1)
+        if span == "month":
+            self.filters = replace(self.filters, date_from=month, date_to=_month_end(month))
+            return
+        before = date(month.year - (month.month == 1), (month.month - 2) % 12 + 1, 1)
+        after = month_range(month, date(month.year + 1, 12, 1))[1]
+        self.filters = replace(self.filters, date_from=before, date_to=_month_end(after))
+
+    def action_add_actor(self) -> None:
+        actor_id = self.query_one(ActorsPane).selected_actor_id
+        if actor_id is None:
+            self.notify("Highlight an actor in the Actors pane first (2)", severity="warning")
+            return
+        self.filters = replace(self.filters, actor_ids=self.filters.actor_ids | {actor_id})
+
+    def action_cycle_basis(self) -> None:
+        self.query_one(MonthlyChart).cycle_basis()
+
+    def action_cycle_kind(self) -> None:
+        self.query_one(CasualtiesPane).cycle_kind()
+
+    def action_toggle_pivot(self) -> None:
+        self.query_one(CasualtiesPane).toggle_pivot()
+
+    def action_open_detail(self) -> None:
+        self.push_screen(DetailScreen(self._pane().detail_text()))
+
+    @on(RecordTable.RowSelected)
+    @on(Tree.NodeSelected)
+    def _record_chosen(self) -> None:
+        """Enter on a table row or an actor opens its full detail."""
+        self.action_open_detail()
+
+    @work(thread=True, exclusive=True, group="facets")
+    def action_pick(self, facet: str) -> None:
+        counts = queries.facet_counts(self.catalog.cursor(), self.filters, facet).to_pylist()
+        self.call_from_thread(self._open_picker, facet, counts)
+
+    def _open_picker(self, facet: str, counts: list[dict]) -> None:
+        selected = self.filters.nationalities if facet == "nationality" else self.filters.fronts
+        choices = [
+            (None if row["is_unknown"] else row["value"],
+             f"{UNKNOWN if row['is_unknown'] else row['value']}  ({row['casualty_reports']:,} casualty reports · {row['events']:,} events)")
+            for row in counts
+        ]
+        title = "Nationalities" if facet == "nationality" else "Fronts"
+
+        def apply(values: frozenset | None) -> None:
+            if values is not None:
+                field = "nationalities" if facet == "nationality" else "fronts"
+                self.filters = replace(self.filters, **{field: values})
+
+        self.push_screen(ValuePicker(title, choices, selected), apply)
+
+    def action_export(self) -> None:
+        pane = self._pane()
+        table = pane.current_table()
+        if table is None:
+            self.notify("This pane has no table to export", severity="warning")
+            return
+        suggestion = Path.cwd() / f"conflict-explorer-{pane.id}.csv"
+
+        def write(path: Path | None) -> None:
+            if path is None:
+                return
+            try:
+                rows = table.write_csv(path)
+            except OSError as error:
+                self.notify(f"Could not write {path}: {error.strerror}", severity="error")
+                return
+            self.notify(f"Wrote {rows:,} rows to {path}", timeout=6)
+
+        self.push_screen(ExportScreen(suggestion, self.catalog.data_dir), write)
 
     def action_help(self) -> None:
-        self.notify("q quit · ? this help · arrow keys move in the table · ctrl+p command palette", title="Keys", timeout=8)
+        self.push_screen(HelpScreen(self.help_sections()))
+
+    def help_sections(self) -> list[tuple[str, list[tuple[str, str]]]]:
+        def keys(bindings: Iterable[Binding]) -> list[tuple[str, str]]:
+            return [(binding.key_display or binding.key.replace("question_mark", "?"), binding.description) for binding in bindings]
+
+        return [
+            ("Everywhere", keys(self.BINDINGS) + [("ctrl+p", "command palette: every action by name"), ("tab / shift+tab", "move focus")]),
+            ("Chart (timeline)", keys(MonthlyChart.BINDINGS)),
+            ("Tables", keys(RecordTable.BINDINGS) + [("↑ ↓ pgup pgdn", "move")]),
+            ("Actor tree", [("↑ ↓ / j k", "move"), ("space", "fold / unfold")]),
+            ("Date fields", [("2015-10-01, 2015-10, 2015", "a day, a month or a year"), ("enter", "apply now"), ("escape", "back to the pane")]),
+            ("Pickers", keys(ValuePicker.BINDINGS) + [("space", "toggle a value")]),
+        ]
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for pane_id, pane_class in PANES:
+            yield SystemCommand(f"Go to {pane_class.title}", f"Show the {pane_class.title.lower()} pane", lambda p=pane_id: self.action_show_pane(p))
+        yield SystemCommand("Reset filter", "Show everything", self.action_reset_filters)
+        yield SystemCommand("Preset: whole span", "Clear the date range", self.action_preset_whole_span)
+        yield SystemCommand("Preset: the selected event's year", "Date range = that year", self.action_preset_event_year)
+        yield SystemCommand("Preset: the selected event's month", "Date range = that month", lambda: self.action_narrow_to_event("month"))
+        yield SystemCommand("Preset: the quarter around the selected event", "The month before to the month after", lambda: self.action_narrow_to_event("quarter"))
+        yield SystemCommand("Choose nationalities", "Filter by nationality", lambda: self.action_pick("nationality"))
+        yield SystemCommand("Choose fronts", "Filter by front", lambda: self.action_pick("front"))
+        yield SystemCommand("Show or leave out imprecise rows", "Unknown dates, year-long or country-wide figures", self.action_toggle_imprecise)
+        yield SystemCommand("Add the highlighted actor to the filter", "From the Actors pane", self.action_add_actor)
+        yield SystemCommand("Cycle the chart's basis", "Tallies, incidents, individuals, cumulative", self.action_cycle_basis)
+        yield SystemCommand("Cycle the casualty basis", "Incidents, tallies, individuals, cumulative", self.action_cycle_kind)
+        yield SystemCommand("Toggle the casualty pivot", "Killed by nationality × front", self.action_toggle_pivot)
+        yield SystemCommand("Export the current table to CSV", "Asks for a path", self.action_export)
+        yield SystemCommand("Keys", "Every key on one screen", self.action_help)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """While a date field has focus, the letter and digit keys type into it instead of acting."""
+        if isinstance(self.focused, Input) and action in TYPED_KEY_ACTIONS:
+            return False
+        return True
+
+
+TYPED_KEY_ACTIONS = frozenset(
+    binding.action.split("(")[0] for binding in ExplorerApp.BINDINGS if len(binding.key) == 1 or binding.key == "question_mark"
+)
+"""Actions bound to keys that a date field needs for typing."""

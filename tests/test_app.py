@@ -1,35 +1,349 @@
-"""The app through Textual's Pilot: it opens on the data and answers its keys."""
+"""The explorer through Textual's Pilot: keys pressed like a user, panes checked against the data layer."""
 
 from __future__ import annotations
 
-from textual.widgets import DataTable, Static
+import csv
+from datetime import date
+
+import pytest
+from textual.widgets import Input, SelectionList, Static, TabbedContent, Tree
 
 from explorer.app import ExplorerApp
 from explorer.db import queries
 from explorer.db.filters import Filters
-from explorer.db.schema import CASUALTY_KINDS
+from explorer.panes.casualties import CasualtiesPane
+from explorer.widgets.chart import MonthlyChart
+from explorer.widgets.record_table import RecordTable
+from explorer.widgets.screens import ExportScreen, HelpScreen
+from explorer.widgets.value_picker import ValuePicker
+
+IRANIAN = frozenset({"Iranian"})
 
 
-async def test_overview_shows_the_data_and_quits_on_q(catalog):
-    app = ExplorerApp(catalog)
-    async with app.run_test(size=(100, 30)) as pilot:
+async def settle(app, pilot) -> None:
+    """Wait until every worker is done and the screen has caught up."""
+    for _ in range(5):
         await app.workers.wait_for_complete()
         await pilot.pause()
-        summary = str(app.query_one("#summary", Static).render())
-        assert "events 80 · actors 34 · casualties 634 · forces 14" in summary
-        table = app.query_one("#bases", DataTable)
-        expected = sum(queries.casualty_pivot(catalog.cursor(), Filters(), kind).num_rows for kind in CASUALTY_KINDS)
-        assert table.row_count == expected
-        assert table.get_row_at(0)[:3] == ["individual", "vdc", "Afghan"]
-        await pilot.press("down")
-        assert table.cursor_row == 1
-        await pilot.press("q")
-    assert app.return_code == 0
 
 
-async def test_help_key_lists_the_keys(catalog):
-    app = ExplorerApp(catalog)
-    async with app.run_test(size=(80, 24)) as pilot:
+def table(app, selector) -> RecordTable:
+    return app.query_one(selector, RecordTable)
+
+
+def tab_labels(app) -> list[str]:
+    tabs = app.query_one(TabbedContent)
+    return [str(tabs.get_tab(f"tab-{pane}").label) for pane in ("timeline", "actors", "casualties")]
+
+
+def summary(app) -> str:
+    return str(app.query_one("#filter-summary", Static).render())
+
+
+async def pick(app, pilot, key: str, wanted: set[str]) -> None:
+    """Open a picker with `key`, tick the `wanted` values with space, apply with enter."""
+    await pilot.press(key)
+    await settle(app, pilot)
+    picker = app.screen
+    assert isinstance(picker, ValuePicker)
+    options = picker.query_one(SelectionList)
+    for index in range(options.option_count):
+        if options.get_option_at_index(index).value in wanted:
+            options.highlighted = index
+            await pilot.press("space")
+    await pilot.press("enter")
+    await settle(app, pilot)
+
+
+@pytest.fixture
+def app(catalog):
+    return ExplorerApp(catalog)
+
+
+async def test_opens_on_everything_with_counts_in_the_tabs(app, con):
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        assert tab_labels(app) == ["1 Timeline 80", "2 Actors 34", "3 Casualties 634"]
+        assert summary(app) == "Filter: everything · imprecise rows shown"
+        assert table(app, "#events").row_count == 80
+        assert table(app, "#events").records[0]["title"] == "Iran–Syria alliance begins"
+        assert app.refreshes == 1
+
+
+async def test_typed_date_range_slices_every_pane(app, con):
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("d")
+        await pilot.press(*"2015-10", "tab", *"2016-02", "enter")
+        await settle(app, pilot)
+        expected = Filters(date_from=date(2015, 10, 1), date_to=date(2016, 2, 29))
+        assert app.filters == expected
+        assert summary(app) == "Filter: 2015-10 → 2016-02 · imprecise rows shown"
+        events = queries.events_in_range(con, expected)
+        assert [r["event_id"] for r in table(app, "#events").records] == events["event_id"].to_pylist()
+        counts = queries.row_counts(con, expected)
+        assert tab_labels(app) == [f"1 Timeline {counts['events']}", f"2 Actors {counts['actors']}", f"3 Casualties {counts['casualties']:,}"]
+
+
+async def test_typing_is_debounced_into_one_refresh(app):
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        before = app.refreshes
+        await pilot.press("d", *"2016")
+        await pilot.pause(0.8)
+        await settle(app, pilot)
+        assert app.filters.date_from == date(2016, 1, 1)
+        assert app.refreshes == before + 1
+
+
+async def test_invalid_date_keeps_the_last_valid_filter(app):
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("d", *"2015-10", "enter")
+        await settle(app, pilot)
+        valid = app.filters
+        await pilot.press("d", "ctrl+u", *"2015-13", "enter")
+        await settle(app, pilot)
+        assert app.filters == valid
+        assert summary(app).startswith("✗ '2015-13' is not a valid date — keeping: 2015-10 → …")
+        await pilot.press("escape")
+        assert isinstance(app.focused, RecordTable)
+
+
+async def test_nationality_and_front_pickers_slice_every_pane(app, con):
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pick(app, pilot, "n", {"Iranian"})
+        await pick(app, pilot, "f", {"Aleppo"})
+        expected = Filters(nationalities=IRANIAN, fronts=frozenset({"Aleppo"}))
+        assert app.filters == expected
+        assert summary(app) == "Filter: Iranian · Aleppo · imprecise rows shown"
+        assert [r["event_id"] for r in table(app, "#events").records] == queries.events_in_range(con, expected)["event_id"].to_pylist()
+        await pilot.press("3")
+        await settle(app, pilot)
+        incidents = table(app, "#casualty-table").records
+        assert [r["occurrence_id"] for r in incidents] == queries.casualty_occurrences(con, expected, "incident")["occurrence_id"].to_pylist()
+        assert {r["occurrence_id"] for r in incidents} == {"hamedani-2015-10", "artesh-brigade-65-2016-04", "khan-tuman-2016-05-iranians"}
+        actors = app.query_one(Tree)
+        shown = {node.data for node in _tree_nodes(actors.root) if node.data}
+        assert shown == set(queries.actors_with_casualties(con, expected)["actor_id"].to_pylist())
+
+
+def _tree_nodes(node):
+    for child in node.children:
+        yield child
+        yield from _tree_nodes(child)
+
+
+async def test_unknown_is_a_selectable_value(app, con):
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pick(app, pilot, "n", {"\x00unknown"})
+        assert app.filters.nationalities == frozenset({None})
+        assert tab_labels(app)[2] == "3 Casualties 17"
+
+
+async def test_reset_key(app):
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        await pick(app, pilot, "n", {"Russian"})
+        assert app.filters != Filters()
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert app.filters == Filters()
+        assert tab_labels(app)[0] == "1 Timeline 80"
+
+
+async def test_imprecise_switch_is_in_the_summary(app, con):
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("i")
+        await settle(app, pilot)
+        assert summary(app) == "Filter: imprecise rows left out"
+        assert table(app, "#events").row_count == queries.events_in_range(con, Filters(include_imprecise=False)).num_rows == 72
+
+
+async def test_actor_key_adds_the_highlighted_actor(app, con):
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("2")
+        await settle(app, pilot)
+        tree = app.query_one(Tree)
+        assert app.focused is tree
+        for _ in range(tree.last_line + 1):
+            if tree.cursor_node is not None and tree.cursor_node.data == "quds_force":
+                break
+            await pilot.press("down")
+        await pilot.press("a")
+        await settle(app, pilot)
+        assert app.filters.actor_ids == frozenset({"quds_force"})
+        assert "actors: quds_force" in summary(app)
+        assert tab_labels(app)[0] == "1 Timeline 5"
+        detail = str(app.query_one("#actors .detail", Static).render())
+        assert "Part of: IRGC" in detail and "Includes: Fatemiyoun, Zainabiyoun" in detail
+
+
+async def test_sort_keys(app):
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("3")
+        await settle(app, pilot)
+        casualties = table(app, "#casualty-table")
+        assert app.focused is casualties
+        await pilot.press("s", "s", "s")  # date → nationality → killed
+        assert casualties.sort_column == "killed" and not casualties.sort_reverse
+        killed = [r["killed"] for r in casualties.records]
+        assert killed == sorted(killed)
+        await pilot.press("S")
+        killed = [r["killed"] for r in casualties.records]
+        assert killed == sorted(killed, reverse=True) and killed[0] == 23
+        assert "Killed ▼" in str(casualties.columns["killed"].label)
+
+
+async def test_khan_tuman_disagreement_is_visible(app):
+    """The newcomer's task: find Khan Tuman, see 13 to 20 Iranians killed across 4 reports, and who took part."""
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("d", *"2016-05", "tab", *"2016-05", "enter")
+        await pick(app, pilot, "n", {"Iranian"})
+        await pilot.press("3")
+        await settle(app, pilot)
+        casualties = table(app, "#casualty-table")
+        row = casualties.get_row_at(casualties.cursor_row)
+        assert row[2] == "13 (13–20 · 4 reports)"
+        detail = str(app.query_one("#casualties .detail", Static).render())
+        assert detail.count("• ") == 4 and "killed 13" in detail and "killed 20" in detail and "killed 17" in detail
+        await pilot.press("1")
+        await settle(app, pilot)
+        events = table(app, "#events")
+        titles = [r["title"] for r in events.records]
+        events.move_cursor(row=titles.index("Jaish al-Fatah captures Khan Tuman"))
+        await settle(app, pilot)
+        detail = str(app.query_one("#timeline .detail", Static).render())
+        assert "Actors: Jaish al-Fatah, Nusra, Ahrar al-Sham, Fatemiyoun, Nujaba, IRGC" in detail
+
+
+async def test_chart_shows_the_iranian_tally_rate_and_enter_narrows_to_the_month(app, con):
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pick(app, pilot, "n", {"Iranian"})
+        chart = app.query_one(MonthlyChart)
+        assert chart.basis == "tally"
+        months = chart.data.months
+        chart.focus()
+        await pilot.press("home", *["right"] * months.index(date(2015, 11, 1)))
+        assert chart.current_month == date(2015, 11, 1)
+        autumn = chart.data.value_at("tally", date(2015, 11, 1))["Iranian"]
+        before = chart.data.value_at("tally", date(2014, 6, 1))["Iranian"]
+        assert autumn > 4 * before
+        assert "2015-11" in str(chart.render()) and "Iranian" in str(chart.render())
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert (app.filters.date_from, app.filters.date_to) == (date(2015, 11, 1), date(2015, 11, 30))
+        await pilot.press("b")
+        assert chart.basis == "incident"
+
+
+async def test_event_month_and_quarter_keys(app):
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        events = table(app, "#events")
+        events.move_cursor(row=[r["event_id"] for r in events.records].index("E078"))  # 7 May 2016
+        await pilot.press("m")
+        await settle(app, pilot)
+        assert (app.filters.date_from, app.filters.date_to) == (date(2016, 5, 1), date(2016, 5, 31))
+        await pilot.press("M")
+        await settle(app, pilot)
+        assert (app.filters.date_from, app.filters.date_to) == (date(2016, 4, 1), date(2016, 6, 30))
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert (app.filters.date_from, app.filters.date_to) == (date(2016, 1, 1), date(2016, 12, 31))
+        await pilot.press("w")
+        await settle(app, pilot)
+        assert app.filters == Filters()
+
+
+async def test_help_screen_lists_every_key(app):
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(app, pilot)
         await pilot.press("question_mark")
         await pilot.pause()
-        assert any("q quit" in str(notification.message) for notification in app._notifications)
+        assert isinstance(app.screen, HelpScreen)
+        text = str(app.screen.query_one("#help-text", Static).render())
+        for binding in app.BINDINGS:
+            assert binding.description in text
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_enter_opens_the_detail_on_a_narrow_terminal(app):
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        assert not app.query_one("#timeline .detail-scroll").display
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "Iran–Syria alliance begins" in str(app.screen.query_one(Static).render())
+        await pilot.press("escape")
+
+
+async def test_export_writes_the_current_table_and_refuses_the_data_directory(app, tmp_path, catalog):
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("e")
+        await pilot.pause()
+        assert isinstance(app.screen, ExportScreen)
+        field = app.screen.query_one(Input)
+        field.value = str(catalog.data_dir / "events.csv")
+        await pilot.press("enter")
+        assert "read-only" in str(app.screen.query_one("#export-message", Static).render())
+        target = tmp_path / "events.csv"
+        field.value = str(target)
+        await pilot.press("enter")
+        await pilot.pause()
+        rows = list(csv.reader(target.open(encoding="utf-8")))
+        assert rows[0] == ["Date", "Event", "Front", "Actors"] and len(rows) == 81
+        await pilot.press("e")
+        await pilot.pause()
+        app.screen.query_one(Input).value = str(target)
+        await pilot.press("enter")
+        assert "exists" in str(app.screen.query_one("#export-message", Static).render())
+        await pilot.press("escape")
+
+
+async def test_command_palette_offers_every_action(app):
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        titles = {command.title for command in app.get_system_commands(app.screen)}
+        for wanted in ("Go to Timeline", "Go to Actors", "Go to Casualties", "Reset filter", "Preset: whole span",
+                       "Preset: the quarter around the selected event", "Export the current table to CSV"):
+            assert wanted in titles
+
+
+async def test_no_color_still_tells_nationalities_apart(catalog, monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = ExplorerApp(catalog)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        assert app.no_color
+        legend = str(app.query_one(MonthlyChart).render()).splitlines()[0]
+        assert "█Lebanese" in legend and "▓Iranian" in legend
+
+
+async def test_casualty_basis_and_pivot_keys(app, con):
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("3")
+        await settle(app, pilot)
+        pane = app.query_one(CasualtiesPane)
+        assert pane.kind == "incident"
+        await pilot.press("c")
+        assert pane.kind == "tally"
+        tallies = table(app, "#casualty-table").records
+        winep = next(r for r in tallies if r["occurrence_id"] == "iranian-dead-2015-10-to-2016-02-winep")
+        assert winep["killed_per_month"] == 32
+        await pilot.press("c", "c", "p")
+        assert pane.kind == "individual" and pane.pivot
+        records = table(app, "#casualty-table").records
+        lebanese = next(r for r in records if r["nationality"] == "Lebanese")
+        assert lebanese["total"] == 325
+        assert "pivot: killed by nationality × front, sums of occurrences" in str(app.query_one("#kind-switch", Static).render())

@@ -194,19 +194,19 @@ class Filters:
         """One line, e.g. `2015-10 → 2016-02 · Iranian · Aleppo`."""
         parts = []
         if self.date_from or self.date_to:
-            parts.append(f"{_show_bound(self.date_from, end=False)} → {_show_bound(self.date_to, end=True)}")
+            parts.append(f"{show_bound(self.date_from, end=False)} → {show_bound(self.date_to, end=True)}")
         for values in (self.nationalities, self.fronts):
             if values:
                 parts.append(", ".join(sorted(v if v is not None else UNKNOWN for v in values)))
         if self.actor_ids:
             parts.append("actors: " + ", ".join(sorted(self.actor_ids)))
+        if not parts and self.include_imprecise:
+            parts.append("everything")
         parts.append("imprecise rows shown" if self.include_imprecise else "imprecise rows left out")
-        if len(parts) == 1:
-            parts.insert(0, "everything")
         return " · ".join(parts)
 
 
-def _show_bound(bound: date | None, *, end: bool) -> str:
+def show_bound(bound: date | None, *, end: bool) -> str:
     if bound is None:
         return "…"
     if end and bound.month == 12 and bound.day == 31 or not end and bound.month == 1 and bound.day == 1:

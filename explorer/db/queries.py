@@ -10,6 +10,8 @@ tallies and cumulative totals, which overlap each other, are never summed at all
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import duckdb
 import pyarrow as pa
 
@@ -99,12 +101,18 @@ def casualty_occurrences(con: duckdb.DuckDBPyConnection, filters: Filters, kind:
 
 
 def casualty_reports(
-    con: duckdb.DuckDBPyConnection, filters: Filters, kind: str | None = None, occurrence_id: str | None = None
+    con: duckdb.DuckDBPyConnection,
+    filters: Filters,
+    kind: str | None = None,
+    occurrence_id: str | None = None,
+    dataset: str | None = None,
 ) -> pa.Table:
-    """The reports themselves (every source's figure), optionally those of one occurrence."""
+    """The reports themselves (every source's figure), or all the reports of one occurrence."""
     predicate = filters.casualties() & _kind_predicate(kind)
     if occurrence_id is not None:
         predicate = Predicate("occurrence_id = ?", (occurrence_id,))
+        if dataset is not None:
+            predicate &= Predicate("dataset = ?", (dataset,))
     return _arrow(
         con,
         f"""
@@ -220,21 +228,45 @@ def monthly_killed(con: duckdb.DuckDBPyConnection, filters: Filters) -> pa.Table
 
 
 def tally_spans(con: duckdb.DuckDBPyConnection, filters: Filters) -> pa.Table:
-    """Each tally occurrence as a span over its months, with its monthly rate (160 over 5 months: 32)."""
+    """Each tally occurrence as a span over its months, with its monthly rate (160 over 5 months: 32).
+
+    Beside each tally: the named individuals and the incident deaths reported for the same
+    nationality in the same period, under the filter's other slices, so an analyst sees how
+    much of the tally the named reports account for. They are shown beside it, never added."""
     occurrences, params = _occurrences_sql(filters, "tally")
+    undated = replace(filters, date_from=None, date_to=None)
+    named, named_params = _occurrences_sql(undated, None)
     return _arrow(
         con,
         f"""
-        SELECT o.*,
-            date_trunc('month', first_date)::DATE AS first_month,
-            date_trunc('month', last_date)::DATE AS last_month,
-            datediff('month', first_date, last_date) + 1 AS months,
-            killed / (datediff('month', first_date, last_date) + 1) AS killed_per_month
-        FROM ({occurrences}) AS o
-        WHERE first_date IS NOT NULL
-        ORDER BY first_date, occurrence_id
+        WITH tallies AS ({occurrences}),
+        named AS (SELECT * FROM ({named}) WHERE kind IN ('individual', 'incident') AND first_date IS NOT NULL)
+        SELECT t.*,
+            date_trunc('month', t.first_date)::DATE AS first_month,
+            date_trunc('month', t.last_date)::DATE AS last_month,
+            datediff('month', t.first_date, t.last_date) + 1 AS months,
+            t.killed / (datediff('month', t.first_date, t.last_date) + 1) AS killed_per_month,
+            (SELECT coalesce(sum(n.killed), 0) FROM named AS n WHERE n.kind = 'individual'
+                AND n.nationality IS NOT DISTINCT FROM t.nationality
+                AND n.first_date BETWEEN t.first_date AND t.last_date)::BIGINT AS individuals_in_period,
+            (SELECT coalesce(sum(n.killed), 0) FROM named AS n WHERE n.kind = 'incident'
+                AND n.nationality IS NOT DISTINCT FROM t.nationality
+                AND n.first_date BETWEEN t.first_date AND t.last_date)::BIGINT AS incident_killed_in_period
+        FROM tallies AS t
+        WHERE t.first_date IS NOT NULL
+        ORDER BY t.first_date, t.occurrence_id
         """,
-        params,
+        params + named_params,
+    )
+
+
+def event_occurrences(con: duckdb.DuckDBPyConnection, event_id: str) -> pa.Table:
+    """The casualty occurrences linked to one event, whatever the filter."""
+    occurrences, params = _occurrences_sql(Filters(), None)
+    return _arrow(
+        con,
+        f"SELECT * FROM ({occurrences}) WHERE event_id = ? ORDER BY kind, nationality",
+        params + (event_id,),
     )
 
 

@@ -1,0 +1,53 @@
+"""How figures, dates and ranges read on screen and in exports (no Textual import)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+QUALIFIER_PREFIX = {"about": "~", "at least": "≥", "at most": "≤", "exact": ""}
+
+
+def figure(value: int | None, qualifier: str | None = None, high: int | None = None) -> str:
+    """One reported figure: `~50`, `≥100`, `≤50`, `1,300–1,500`, or `—` when not reported."""
+    if value is None and high is None:
+        return "—"
+    if value is None:
+        return f"≤{high:,}"
+    if high is not None and high != value:
+        return f"{value:,}–{high:,}"
+    return f"{QUALIFIER_PREFIX.get(qualifier or 'exact', '')}{value:,}"
+
+
+def counted(value: int | None, low: int | None, high: int | None, reports: int) -> str:
+    """An occurrence's counted figure with the range and number of reports: `13 (13–20 · 4 reports)`."""
+    if value is None and high is None:
+        shown = "—"
+    elif value is None:
+        shown = f"≤{high:,}"
+    else:
+        shown = f"{value:,}"
+    spread = low is not None and high is not None and low != high
+    if reports > 1 or spread:
+        range_text = f"{low:,}–{high:,} · " if spread else ""
+        return f"{shown} ({range_text}{reports} reports)"
+    return shown
+
+
+def period(start: date | None, end: date | None) -> str:
+    """`2015-10-01 → 2016-02-29`, a single date, `as of 2016-05-31`, or `date unknown`."""
+    if start is None and end is None:
+        return "date unknown"
+    if start is None:
+        return f"as of {end}"
+    if end is None or end == start:
+        return str(start)
+    return f"{start} → {end}"
+
+
+def cell(value: object) -> str:
+    """A table cell: lists joined, None as empty."""
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):
+        return ", ".join(cell(item) for item in value)
+    return str(value)

@@ -1,0 +1,166 @@
+"""Actors: a tree by side, then by parent (IRGC ▸ Quds Force), with casualty figures under the filter."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import duckdb
+from rich.markup import escape
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Static, Tree
+
+from explorer.db import queries
+from explorer.db.filters import Filters
+from explorer.db.schema import SIDES
+from explorer.panes.base import Pane
+
+NO_SIDE = "no side"
+EVENTS_IN_DETAIL = 12
+
+
+def figures_text(actor: dict) -> str:
+    """Killed by basis, never added: `302 named · 19 in incidents · tallies up to 353`."""
+    parts = []
+    if actor["killed_individual"]:
+        parts.append(f"{actor['killed_individual']:,} named")
+    if actor["killed_incident"]:
+        wounded = f" (+{actor['wounded_incident']:,} wounded)" if actor["wounded_incident"] else ""
+        parts.append(f"{actor['killed_incident']:,} in incidents{wounded}")
+    if actor["killed_tally_max"]:
+        parts.append(f"tallies up to {actor['killed_tally_max']:,}")
+    if actor["killed_cumulative_max"]:
+        parts.append(f"totals up to {actor['killed_cumulative_max']:,}")
+    return " · ".join(parts)
+
+
+@dataclass
+class ActorsData:
+    filters: Filters
+    rows: list[dict]
+    every_actor: list[dict]
+
+
+class ActorsPane(Pane):
+    """`a` adds the highlighted actor to the filter; enter opens its detail."""
+
+    title = "Actors"
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.actors: dict[str, dict] = {}
+        """The actors under the filter, with their figures."""
+        self.every_actor: dict[str, dict] = {}
+        """Every actor's name and parent, to name parents and children the filter hides."""
+        self.actor_events: dict[str, list[dict]] = {}
+        self.filters = Filters()
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(classes="pane-body"):
+            tree: Tree[str] = Tree("Actors", id="actor-tree")
+            tree.show_root = False
+            tree.guide_depth = 2
+            tree.auto_expand = False  # enter opens the detail; space folds
+            yield tree
+            with VerticalScroll(classes="detail-scroll"):
+                yield Static("", classes="detail")
+
+    def load(self, con: duckdb.DuckDBPyConnection, filters: Filters) -> ActorsData:
+        every = queries.actors_with_casualties(con, Filters()).select(["actor_id", "short_name", "parent_id"])
+        return ActorsData(filters, queries.actors_with_casualties(con, filters).to_pylist(), every.to_pylist())
+
+    def row_count(self, data: ActorsData) -> int:
+        return len(data.rows)
+
+    def show(self, data: ActorsData) -> None:
+        self.filters, rows = data.filters, data.rows
+        self.every_actor = {row["actor_id"]: row for row in data.every_actor}
+        self.actors = {row["actor_id"]: row for row in rows}
+        self.actor_events = {}
+        tree = self.query_one(Tree)
+        selected = self.selected_actor_id
+        tree.clear()
+        children: dict[str | None, list[dict]] = {}
+        for row in rows:
+            parent = row["parent_id"] if row["parent_id"] in self.actors and self.actors[row["parent_id"]]["side"] == row["side"] else None
+            children.setdefault(parent, []).append(row)
+        for side in (*SIDES, None):
+            roots = [row for row in children.get(None, []) if row["side"] == side]
+            if not roots:
+                continue
+            count = sum(1 for row in rows if row["side"] == side)
+            branch = tree.root.add(f"[b]{escape(side or NO_SIDE)}[/b] ({count})", data=None, expand=True)
+            self._add_actors(branch, roots, children)
+        tree.root.expand()
+        tree.scroll_home(animate=False)
+        self._select(selected)
+
+    def _add_actors(self, branch, actors: list[dict], children: dict[str | None, list[dict]]) -> None:
+        for actor in sorted(actors, key=lambda row: row["short_name"].casefold()):
+            label = f"{escape(actor['short_name'])} [dim]{escape(actor['kind'] or '')} · {escape(actor['country'] or '?')}[/dim]"
+            figures = figures_text(actor)
+            if figures:
+                label += f"  [b]✝[/b] {figures}"
+            kids = children.get(actor["actor_id"], [])
+            if kids:
+                node = branch.add(label, data=actor["actor_id"], expand=True)
+                self._add_actors(node, kids, children)
+            else:
+                branch.add_leaf(label, data=actor["actor_id"])
+
+    def _select(self, actor_id: str | None) -> None:
+        tree = self.query_one(Tree)
+        for line in range(tree.last_line + 1):
+            node = tree.get_node_at_line(line)
+            if node is not None and node.data is not None and (actor_id is None or node.data == actor_id):
+                tree.move_cursor(node)
+                return
+
+    @property
+    def selected_actor_id(self) -> str | None:
+        node = self.query_one(Tree).cursor_node
+        return node.data if node is not None else None
+
+    @on(Tree.NodeHighlighted)
+    def _highlighted(self, event: Tree.NodeHighlighted) -> None:
+        self.show_detail()
+        actor_id = event.node.data
+        if actor_id is not None and actor_id not in self.actor_events:
+            self._load_events(actor_id, self.filters)
+
+    @work(thread=True, exclusive=True, group="actor-events")
+    def _load_events(self, actor_id: str, filters: Filters) -> None:
+        events = queries.events_in_range(self.app.catalog.cursor(), replace(filters, actor_ids=frozenset({actor_id})))
+        rows = events.select(["date", "title"]).to_pylist()
+        self.app.call_from_thread(self._events_loaded, actor_id, rows)
+
+    def _events_loaded(self, actor_id: str, rows: list[dict]) -> None:
+        self.actor_events[actor_id] = rows
+        if self.selected_actor_id == actor_id:
+            self.show_detail()
+
+    def detail_text(self) -> str:
+        actor = self.actors.get(self.selected_actor_id or "")
+        if actor is None:
+            return "Highlight an actor to see its detail."
+        parent = self.every_actor.get(actor["parent_id"] or "")
+        children = [row["short_name"] for row in self.every_actor.values() if row["parent_id"] == actor["actor_id"]]
+        lines = [
+            f"[b]{escape(actor['name'])}[/b] ({escape(actor['short_name'])})",
+            f"{escape(actor['kind'] or 'kind unknown')} · {escape(actor['country'] or 'country unknown')} · {escape(actor['side'] or NO_SIDE)}",
+            "",
+            escape(actor["description"] or ""),
+            "",
+            f"[b]Part of[/b]: {escape(parent['short_name'] if parent else actor['parent_id'] or '—')}",
+            f"[b]Includes[/b]: {escape(', '.join(sorted(children)) or '—')}",
+            f"[b]Killed under this filter[/b]: {escape(figures_text(actor) or 'none reported')}",
+        ]
+        events = self.actor_events.get(actor["actor_id"])
+        lines.append(f"[b]Events[/b] ({actor['events']} under this filter):")
+        for event in (events or [])[:EVENTS_IN_DETAIL]:
+            lines.append(f"  {event['date'] or 'undated'}  {escape(event['title'])}")
+        if events and len(events) > EVENTS_IN_DETAIL:
+            lines.append(f"  … and {len(events) - EVENTS_IN_DETAIL} more")
+        lines += ["", f"[b]Source[/b]: {escape(actor['source'])}", f"[dim]{actor['actor_id']} · dataset {escape(actor['dataset'])}[/dim]"]
+        return "\n".join(lines)

@@ -1,0 +1,38 @@
+"""What every pane does: load its data off the UI thread, show it, and describe its selection."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+from textual.containers import Vertical
+from textual.widgets import Static
+
+from explorer.db.filters import Filters
+from explorer.widgets.record_table import RecordTable
+
+
+class Pane(Vertical):
+    """A top-level view. `load` runs in a worker thread and must not touch widgets; `show` runs on the UI thread."""
+
+    title = ""
+
+    def load(self, con: duckdb.DuckDBPyConnection, filters: Filters) -> Any:
+        raise NotImplementedError
+
+    def show(self, data: Any) -> None:
+        raise NotImplementedError
+
+    def row_count(self, data: Any) -> int:
+        raise NotImplementedError
+
+    def current_table(self) -> RecordTable | None:
+        """The table that `export` writes, if this pane shows one."""
+        return None
+
+    def detail_text(self) -> str:
+        """The selection's full detail as Rich markup."""
+        return ""
+
+    def show_detail(self) -> None:
+        self.query_one(".detail", Static).update(self.detail_text())

@@ -1,0 +1,167 @@
+"""Timeline: the chart of killed per month and the events in date order, with the selected event's detail."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import duckdb
+from rich.markup import escape
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Static
+
+from explorer.db import queries
+from explorer.db.filters import Filters
+from explorer.format import counted, period
+from explorer.panes.base import Pane
+from explorer.widgets.chart import ChartData, MonthlyChart, month_range
+from explorer.widgets.record_table import Column, RecordTable
+
+EVENT_COLUMNS = [
+    Column("date", "Date", lambda e: _event_date(e)),
+    Column("title", "Event", width=36),
+    Column("front", "Front"),
+    Column("actor_names", "Actors"),
+]
+
+
+def _event_date(event: dict) -> str:
+    if event["date"] is None:
+        return "unknown"
+    shown = {"year": str(event["date"].year), "month": event["date"].strftime("%Y-%m")}.get(event["date_precision"], str(event["date"]))
+    return shown + ("…" if event.get("end_date") else "")
+
+
+@dataclass
+class TimelineData:
+    events: list[dict]
+    chart: ChartData
+
+
+def _chart_data(con: duckdb.DuckDBPyConnection, filters: Filters, events: list[dict]) -> ChartData:
+    """Aggregate the chart's series: a few rows per month, never the underlying rows."""
+    monthly = queries.monthly_killed(con, filters).to_pylist()
+    spans = queries.tally_spans(con, filters).to_pylist()
+    cumulative = queries.casualty_occurrences(con, filters, "cumulative").to_pylist()
+    dates = [row["month"] for row in monthly] + [s["first_date"] for s in spans] + [s["last_date"] for s in spans]
+    dates += [row["first_date"] for row in cumulative if row["first_date"]]
+    if filters.date_from or filters.date_to:
+        event_dates = [e["date"] for e in events if e["date"]]
+        first = filters.date_from or min(dates + event_dates, default=None)
+        last = filters.date_to or max(dates + event_dates, default=None)
+    else:
+        first, last = min(dates, default=None), max(dates, default=None)
+    data = ChartData()
+    if first is None or last is None:
+        return data
+    data.months = month_range(first, last)
+    totals: dict[str, float] = {}
+    for row in monthly:
+        data.bars.setdefault(row["kind"], {}).setdefault(row["month"], {})[row["nationality"]] = row["killed"]
+        totals[row["nationality"]] = totals.get(row["nationality"], 0) + row["killed"]
+    for span in spans:
+        if span["killed"] is None:
+            continue
+        nationality = span["nationality"] or "unknown"
+        data.spans.append((span["first_month"], span["last_month"], nationality, span["killed_per_month"], span["killed"]))
+        totals[nationality] = totals.get(nationality, 0) + span["killed"]
+    latest: dict[str, list[tuple[date, int]]] = {}
+    for row in cumulative:
+        if row["killed"] is not None and row["first_date"] is not None:
+            nationality = row["nationality"] or "unknown"
+            latest.setdefault(nationality, []).append((row["first_date"], row["killed"]))
+            totals[nationality] = totals.get(nationality, 0) + row["killed"]
+    for nationality, figures in latest.items():
+        figures.sort(key=lambda figure: (figure[0], -figure[1]))  # same as-of date: the lowest figure last wins
+        steps, index, current = {}, 0, None
+        for month in data.months:
+            while index < len(figures) and (figures[index][0].year, figures[index][0].month) <= (month.year, month.month):
+                current = figures[index][1]
+                index += 1
+            if current is not None:
+                steps[month] = current
+        data.steps[nationality] = steps
+    for event in events:
+        if event["date"] is not None:
+            month = event["date"].replace(day=1)
+            data.events[month] = data.events.get(month, 0) + 1
+    data.nationalities = sorted(totals, key=lambda n: (n == "unknown", -totals[n], n))
+    return data
+
+
+class TimelinePane(Pane):
+    """The chart over the events table; the detail beside it on wide terminals, enter opens it anywhere."""
+
+    title = "Timeline"
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.event_casualties: dict[str, list[dict]] = {}
+        """Casualty occurrences linked to each event seen so far (they do not depend on the filter)."""
+
+    def compose(self) -> ComposeResult:
+        yield MonthlyChart(id="chart")
+        with Horizontal(classes="pane-body"):
+            yield RecordTable(EVENT_COLUMNS, id="events")
+            with VerticalScroll(classes="detail-scroll"):
+                yield Static("", classes="detail")
+
+    def load(self, con: duckdb.DuckDBPyConnection, filters: Filters) -> TimelineData:
+        events = queries.events_in_range(con, filters).to_pylist()
+        return TimelineData(events, _chart_data(con, filters, events))
+
+    def show(self, data: TimelineData) -> None:
+        self.query_one(MonthlyChart).set_data(data.chart)
+        self.query_one("#events", RecordTable).set_records(data.events, keep="event_id")
+        self.show_detail()
+
+    def row_count(self, data: TimelineData) -> int:
+        return len(data.events)
+
+    def current_table(self) -> RecordTable:
+        return self.query_one("#events", RecordTable)
+
+    @property
+    def selected_event(self) -> dict | None:
+        return self.query_one("#events", RecordTable).current_record
+
+    @on(RecordTable.RecordHighlighted, "#events")
+    def _event_highlighted(self, event: RecordTable.RecordHighlighted) -> None:
+        self.show_detail()
+        if event.record is not None and event.record["event_id"] not in self.event_casualties:
+            self._load_event_casualties(event.record["event_id"])
+
+    @work(thread=True, exclusive=True, group="event-casualties")
+    def _load_event_casualties(self, event_id: str) -> None:
+        rows = queries.event_occurrences(self.app.catalog.cursor(), event_id).to_pylist()
+        self.app.call_from_thread(self._event_casualties_loaded, event_id, rows)
+
+    def _event_casualties_loaded(self, event_id: str, rows: list[dict]) -> None:
+        self.event_casualties[event_id] = rows
+        if self.selected_event and self.selected_event["event_id"] == event_id:
+            self.show_detail()
+
+    def detail_text(self) -> str:
+        event = self.selected_event
+        if event is None:
+            return "No event under this filter."
+        when = period(event["date"], event["end_date"]) + f" ({event['date_precision']} precision)"
+        lines = [
+            f"[b]{escape(event['title'])}[/b]",
+            f"{when} · {escape(event['front'] or 'front unknown')}",
+            "",
+            escape(event["description"] or ""),
+            "",
+            "[b]Actors[/b]: " + escape(", ".join(event["actor_names"])),
+        ]
+        casualties = self.event_casualties.get(event["event_id"])
+        if casualties:
+            lines.append("[b]Casualties reported[/b]:")
+            for row in casualties:
+                figure = counted(row["killed"], row["killed_low"], row["killed_high"], row["reports"])
+                lines.append(f"  {escape(row['nationality'] or 'nationality unknown')} killed {figure} ({row['kind']})")
+        lines += ["", f"[b]Source[/b]: {escape(event['source'])}", f"[b]URL[/b]: {escape(event['source_url'] or '—')}",
+                  f"[dim]{event['event_id']} · dataset {escape(event['dataset'])}[/dim]"]
+        return "\n".join(lines)

@@ -1,0 +1,237 @@
+"""Killed per month, by nationality, one basis at a time, with the events on the same time axis.
+
+Bases are never stacked onto each other: `b` cycles which one is drawn. Individuals and
+incidents are monthly bars (nationalities stacked, each occurrence once); tallies are
+spans over their months at their monthly rate; cumulative totals are a step line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from rich.style import Style
+from rich.text import Text
+from textual.binding import Binding
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widget import Widget
+
+BASES = ("tally", "incident", "individual", "cumulative")
+BASIS_TITLES = {
+    "tally": "Tallies: killed/month over each period",
+    "incident": "Incidents: killed/month",
+    "individual": "Named individuals: killed/month",
+    "cumulative": "Cumulative totals, as of each month",
+}
+BAR_BASES = ("tally", "incident", "individual")
+BASIS_NAMES = {"tally": "tallies", "incident": "incidents", "individual": "individuals", "cumulative": "cumulative totals"}
+COLOURS = ("red", "green", "yellow", "blue", "magenta", "cyan", "bright_red", "bright_green", "bright_blue", "white")
+BAR_GLYPHS = ("█", "▓", "▒", "░", "▚", "▞", "▙", "▟", "▛", "▜")
+LINE_GLYPHS = ("━", "═", "─", "┅", "┉", "╍", "▬", "≡", "~", "-")
+EIGHTHS = " ▁▂▃▄▅▆▇█"
+AXIS_WIDTH = 7
+
+
+def month_range(first: date, last: date) -> list[date]:
+    months, current = [], date(first.year, first.month, 1)
+    while current <= last:
+        months.append(current)
+        current = date(current.year + (current.month == 12), current.month % 12 + 1, 1)
+    return months
+
+
+def _amount(value: float) -> str:
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+
+
+def month_label(month: date) -> str:
+    return f"{month.year}-{month.month:02d}"
+
+
+@dataclass
+class ChartData:
+    """Everything the chart draws, already aggregated (a few rows per month)."""
+
+    months: list[date] = field(default_factory=list)
+    bars: dict[str, dict[date, dict[str, float]]] = field(default_factory=dict)
+    """basis → month → nationality → killed (individual and incident)."""
+    spans: list[tuple[date, date, str, float, int]] = field(default_factory=list)
+    """tallies: (first month, last month, nationality, killed per month, killed)."""
+    steps: dict[str, dict[date, float]] = field(default_factory=dict)
+    """cumulative: nationality → month → latest total as of that month."""
+    events: dict[date, int] = field(default_factory=dict)
+    nationalities: list[str] = field(default_factory=list)
+
+    def value_at(self, basis: str, month: date) -> dict[str, float]:
+        """What the chart shows for one month, by nationality."""
+        if basis in ("individual", "incident"):
+            return self.bars.get(basis, {}).get(month, {})
+        if basis == "tally":
+            rates: dict[str, float] = {}
+            for first, last, nationality, rate, _ in self.spans:
+                if first <= month <= last:
+                    rates[nationality] = max(rates.get(nationality, 0.0), rate)
+            return rates
+        return {n: steps[month] for n, steps in self.steps.items() if month in steps}
+
+    def peak(self, basis: str) -> float:
+        """The top of the scale: the highest stacked bar, or the highest cumulative total."""
+        if basis in BAR_BASES:
+            return max((sum(self.value_at(basis, month).values()) for month in self.months), default=0.0)
+        return max((value for steps in self.steps.values() for value in steps.values()), default=0.0)
+
+
+class MonthlyChart(Widget, can_focus=True):
+    """The chart; left / right move across months, enter narrows the filter to the month."""
+
+    BINDINGS = [
+        Binding("left,h", "move(-1)", "Month ←", show=False),
+        Binding("right,l", "move(1)", "Month →", show=False),
+        Binding("home", "move_to(0)", "First month", show=False),
+        Binding("end", "move_to(-1)", "Last month", show=False),
+        Binding("enter", "choose_month", "Narrow to month"),
+    ]
+
+    basis: reactive[str] = reactive("tally")
+    cursor: reactive[int] = reactive(0)
+
+    class MonthChosen(Message):
+        def __init__(self, month: date) -> None:
+            super().__init__()
+            self.month = month
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.data = ChartData()
+
+    def set_data(self, data: ChartData) -> None:
+        current = self.current_month
+        self.data = data
+        if current in data.months:
+            self.cursor = data.months.index(current)
+        else:
+            self.cursor = max(0, min(self.cursor, len(data.months) - 1))
+        self.refresh()
+
+    @property
+    def current_month(self) -> date | None:
+        return self.data.months[self.cursor] if self.data.months and 0 <= self.cursor < len(self.data.months) else None
+
+    def cycle_basis(self) -> None:
+        self.basis = BASES[(BASES.index(self.basis) + 1) % len(BASES)]
+
+    def action_move(self, step: int) -> None:
+        if self.data.months:
+            self.cursor = max(0, min(len(self.data.months) - 1, self.cursor + step))
+
+    def action_move_to(self, index: int) -> None:
+        if self.data.months:
+            self.cursor = index % len(self.data.months)
+
+    def action_choose_month(self) -> None:
+        if self.current_month:
+            self.post_message(self.MonthChosen(self.current_month))
+
+    # --- drawing -------------------------------------------------------------
+
+    def _style(self, nationality: str) -> tuple[Style, int]:
+        index = self.data.nationalities.index(nationality) if nationality in self.data.nationalities else len(COLOURS) - 1
+        index = min(index, len(COLOURS) - 1)
+        return Style(color=COLOURS[index]), index
+
+    def _window(self, columns: int) -> tuple[int, int, int]:
+        """(first month shown, months shown, columns per month) keeping the cursor in view."""
+        count = len(self.data.months)
+        width = max(1, min(3, columns // max(count, 1)))
+        shown = max(1, columns // width)
+        first = 0 if count <= shown else min(max(0, self.cursor - shown // 2), count - shown)
+        return first, min(shown, count), width
+
+    def render(self) -> Text:
+        width, height = self.size.width, self.size.height
+        plot_rows = max(2, height - 4)
+        lines = [self._legend(width)]
+        if not self.data.months:
+            lines.append(Text("  Nothing to chart under this filter."))
+            return Text("\n").join(lines)
+        first, shown, per = self._window(width - AXIS_WIDTH)
+        months = self.data.months[first : first + shown]
+        peak = self.data.peak(self.basis) or 1.0
+        grid: list[list[tuple[str, Style | None]]] = [[(" ", None)] * (shown * per) for _ in range(plot_rows)]
+        for column, month in enumerate(months):
+            self._draw_month(grid, column, per, month, peak, plot_rows)
+        for row in range(plot_rows):
+            label = f"{peak:,.0f}" if row == 0 else ("0" if row == plot_rows - 1 else "")
+            line = Text(f"{label:>{AXIS_WIDTH - 1}}│", style="dim")
+            for glyph, style in grid[row]:
+                line.append(glyph, style=style)
+            lines.append(line)
+        lines += self._axis(months, first, per)
+        lines.append(self._status())
+        for line in lines:
+            line.truncate(width, overflow="ellipsis")
+        return Text("\n", no_wrap=True).join(lines)
+
+    def _legend(self, width: int) -> Text:
+        legend = Text(BASIS_TITLES[self.basis] + " ", style="bold")
+        legend.append("b: basis ", style="dim")
+        for shown, nationality in enumerate(self.data.nationalities):
+            style, index = self._style(nationality)
+            glyph = BAR_GLYPHS[index] if self.basis in BAR_BASES else LINE_GLYPHS[index]
+            entry = f"{glyph}{nationality} "
+            if len(legend) + len(entry) + 3 > width:
+                legend.append(f"+{len(self.data.nationalities) - shown}", style="dim")
+                break
+            legend.append(entry, style=style)
+        return legend
+
+    def _draw_month(self, grid, column: int, per: int, month: date, peak: float, rows: int) -> None:
+        values = self.data.value_at(self.basis, month)
+        if self.basis in BAR_BASES:
+            level = 0.0
+            for nationality in self.data.nationalities:
+                value = values.get(nationality, 0.0)
+                if not value:
+                    continue
+                style, index = self._style(nationality)
+                bottom, level = level, level + value / peak * rows
+                for row_from_bottom in range(int(bottom), min(rows, int(-(-level // 1)))):
+                    fill = min(1.0, level - row_from_bottom)
+                    glyph = BAR_GLYPHS[index] if fill >= 1 or index else EIGHTHS[max(1, round(fill * 8))]
+                    for offset in range(per):
+                        grid[rows - 1 - row_from_bottom][column * per + offset] = (glyph, style)
+        else:
+            for nationality, value in values.items():
+                style, index = self._style(nationality)
+                row_from_bottom = min(rows - 1, int(value / peak * (rows - 1) + 0.5))
+                for offset in range(per):
+                    grid[rows - 1 - row_from_bottom][column * per + offset] = (LINE_GLYPHS[index], style)
+
+    def _axis(self, months: list[date], first: int, per: int) -> list[Text]:
+        """The events row (how many events each month) and the years row."""
+        cursor_style = Style(reverse=True, bold=True)
+        events = Text(f"{'events':>{AXIS_WIDTH - 1}}│", style="dim")
+        for offset, month in enumerate(months):
+            count = self.data.events.get(month, 0)
+            mark = (str(count) if count < 10 else "+") if count else "·" if first + offset == self.cursor else " "
+            style = cursor_style if first + offset == self.cursor else Style(bold=True)
+            events.append((mark * per)[:per], style=style)
+        years = [" "] * (len(months) * per)
+        for offset, month in enumerate(months):
+            if month.month == 1 or offset == 0:
+                label, position = str(month.year), offset * per
+                if all(ch == " " for ch in years[position : position + len(label) + 1]):
+                    years[position : position + len(label)] = list(label)
+        return [events, Text(" " * AXIS_WIDTH + "".join(years), style="dim")]
+
+    def _status(self) -> Text:
+        month = self.current_month
+        values = self.data.value_at(self.basis, month)
+        status = Text(f" {month_label(month)} ", style=Style(reverse=True, bold=True))
+        unit = "/month" if self.basis == "tally" else ""
+        parts = [f"{nationality} {_amount(value)}{unit}" for nationality, value in sorted(values.items(), key=lambda item: -item[1])]
+        status.append(" " + (", ".join(parts) if parts else f"no {BASIS_NAMES[self.basis]}"))
+        events = self.data.events.get(month, 0)
+        status.append(f" · {events} event{'s' if events != 1 else ''} · ←/→ month · enter: narrow to it", style="dim")
+        return status

@@ -1,0 +1,85 @@
+"""Modal screens: the help screen, a record's full detail, and the export prompt."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, Static
+
+
+class HelpScreen(ModalScreen[None]):
+    """Every key, grouped by where it works."""
+
+    BINDINGS = [Binding("escape,question_mark,q", "dismiss", "Close")]
+
+    def __init__(self, sections: list[tuple[str, list[tuple[str, str]]]]) -> None:
+        super().__init__()
+        self.sections = sections
+
+    def compose(self) -> ComposeResult:
+        lines = ["[b]conflict-explorer — keys[/b]   (esc closes; ctrl+p lists every action)", ""]
+        for title, keys in self.sections:
+            lines.append(f"[b]{title}[/b]")
+            lines += [f"  [reverse] {key} [/reverse]  {description}" for key, description in keys]
+            lines.append("")
+        with VerticalScroll(id="help"):
+            yield Static("\n".join(lines), id="help-text", markup=True)
+
+
+class DetailScreen(ModalScreen[None]):
+    """A record's full detail, scrollable, for terminals too narrow for the side panel."""
+
+    BINDINGS = [Binding("escape,enter,q", "dismiss", "Close")]
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="detail-modal"):
+            yield Static(self.text, markup=True)
+
+
+class ExportScreen(ModalScreen[Path | None]):
+    """Asks where to write the current table as CSV; refuses the data directory, asks before overwriting."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, suggestion: Path, data_dir: Path) -> None:
+        super().__init__()
+        self.suggestion = suggestion
+        self.data_dir = data_dir.resolve()
+        self._confirmed: Path | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="export"):
+            yield Label("[b]Export the current table to CSV[/b] — enter: write · esc: cancel")
+            yield Input(str(self.suggestion), id="export-path")
+            yield Static("", id="export-message")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        path = Path(event.value).expanduser()
+        message = self.query_one("#export-message", Static)
+        resolved = path.resolve()
+        if resolved == self.data_dir or self.data_dir in resolved.parents:
+            message.update("✗ That is inside the data directory, which is read-only: choose another folder.")
+            return
+        if not resolved.parent.is_dir():
+            message.update(f"✗ No folder {resolved.parent}: choose an existing folder.")
+            return
+        if resolved.is_dir():
+            message.update("✗ That is a folder: give a file name ending in .csv.")
+            return
+        if resolved.exists() and self._confirmed != resolved:
+            self._confirmed = resolved
+            message.update(f"{resolved} exists: press enter again to overwrite it.")
+            return
+        self.dismiss(resolved)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
