@@ -18,18 +18,18 @@ def figure(value: int | None, qualifier: str | None = None, high: int | None = N
     return f"{QUALIFIER_PREFIX.get(qualifier or 'exact', '')}{value:,}"
 
 
-def counted(value: int | None, low: int | None, high: int | None, reports: int) -> str:
-    """An occurrence's counted figure with the range and number of reports: `13 (13–20 · 4 reports)`."""
+def counted(value: int | None, low: int | None, high: int | None, reports: int, qualifier: str | None = None) -> str:
+    """An occurrence's counted figure with the range and number of reports: `13 (13–20 · 4 reports)`, `≥100`."""
     if value is None and high is None:
         shown = "—"
     elif value is None:
         shown = f"≤{high:,}"
     else:
-        shown = f"{value:,}"
+        shown = f"{QUALIFIER_PREFIX.get(qualifier or 'exact', '')}{value:,}"
     spread = low is not None and high is not None and low != high
     if reports > 1 or spread:
         range_text = f"{low:,}–{high:,} · " if spread else ""
-        return f"{shown} ({range_text}{reports} reports)"
+        return f"{shown} ({range_text}{reports} report{'s' if reports != 1 else ''})"
     return shown
 
 

@@ -93,15 +93,16 @@ class ActorsPane(Pane):
             branch = tree.root.add(f"[b]{escape(side or NO_SIDE)}[/b] ({count})", data=None, expand=True)
             self._add_actors(branch, roots, children)
         tree.root.expand()
-        tree.scroll_home(animate=False)
         self._select(selected)
+        if tree.cursor_line < tree.size.height - 1:
+            self.call_after_refresh(tree.scroll_home, animate=False)
 
     def _add_actors(self, branch, actors: list[dict], children: dict[str | None, list[dict]]) -> None:
         for actor in sorted(actors, key=lambda row: row["short_name"].casefold()):
             label = f"{escape(actor['short_name'])} [dim]{escape(actor['kind'] or '')} · {escape(actor['country'] or '?')}[/dim]"
             figures = figures_text(actor)
             if figures:
-                label += f"  [b]✝[/b] {figures}"
+                label += f"  killed: {figures}"
             kids = children.get(actor["actor_id"], [])
             if kids:
                 node = branch.add(label, data=actor["actor_id"], expand=True)

@@ -26,8 +26,10 @@ BASIS_TITLES = {
 }
 BAR_BASES = ("tally", "incident", "individual")
 BASIS_NAMES = {"tally": "tallies", "incident": "incidents", "individual": "individuals", "cumulative": "cumulative totals"}
-COLOURS = ("red", "green", "yellow", "blue", "magenta", "cyan", "bright_red", "bright_green", "bright_blue", "white")
+COLOURS = ("#e6194b", "#3cb44b", "#ffe119", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f032e6", "#bfef45", "#9a6324")
+"""Ten colours that stay apart on dark and light themes."""
 BAR_GLYPHS = ("█", "▓", "▒", "░", "▚", "▞", "▙", "▟", "▛", "▜")
+"""With NO_COLOR, nationalities are told apart by these fills; with colour every bar is solid."""
 LINE_GLYPHS = ("━", "═", "─", "┅", "┉", "╍", "▬", "≡", "~", "-")
 EIGHTHS = " ▁▂▃▄▅▆▇█"
 AXIS_WIDTH = 7
@@ -161,6 +163,11 @@ class MonthlyChart(Widget, can_focus=True):
         grid: list[list[tuple[str, Style | None]]] = [[(" ", None)] * (shown * per) for _ in range(plot_rows)]
         for column, month in enumerate(months):
             self._draw_month(grid, column, per, month, peak, plot_rows)
+        cursor_column = (self.cursor - first) * per
+        for row in grid:
+            for offset in range(per):
+                if row[cursor_column + offset][0] == " ":
+                    row[cursor_column + offset] = ("┊", Style(dim=True))
         for row in range(plot_rows):
             label = f"{peak:,.0f}" if row == 0 else ("0" if row == plot_rows - 1 else "")
             line = Text(f"{label:>{AXIS_WIDTH - 1}}│", style="dim")
@@ -168,9 +175,10 @@ class MonthlyChart(Widget, can_focus=True):
                 line.append(glyph, style=style)
             lines.append(line)
         lines += self._axis(months, first, per)
-        lines.append(self._status())
         for line in lines:
-            line.truncate(width, overflow="ellipsis")
+            line.truncate(width, overflow="crop")
+        lines.append(self._status())
+        lines[-1].truncate(width, overflow="ellipsis")
         return Text("\n", no_wrap=True).join(lines)
 
     def _legend(self, width: int) -> Text:
@@ -178,7 +186,10 @@ class MonthlyChart(Widget, can_focus=True):
         legend.append("b: basis ", style="dim")
         for shown, nationality in enumerate(self.data.nationalities):
             style, index = self._style(nationality)
-            glyph = BAR_GLYPHS[index] if self.basis in BAR_BASES else LINE_GLYPHS[index]
+            if self.basis in BAR_BASES:
+                glyph = BAR_GLYPHS[index] if self.app.no_color else "█"
+            else:
+                glyph = LINE_GLYPHS[index]
             entry = f"{glyph}{nationality} "
             if len(legend) + len(entry) + 3 > width:
                 legend.append(f"+{len(self.data.nationalities) - shown}", style="dim")
@@ -198,7 +209,8 @@ class MonthlyChart(Widget, can_focus=True):
                 bottom, level = level, level + value / peak * rows
                 for row_from_bottom in range(int(bottom), min(rows, int(-(-level // 1)))):
                     fill = min(1.0, level - row_from_bottom)
-                    glyph = BAR_GLYPHS[index] if fill >= 1 or index else EIGHTHS[max(1, round(fill * 8))]
+                    patterned = self.app.no_color and index
+                    glyph = BAR_GLYPHS[index] if patterned else "█" if fill >= 1 else EIGHTHS[max(1, round(fill * 8))]
                     for offset in range(per):
                         grid[rows - 1 - row_from_bottom][column * per + offset] = (glyph, style)
         else:

@@ -1,0 +1,28 @@
+"""How figures read on screen: qualifiers, ranges and the number of reports."""
+
+from datetime import date
+
+from explorer.format import counted, figure, period
+
+
+def test_reported_figures_keep_their_qualifier():
+    assert figure(100, "at least") == "≥100"
+    assert figure(50, "about") == "~50"
+    assert figure(None, "at most", 50) == "≤50"
+    assert figure(1300, "about", 1500) == "1,300–1,500"
+    assert figure(None) == "—"
+
+
+def test_counted_occurrence_shows_range_and_reports():
+    assert counted(13, 13, 20, 4) == "13 (13–20 · 4 reports)"
+    assert counted(1, 1, 1, 3) == "1 (3 reports)"
+    assert counted(100, 100, 100, 1, "at least") == "≥100"
+    assert counted(1300, 1300, 1500, 1, "about") == "~1,300 (1,300–1,500 · 1 report)"
+    assert counted(None, None, 50, 1, "at most") == "≤50"
+
+
+def test_periods():
+    assert period(date(2015, 10, 1), date(2016, 2, 29)) == "2015-10-01 → 2016-02-29"
+    assert period(None, date(2016, 5, 31)) == "as of 2016-05-31"
+    assert period(date(2016, 5, 7), date(2016, 5, 7)) == "2016-05-07"
+    assert period(None, None) == "date unknown"
