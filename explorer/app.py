@@ -47,26 +47,29 @@ class ExplorerApp(App):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
     BINDINGS = [
-        Binding("1", "show_pane('timeline')", "Timeline", show=False),
-        Binding("2", "show_pane('actors')", "Actors", show=False),
-        Binding("3", "show_pane('casualties')", "Casualties", show=False),
-        Binding("d", "focus_dates", "Dates", show=False),
-        Binding("n", "pick('nationality')", "Nationality"),
-        Binding("f", "pick('front')", "Front"),
-        Binding("i", "toggle_imprecise", "Imprecise", show=False),
-        Binding("r", "reset_filters", "Reset"),
-        Binding("w", "preset_whole_span", "Whole span", show=False),
-        Binding("y", "preset_event_year", "Event's year", show=False),
-        Binding("m", "narrow_to_event('month')", "Event's month", show=False),
-        Binding("M", "narrow_to_event('quarter')", "Event's quarter", show=False),
-        Binding("a", "add_actor", "Add actor", show=False),
-        Binding("b", "cycle_basis", "Chart basis", show=False),
-        Binding("c", "cycle_kind", "Casualty basis", show=False),
-        Binding("p", "toggle_pivot", "Pivot", show=False),
-        Binding("e", "export", "Export CSV", show=False),
-        Binding("escape", "leave_field", "Back to pane", show=False),
-        Binding("question_mark", "help", "Help", key_display="?"),
-        Binding("q", "quit", "Quit"),
+        Binding("1", "show_pane('timeline')", "Timeline", show=False, tooltip="the timeline: chart and events"),
+        Binding("2", "show_pane('actors')", "Actors", show=False, tooltip="the actors tree"),
+        Binding("3", "show_pane('casualties')", "Casualties", show=False, tooltip="the casualty tables and pivot"),
+        Binding("d", "focus_dates", "Dates", show=False, tooltip="type the date range (enter applies, esc returns)"),
+        Binding("n", "pick('nationality')", "Nationality", tooltip="choose nationalities (unknown included)"),
+        Binding("f", "pick('front')", "Front", tooltip="choose fronts (unknown included)"),
+        Binding("i", "toggle_imprecise", "Imprecise", show=False,
+                tooltip="show or leave out imprecise rows: unknown dates, periods over a year, country-wide figures"),
+        Binding("r", "reset_filters", "Reset", tooltip="reset the filter: show everything"),
+        Binding("w", "preset_whole_span", "Whole span", show=False, tooltip="preset: clear the date range"),
+        Binding("y", "preset_event_year", "Event's year", show=False, tooltip="preset: the selected event's year"),
+        Binding("m", "narrow_to_event('month')", "Event's month", show=False, tooltip="narrow the dates to the selected event's month"),
+        Binding("M", "narrow_to_event('quarter')", "Event's quarter", show=False,
+                tooltip="narrow the dates to the quarter around the selected event"),
+        Binding("a", "add_actor", "Add actor", show=False, tooltip="add the highlighted actor (Actors pane) to the filter"),
+        Binding("b", "cycle_basis", "Chart basis", show=False,
+                tooltip="chart basis: tallies, incidents, individuals, cumulative (never stacked together)"),
+        Binding("c", "cycle_kind", "Casualty basis", show=False, tooltip="casualty table basis: incidents, tallies, individuals, cumulative"),
+        Binding("p", "toggle_pivot", "Pivot", show=False, tooltip="killed by nationality × front, per basis and dataset"),
+        Binding("e", "export", "Export CSV", show=False, tooltip="export the current table to CSV"),
+        Binding("escape", "leave_field", "Back to pane", show=False, tooltip="leave the date fields"),
+        Binding("question_mark", "help", "Help", key_display="?", tooltip="this list of keys"),
+        Binding("q", "quit", "Quit", tooltip="quit"),
     ]
 
     filters: reactive[Filters] = reactive(Filters, init=False)
@@ -282,7 +285,7 @@ class ExplorerApp(App):
 
     def help_sections(self) -> list[tuple[str, list[tuple[str, str]]]]:
         def keys(bindings: Iterable[Binding]) -> list[tuple[str, str]]:
-            return [(binding.key_display or binding.key.replace("question_mark", "?"), binding.description) for binding in bindings]
+            return [(binding.key_display or binding.key, binding.tooltip or binding.description) for binding in bindings]
 
         return [
             ("Everywhere", keys(self.BINDINGS) + [("ctrl+p", "command palette: every action by name"), ("tab / shift+tab", "move focus")]),

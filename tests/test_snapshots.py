@@ -50,3 +50,13 @@ def test_filtered_to_iranian_in_2016(snap_compare):
         await settle(pilot)
 
     assert snap_compare(ExplorerApp(open_catalog()), terminal_size=(120, 40), run_before=filter_to)
+
+
+def test_light_theme(snap_compare):
+    async def light(pilot):
+        pilot.app.theme = "textual-light"
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+
+    assert snap_compare(ExplorerApp(open_catalog()), terminal_size=(120, 40), run_before=light)

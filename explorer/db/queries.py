@@ -81,6 +81,8 @@ def _occurrences_sql(filters: Filters, kind: str | None) -> tuple[str, tuple]:
             min(coalesce(wounded_low, wounded)) AS wounded_low,
             max(coalesce(wounded_high, wounded)) AS wounded_high,
             count(*) AS reports,
+            count(*) FILTER (WHERE killed IS NOT NULL OR killed_high IS NOT NULL) AS killed_reports,
+            count(*) FILTER (WHERE wounded IS NOT NULL OR wounded_high IS NOT NULL) AS wounded_reports,
             list(DISTINCT source ORDER BY source) AS sources
         FROM reports
         GROUP BY dataset, occurrence_id

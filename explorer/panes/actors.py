@@ -8,6 +8,7 @@ import duckdb
 from rich.markup import escape
 from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Static, Tree
 
@@ -35,6 +36,15 @@ def figures_text(actor: dict) -> str:
     return " · ".join(parts)
 
 
+class ActorTree(Tree[str]):
+    """The actors tree, with j / k like the tables."""
+
+    BINDINGS = [
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+    ]
+
+
 @dataclass
 class ActorsData:
     filters: Filters
@@ -58,7 +68,7 @@ class ActorsPane(Pane):
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="pane-body"):
-            tree: Tree[str] = Tree("Actors", id="actor-tree")
+            tree = ActorTree("Actors", id="actor-tree")
             tree.show_root = False
             tree.guide_depth = 2
             tree.auto_expand = False  # enter opens the detail; space folds

@@ -24,13 +24,13 @@ KIND_SINGULAR = {"individual": "named individual", "incident": "incident", "tall
 
 
 def _killed(row: dict) -> str:
-    return counted(row["killed"], row["killed_low"], row["killed_high"], row["reports"], row["killed_qualifier"])
+    return counted(row["killed"], row["killed_low"], row["killed_high"], row["killed_reports"], row["killed_qualifier"])
 
 
 def _wounded(row: dict) -> str:
     if row["wounded"] is None and row["wounded_high"] is None:
         return ""
-    return counted(row["wounded"], row["wounded_low"], row["wounded_high"], row["reports"], row["wounded_qualifier"])
+    return counted(row["wounded"], row["wounded_low"], row["wounded_high"], row["wounded_reports"], row["wounded_qualifier"])
 
 
 def _rate(row: dict) -> str:

@@ -160,7 +160,7 @@ class TimelinePane(Pane):
         if casualties:
             lines.append("[b]Casualties reported[/b]:")
             for row in casualties:
-                figure = counted(row["killed"], row["killed_low"], row["killed_high"], row["reports"], row["killed_qualifier"])
+                figure = counted(row["killed"], row["killed_low"], row["killed_high"], row["killed_reports"], row["killed_qualifier"])
                 lines.append(f"  {escape(row['nationality'] or 'nationality unknown')} killed {figure} ({row['kind']})")
         lines += ["", f"[b]Source[/b]: {escape(event['source'])}", f"[b]URL[/b]: {escape(event['source_url'] or '—')}",
                   f"[dim]{event['event_id']} · dataset {escape(event['dataset'])}[/dim]"]

@@ -88,11 +88,11 @@ class MonthlyChart(Widget, can_focus=True):
     """The chart; left / right move across months, enter narrows the filter to the month."""
 
     BINDINGS = [
-        Binding("left,h", "move(-1)", "Month ←", show=False),
-        Binding("right,l", "move(1)", "Month →", show=False),
-        Binding("home", "move_to(0)", "First month", show=False),
-        Binding("end", "move_to(-1)", "Last month", show=False),
-        Binding("enter", "choose_month", "Narrow to month"),
+        Binding("left,h", "move(-1)", "Month ←", key_display="← h", show=False, tooltip="previous month"),
+        Binding("right,l", "move(1)", "Month →", key_display="→ l", show=False, tooltip="next month"),
+        Binding("home", "move_to(0)", "First month", show=False, tooltip="first month"),
+        Binding("end", "move_to(-1)", "Last month", show=False, tooltip="last month"),
+        Binding("enter", "choose_month", "Narrow to month", tooltip="narrow the date filter to the highlighted month"),
     ]
 
     basis: reactive[str] = reactive("tally")

@@ -42,12 +42,13 @@ class RecordTable(DataTable):
     """Rows are records; `s` sorts by the next column, `S` reverses the order."""
 
     BINDINGS = [
-        Binding("j", "cursor_down", "Down", show=False),
-        Binding("k", "cursor_up", "Up", show=False),
-        Binding("g", "scroll_top", "Top", show=False),
-        Binding("G", "scroll_bottom", "Bottom", show=False),
-        Binding("s", "next_sort", "Sort"),
-        Binding("S", "reverse_sort", "Reverse sort", show=False),
+        Binding("j", "cursor_down", "Down", show=False, tooltip="next row"),
+        Binding("k", "cursor_up", "Up", show=False, tooltip="previous row"),
+        Binding("g", "scroll_top", "Top", show=False, tooltip="first row"),
+        Binding("G", "scroll_bottom", "Bottom", show=False, tooltip="last row"),
+        Binding("s", "next_sort", "Sort", tooltip="sort by the next column"),
+        Binding("S", "reverse_sort", "Reverse sort", show=False, tooltip="reverse the sort order"),
+        Binding("enter", "select_cursor", "Detail", show=False, tooltip="the row's full detail"),
     ]
 
     class RecordHighlighted(Message):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -24,7 +25,7 @@ class HelpScreen(ModalScreen[None]):
         lines = ["[b]conflict-explorer — keys[/b]   (esc closes; ctrl+p lists every action)", ""]
         for title, keys in self.sections:
             lines.append(f"[b]{title}[/b]")
-            lines += [f"  [reverse] {key} [/reverse]  {description}" for key, description in keys]
+            lines += [f"  [b]{escape(key):>16}[/b]  {escape(description)}" for key, description in keys]
             lines.append("")
         with VerticalScroll(id="help"):
             yield Static("\n".join(lines), id="help-text", markup=True)
