@@ -19,6 +19,7 @@ import pyarrow as pa
 from explorer import __version__
 from explorer.db.catalog import EngineLimits, open_catalog
 from explorer.db.errors import ExplorerError
+from explorer.format import cell
 
 COMMANDS = ("query", "check", "build-data")
 CELL_WIDTH = 48
@@ -102,12 +103,7 @@ def _plain(value: object) -> object:
 
 
 def _text(value: object) -> str:
-    value = _plain(value)
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        return "; ".join(_text(item) for item in value)
-    return str(value)
+    return cell(_plain(value), separator="; ")
 
 
 def format_table(result: pa.Table) -> str:

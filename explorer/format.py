@@ -44,10 +44,10 @@ def period(start: date | None, end: date | None) -> str:
     return f"{start} → {end}"
 
 
-def cell(value: object) -> str:
+def cell(value: object, separator: str = ", ") -> str:
     """A table cell: lists joined, None as empty."""
     if value is None:
         return ""
     if isinstance(value, (list, tuple)):
-        return ", ".join(cell(item) for item in value)
+        return separator.join(cell(item, separator) for item in value)
     return str(value)

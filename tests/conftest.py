@@ -24,6 +24,13 @@ def fingerprint(folder: Path) -> dict[str, str]:
     }
 
 
+async def settle(pilot) -> None:
+    """Wait until the app's workers are done and the screen has caught up."""
+    for _ in range(5):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
 @pytest.fixture(scope="session")
 def catalog():
     with open_catalog() as opened:

@@ -16,15 +16,9 @@ from explorer.widgets.chart import MonthlyChart
 from explorer.widgets.record_table import RecordTable
 from explorer.widgets.screens import ExportScreen, HelpScreen
 from explorer.widgets.value_picker import ValuePicker
+from conftest import settle
 
 IRANIAN = frozenset({"Iranian"})
-
-
-async def settle(app, pilot) -> None:
-    """Wait until every worker is done and the screen has caught up."""
-    for _ in range(5):
-        await app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 def table(app, selector) -> RecordTable:
@@ -43,7 +37,7 @@ def summary(app) -> str:
 async def pick(app, pilot, key: str, wanted: set[str]) -> None:
     """Open a picker with `key`, tick the `wanted` values with space, apply with enter."""
     await pilot.press(key)
-    await settle(app, pilot)
+    await settle(pilot)
     picker = app.screen
     assert isinstance(picker, ValuePicker)
     options = picker.query_one(SelectionList)
@@ -52,7 +46,7 @@ async def pick(app, pilot, key: str, wanted: set[str]) -> None:
             options.highlighted = index
             await pilot.press("space")
     await pilot.press("enter")
-    await settle(app, pilot)
+    await settle(pilot)
 
 
 @pytest.fixture
@@ -62,7 +56,7 @@ def app(catalog):
 
 async def test_opens_on_everything_with_counts_in_the_tabs(app, con):
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
+        await settle(pilot)
         assert tab_labels(app) == ["1 Timeline 80", "2 Actors 34", "3 Casualties 634"]
         assert summary(app) == "Filter: everything · imprecise rows shown"
         assert table(app, "#events").row_count == 80
@@ -72,10 +66,10 @@ async def test_opens_on_everything_with_counts_in_the_tabs(app, con):
 
 async def test_typed_date_range_slices_every_pane(app, con):
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
+        await settle(pilot)
         await pilot.press("d")
         await pilot.press(*"2015-10", "tab", *"2016-02", "enter")
-        await settle(app, pilot)
+        await settle(pilot)
         expected = Filters(date_from=date(2015, 10, 1), date_to=date(2016, 2, 29))
         assert app.filters == expected
         assert summary(app) == "Filter: 2015-10 → 2016-02 · imprecise rows shown"
@@ -87,23 +81,23 @@ async def test_typed_date_range_slices_every_pane(app, con):
 
 async def test_typing_is_debounced_into_one_refresh(app):
     async with app.run_test(size=(100, 30)) as pilot:
-        await settle(app, pilot)
+        await settle(pilot)
         before = app.refreshes
         await pilot.press("d", *"2016")
         await pilot.pause(0.8)
-        await settle(app, pilot)
+        await settle(pilot)
         assert app.filters.date_from == date(2016, 1, 1)
         assert app.refreshes == before + 1
 
 
 async def test_invalid_date_keeps_the_last_valid_filter(app):
     async with app.run_test(size=(100, 30)) as pilot:
-        await settle(app, pilot)
+        await settle(pilot)
         await pilot.press("d", *"2015-10", "enter")
-        await settle(app, pilot)
+        await settle(pilot)
         valid = app.filters
         await pilot.press("d", "ctrl+u", *"2015-13", "enter")
-        await settle(app, pilot)
+        await settle(pilot)
         assert app.filters == valid
         assert summary(app).startswith("✗ '2015-13' is not a valid date — keeping: 2015-10 → …")
         await pilot.press("escape")
@@ -112,7 +106,7 @@ async def test_invalid_date_keeps_the_last_valid_filter(app):
 
 async def test_nationality_and_front_pickers_slice_every_pane(app, con):
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
+        await settle(pilot)
         await pick(app, pilot, "n", {"Iranian"})
         await pick(app, pilot, "f", {"Aleppo"})
         expected = Filters(nationalities=IRANIAN, fronts=frozenset({"Aleppo"}))
@@ -120,7 +114,7 @@ async def test_nationality_and_front_pickers_slice_every_pane(app, con):
         assert summary(app) == "Filter: Iranian · Aleppo · imprecise rows shown"
         assert [r["event_id"] for r in table(app, "#events").records] == queries.events_in_range(con, expected)["event_id"].to_pylist()
         await pilot.press("3")
-        await settle(app, pilot)
+        await settle(pilot)
         incidents = table(app, "#casualty-table").records
         assert [r["occurrence_id"] for r in incidents] == queries.casualty_occurrences(con, expected, "incident")["occurrence_id"].to_pylist()
         assert {r["occurrence_id"] for r in incidents} == {"hamedani-2015-10", "artesh-brigade-65-2016-04", "khan-tuman-2016-05-iranians"}
@@ -137,7 +131,7 @@ def _tree_nodes(node):
 
 async def test_unknown_is_a_selectable_value(app, con):
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
+        await settle(pilot)
         await pick(app, pilot, "n", {"\x00unknown"})
         assert app.filters.nationalities == frozenset({None})
         assert tab_labels(app)[2] == "3 Casualties 17"
@@ -145,29 +139,29 @@ async def test_unknown_is_a_selectable_value(app, con):
 
 async def test_reset_key(app):
     async with app.run_test(size=(100, 30)) as pilot:
-        await settle(app, pilot)
+        await settle(pilot)
         await pick(app, pilot, "n", {"Russian"})
         assert app.filters != Filters()
         await pilot.press("r")
-        await settle(app, pilot)
+        await settle(pilot)
         assert app.filters == Filters()
         assert tab_labels(app)[0] == "1 Timeline 80"
 
 
 async def test_imprecise_switch_is_in_the_summary(app, con):
     async with app.run_test(size=(100, 30)) as pilot:
-        await settle(app, pilot)
+        await settle(pilot)
         await pilot.press("i")
-        await settle(app, pilot)
+        await settle(pilot)
         assert summary(app) == "Filter: imprecise rows left out"
         assert table(app, "#events").row_count == queries.events_in_range(con, Filters(include_imprecise=False)).num_rows == 72
 
 
 async def test_actor_key_adds_the_highlighted_actor(app, con):
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
+        await settle(pilot)
         await pilot.press("2")
-        await settle(app, pilot)
+        await settle(pilot)
         tree = app.query_one(Tree)
         assert app.focused is tree
         for _ in range(tree.last_line + 1):
@@ -175,7 +169,7 @@ async def test_actor_key_adds_the_highlighted_actor(app, con):
                 break
             await pilot.press("down")
         await pilot.press("a")
-        await settle(app, pilot)
+        await settle(pilot)
         assert app.filters.actor_ids == frozenset({"quds_force"})
         assert "actors: quds_force" in summary(app)
         assert tab_labels(app)[0] == "1 Timeline 5"
@@ -185,9 +179,9 @@ async def test_actor_key_adds_the_highlighted_actor(app, con):
 
 async def test_sort_keys(app):
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
+        await settle(pilot)
         await pilot.press("3")
-        await settle(app, pilot)
+        await settle(pilot)
         casualties = table(app, "#casualty-table")
         assert app.focused is casualties
         await pilot.press("s", "s", "s")  # date → nationality → killed
@@ -203,29 +197,29 @@ async def test_sort_keys(app):
 async def test_khan_tuman_disagreement_is_visible(app):
     """The newcomer's task: find Khan Tuman, see 13 to 20 Iranians killed across 4 reports, and who took part."""
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
+        await settle(pilot)
         await pilot.press("d", *"2016-05", "tab", *"2016-05", "enter")
         await pick(app, pilot, "n", {"Iranian"})
         await pilot.press("3")
-        await settle(app, pilot)
+        await settle(pilot)
         casualties = table(app, "#casualty-table")
         row = casualties.get_row_at(casualties.cursor_row)
         assert row[2] == "13 (13–20 · 4 reports)"
         detail = str(app.query_one("#casualties .detail", Static).render())
         assert detail.count("• ") == 4 and "killed 13" in detail and "killed 20" in detail and "killed 17" in detail
         await pilot.press("1")
-        await settle(app, pilot)
+        await settle(pilot)
         events = table(app, "#events")
         titles = [r["title"] for r in events.records]
         events.move_cursor(row=titles.index("Jaish al-Fatah captures Khan Tuman"))
-        await settle(app, pilot)
+        await settle(pilot)
         detail = str(app.query_one("#timeline .detail", Static).render())
         assert "Actors: Jaish al-Fatah, Nusra, Ahrar al-Sham, Fatemiyoun, Nujaba, IRGC" in detail
 
 
 async def test_chart_shows_the_iranian_tally_rate_and_enter_narrows_to_the_month(app, con):
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
+        await settle(pilot)
         await pick(app, pilot, "n", {"Iranian"})
         chart = app.query_one(MonthlyChart)
         assert chart.basis == "tally"
@@ -238,7 +232,7 @@ async def test_chart_shows_the_iranian_tally_rate_and_enter_narrows_to_the_month
         assert autumn > 4 * before
         assert "2015-11" in str(chart.render()) and "Iranian" in str(chart.render())
         await pilot.press("enter")
-        await settle(app, pilot)
+        await settle(pilot)
         assert (app.filters.date_from, app.filters.date_to) == (date(2015, 11, 1), date(2015, 11, 30))
         await pilot.press("b")
         assert chart.basis == "incident"
@@ -246,26 +240,26 @@ async def test_chart_shows_the_iranian_tally_rate_and_enter_narrows_to_the_month
 
 async def test_event_month_and_quarter_keys(app):
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
+        await settle(pilot)
         events = table(app, "#events")
         events.move_cursor(row=[r["event_id"] for r in events.records].index("E078"))  # 7 May 2016
         await pilot.press("m")
-        await settle(app, pilot)
+        await settle(pilot)
         assert (app.filters.date_from, app.filters.date_to) == (date(2016, 5, 1), date(2016, 5, 31))
         await pilot.press("M")
-        await settle(app, pilot)
+        await settle(pilot)
         assert (app.filters.date_from, app.filters.date_to) == (date(2016, 4, 1), date(2016, 6, 30))
         await pilot.press("y")
-        await settle(app, pilot)
+        await settle(pilot)
         assert (app.filters.date_from, app.filters.date_to) == (date(2016, 1, 1), date(2016, 12, 31))
         await pilot.press("w")
-        await settle(app, pilot)
+        await settle(pilot)
         assert app.filters == Filters()
 
 
 async def test_help_screen_lists_every_key(app):
     async with app.run_test(size=(100, 40)) as pilot:
-        await settle(app, pilot)
+        await settle(pilot)
         await pilot.press("question_mark")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
@@ -278,7 +272,7 @@ async def test_help_screen_lists_every_key(app):
 
 async def test_enter_opens_the_detail_on_a_narrow_terminal(app):
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(app, pilot)
+        await settle(pilot)
         assert not app.query_one("#timeline .detail-scroll").display
         await pilot.press("enter")
         await pilot.pause()
@@ -288,7 +282,7 @@ async def test_enter_opens_the_detail_on_a_narrow_terminal(app):
 
 async def test_export_writes_the_current_table_and_refuses_the_data_directory(app, tmp_path, catalog):
     async with app.run_test(size=(100, 30)) as pilot:
-        await settle(app, pilot)
+        await settle(pilot)
         await pilot.press("e")
         await pilot.pause()
         assert isinstance(app.screen, ExportScreen)
@@ -312,7 +306,7 @@ async def test_export_writes_the_current_table_and_refuses_the_data_directory(ap
 
 async def test_command_palette_offers_every_action(app):
     async with app.run_test(size=(100, 30)) as pilot:
-        await settle(app, pilot)
+        await settle(pilot)
         titles = {command.title for command in app.get_system_commands(app.screen)}
         for wanted in ("Go to Timeline", "Go to Actors", "Go to Casualties", "Reset filter", "Preset: whole span",
                        "Preset: the quarter around the selected event", "Export the current table to CSV"):
@@ -323,7 +317,7 @@ async def test_no_color_still_tells_nationalities_apart(catalog, monkeypatch):
     monkeypatch.setenv("NO_COLOR", "1")
     app = ExplorerApp(catalog)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
+        await settle(pilot)
         assert app.no_color
         legend = str(app.query_one(MonthlyChart).render()).splitlines()[0]
         assert "█Lebanese" in legend and "▓Iranian" in legend
@@ -331,9 +325,9 @@ async def test_no_color_still_tells_nationalities_apart(catalog, monkeypatch):
 
 async def test_casualty_basis_and_pivot_keys(app, con):
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
+        await settle(pilot)
         await pilot.press("3")
-        await settle(app, pilot)
+        await settle(pilot)
         pane = app.query_one(CasualtiesPane)
         assert pane.kind == "incident"
         await pilot.press("c")

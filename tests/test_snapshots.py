@@ -9,15 +9,10 @@ import pytest
 
 from explorer.app import ExplorerApp
 from explorer.db.catalog import open_catalog
+from conftest import settle
 
 SIZES = [(80, 24), (120, 40)]
 PANE_KEYS = {"timeline": [], "actors": ["2"], "casualties": ["3"]}
-
-
-async def settle(pilot) -> None:
-    for _ in range(5):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda size: f"{size[0]}x{size[1]}")
