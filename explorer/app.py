@@ -23,15 +23,17 @@ from explorer.db.schema import UNKNOWN
 from explorer.panes.actors import ActorsPane
 from explorer.panes.base import Pane
 from explorer.panes.casualties import CasualtiesPane
+from explorer.panes.sql import SqlPane
 from explorer.panes.timeline import TimelinePane
 from explorer.widgets.chart import MonthlyChart, month_range
 from explorer.widgets.filter_bar import FilterBar
 from explorer.widgets.record_table import RecordTable
+from explorer.widgets.result_grid import ResultGrid
 from explorer.widgets.screens import DetailScreen, ExportScreen, HelpScreen
 from explorer.widgets.value_picker import ValuePicker
 
 PANES = (("timeline", TimelinePane), ("actors", ActorsPane), ("casualties", CasualtiesPane))
-MAIN_WIDGETS = {"timeline": "#events", "actors": "#actor-tree", "casualties": "#casualty-table"}
+MAIN_WIDGETS = {"timeline": "#events", "actors": "#actor-tree", "casualties": "#casualty-table", "sql": "#sql-editor"}
 
 
 def _month_end(month: date) -> date:
@@ -50,6 +52,7 @@ class ExplorerApp(App):
         Binding("1", "show_pane('timeline')", "Timeline", show=False, tooltip="the timeline: chart and events"),
         Binding("2", "show_pane('actors')", "Actors", show=False, tooltip="the actors tree"),
         Binding("3", "show_pane('casualties')", "Casualties", show=False, tooltip="the casualty tables and pivot"),
+        Binding("4", "show_pane('sql')", "SQL", show=False, tooltip="ad-hoc SQL over the same data"),
         Binding("d", "focus_dates", "Dates", show=False, tooltip="type the date range (enter applies, esc returns)"),
         Binding("n", "pick('nationality')", "Nationality", tooltip="choose nationalities (unknown included)"),
         Binding("f", "pick('front')", "Front", tooltip="choose fronts (unknown included)"),
@@ -88,6 +91,8 @@ class ExplorerApp(App):
             for number, (pane_id, pane_class) in enumerate(PANES, start=1):
                 with TabPane(f"{number} {pane_class.title}", id=f"tab-{pane_id}"):
                     yield pane_class(id=pane_id)
+            with TabPane(f"{len(PANES) + 1} {SqlPane.title}", id="tab-sql"):
+                yield SqlPane(self.catalog, id="sql")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -99,6 +104,7 @@ class ExplorerApp(App):
 
     def watch_filters(self, filters: Filters) -> None:
         self.query_one(FilterBar).show_filters(filters)
+        self.query_one(SqlPane).set_filters(filters)
         self.refresh_panes(filters, self.panes)
 
     @property
@@ -231,7 +237,8 @@ class ExplorerApp(App):
         self.query_one(CasualtiesPane).toggle_pivot()
 
     def action_open_detail(self) -> None:
-        self.push_screen(DetailScreen(self._pane().detail_text()))
+        if self.query_one(TabbedContent).active != "tab-sql":
+            self.push_screen(DetailScreen(self._pane().detail_text()))
 
     @on(RecordTable.RowSelected)
     @on(Tree.NodeSelected)
@@ -261,6 +268,9 @@ class ExplorerApp(App):
         self.push_screen(ValuePicker(title, choices, selected), apply)
 
     def action_export(self) -> None:
+        if self.query_one(TabbedContent).active == "tab-sql":
+            self.query_one(SqlPane).action_export()
+            return
         pane = self._pane()
         table = pane.current_table()
         if table is None:
@@ -294,12 +304,14 @@ class ExplorerApp(App):
             ("Actor tree", [("↑ ↓ / j k", "move"), ("space", "fold / unfold")]),
             ("Date fields", [("2015-10-01, 2015-10, 2015", "a day, a month or a year"), ("enter", "apply now"), ("escape", "back to the pane")]),
             ("Pickers", keys(ValuePicker.BINDINGS) + [("space", "toggle a value")]),
+            ("SQL pane", keys(SqlPane.BINDINGS)),
+            ("SQL results", keys(ResultGrid.BINDINGS)),
         ]
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        for pane_id, pane_class in PANES:
-            yield SystemCommand(f"Go to {pane_class.title}", f"Show the {pane_class.title.lower()} pane", lambda p=pane_id: self.action_show_pane(p))
+        for pane_id, pane_class in (*PANES, ("sql", SqlPane)):
+            yield SystemCommand(f"Go to {pane_class.title}", f"Show the {pane_class.title} pane", lambda p=pane_id: self.action_show_pane(p))
         yield SystemCommand("Reset filter", "Show everything", self.action_reset_filters)
         yield SystemCommand("Preset: whole span", "Clear the date range", self.action_preset_whole_span)
         yield SystemCommand("Preset: the selected event's year", "Date range = that year", self.action_preset_event_year)

@@ -31,6 +31,14 @@ async def settle(pilot) -> None:
         await pilot.pause()
 
 
+@pytest.fixture(autouse=True)
+def private_state(tmp_path, monkeypatch) -> Path:
+    """Query history and editor text go to a private folder, never the user's."""
+    state = tmp_path / "state"
+    monkeypatch.setenv("CONFLICT_EXPLORER_STATE_DIR", str(state))
+    return state
+
+
 @pytest.fixture(scope="session")
 def catalog():
     with open_catalog() as opened:

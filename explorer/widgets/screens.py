@@ -50,15 +50,16 @@ class ExportScreen(ModalScreen[Path | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, suggestion: Path, data_dir: Path) -> None:
+    def __init__(self, suggestion: Path, data_dir: Path, title: str = "Export the current table to CSV") -> None:
         super().__init__()
+        self.title_text = title
         self.suggestion = suggestion
         self.data_dir = data_dir.resolve()
         self._confirmed: Path | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="export"):
-            yield Label("[b]Export the current table to CSV[/b] — enter: write · esc: cancel")
+            yield Label(f"[b]{escape(self.title_text)}[/b] — enter: write · esc: cancel")
             yield Input(str(self.suggestion), id="export-path")
             yield Static("", id="export-message")
 
@@ -74,7 +75,7 @@ class ExportScreen(ModalScreen[Path | None]):
             message.update(f"✗ No folder {resolved.parent}: choose an existing folder.")
             return
         if resolved.is_dir():
-            message.update("✗ That is a folder: give a file name ending in .csv.")
+            message.update("✗ That is a folder: give a file name.")
             return
         if resolved.exists() and self._confirmed != resolved:
             self._confirmed = resolved

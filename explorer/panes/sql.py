@@ -1,0 +1,366 @@
+"""SQL: an editor over the data's views, results paged from DuckDB, history, export and copy.
+
+Every statement goes through the read-only guard; queries run in a worker and ctrl+g stops them.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pyarrow.parquet as pq
+from rich.markup import escape
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.timer import Timer
+from textual.widgets import Input, OptionList, Static, TextArea
+from textual.widgets.option_list import Option
+from textual.worker import get_current_worker
+
+from explorer.db.catalog import Catalog
+from explorer.db.errors import ExplorerError
+from explorer.db.filters import Filters
+from explorer.db.sql_session import ResultSet, SqlSession, quote_identifier, where_clause
+from explorer.db.state import EditorState, QueryHistory
+from explorer.db.statements import statement_at
+from explorer.format import cell
+from explorer.widgets.result_grid import PAGE_ROWS, ResultGrid
+from explorer.widgets.screens import ExportScreen
+
+STARTER = """-- ctrl+j (or ctrl+enter) runs the statement under the cursor; ctrl+g stops it.
+-- Views: events, actors, casualties, forces, and filtered_* that follow the filter bar.
+SELECT nationality, kind, count(*) AS reports
+FROM filtered_casualties
+GROUP BY ALL
+ORDER BY reports DESC;
+"""
+SAVE_DELAY = 1.0
+EXPORT_FORMATS = (".csv", ".parquet", ".json")
+
+
+def export_result(result: ResultSet, path: Path) -> int:
+    """Stream a result to CSV, Parquet or JSON (by the file's extension); return the row count."""
+    suffix = path.suffix.lower()
+    if suffix not in EXPORT_FORMATS:
+        raise ExplorerError(f"{path.name}: give a file ending in .csv, .parquet or .json")
+    rows = 0
+    temporary = path.with_name(f".{path.name}.part")
+    try:
+        if suffix == ".parquet":
+            writer = None
+            for batch in result.batches():
+                writer = writer or pq.ParquetWriter(temporary, batch.schema)
+                writer.write_batch(batch)
+                rows += batch.num_rows
+            if writer is None:
+                raise ExplorerError("the result is empty: nothing to export")
+            writer.close()
+        else:
+            with temporary.open("w", newline="", encoding="utf-8") as handle:
+                if suffix == ".csv":
+                    out = csv.writer(handle)
+                    out.writerow(result.columns)
+                else:
+                    handle.write("[")
+                for batch in result.batches():
+                    for record in batch.to_pylist():
+                        if suffix == ".csv":
+                            out.writerow([cell(value, "; ") for value in record.values()])
+                        else:
+                            handle.write(("\n" if rows == 0 else ",\n") + json.dumps(record, default=str, ensure_ascii=False))
+                        rows += 1
+                if suffix == ".json":
+                    handle.write("\n]\n")
+        temporary.replace(path)
+    finally:
+        temporary.unlink(missing_ok=True)
+    return rows
+
+
+class HistoryScreen(ModalScreen[str | None]):
+    """Every query run, newest first; type to search, enter puts it in the editor."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "Close")]
+
+    def __init__(self, history: QueryHistory) -> None:
+        super().__init__()
+        self.history = history
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="history"):
+            yield Static("[b]Query history[/b] — type to search · ↓ then enter: put in the editor · esc: close")
+            yield Input(placeholder="search", id="history-search")
+            yield OptionList(id="history-list")
+
+    def on_mount(self) -> None:
+        self._fill("")
+
+    @on(Input.Changed)
+    def _search(self, event: Input.Changed) -> None:
+        self._fill(event.value)
+
+    @on(Input.Submitted)
+    def _to_list(self) -> None:
+        options = self.query_one(OptionList)
+        if options.option_count:
+            options.highlighted = 0
+        options.focus()
+
+    def _fill(self, text: str) -> None:
+        options = self.query_one(OptionList)
+        options.clear_options()
+        for index, entry in enumerate(self.history.search(text)):
+            outcome = f"error: {entry.error}" if entry.error else f"{entry.rows:,} rows" if entry.rows is not None else "ok"
+            first_line = " ".join(entry.sql.split())[:100]
+            options.add_option(Option(f"{escape(first_line)}  [dim]{escape(outcome)}[/dim]", id=str(index)))
+        self._matches = self.history.search(text)
+
+    @on(OptionList.OptionSelected)
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(self._matches[int(event.option.id)].sql)
+
+
+class SqlPane(Vertical):
+    """The editor over the results; the footer shows the keys."""
+
+    title = "SQL"
+    BINDINGS = [
+        Binding("ctrl+enter,ctrl+j", "run", "Run", tooltip="run the statement under the cursor, or the selection", priority=True),
+        Binding("ctrl+g", "cancel", "Stop", tooltip="stop the running query", priority=True),
+        Binding("ctrl+t", "insert_where", "Filter as SQL", tooltip="insert the filter bar's slice as a WHERE clause", priority=True),
+        Binding("ctrl+r", "history", "History", tooltip="browse, search and re-run past queries", priority=True),
+        Binding("ctrl+o", "export", "Export", tooltip="export the result to .csv, .parquet or .json", priority=True),
+        Binding("escape", "switch_focus", "Editor ⇄ results", tooltip="move between the editor and the results"),
+    ]
+    RESULT_BINDINGS = [
+        Binding("s", "sort", "Sort", tooltip="sort by the column (again: descending, again: as run)"),
+        Binding("equals_sign", "filter_value", "Filter value", key_display="=", tooltip="keep the rows with the cell's value"),
+        Binding("v", "frequencies", "Counts", tooltip="value, count and share of the column"),
+        Binding("u", "undo_view", "Back", tooltip="back to the result as run"),
+        Binding("c", "copy_cell", "Copy cell", tooltip="copy the cell (OSC 52: works over SSH)"),
+        Binding("y", "copy_row", "Copy row", tooltip="copy the row as TSV"),
+        Binding("Y", "copy_all", "Copy all", show=False, tooltip="copy the whole result as TSV"),
+    ]
+
+    BINDINGS = BINDINGS + RESULT_BINDINGS
+
+    def __init__(self, catalog: Catalog, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.catalog = catalog
+        self.session = SqlSession(catalog)
+        self.history = QueryHistory()
+        self.editor_state = EditorState()
+        self.filters = Filters()
+        self.result: ResultSet | None = None
+        """The result as run; the grid may show a sorted, filtered or counted view of it."""
+        self.sort: tuple[str, bool] | None = None
+        self._save_timer: Timer | None = None
+        self._editor_text: str | None = None
+        """The editor's text as last changed, saved shortly after each change and on exit."""
+
+    def compose(self) -> ComposeResult:
+        yield TextArea.code_editor(self.editor_state.load() or STARTER, language="sql", id="sql-editor")
+        yield Static("ctrl+j runs the statement under the cursor", id="sql-status")
+        yield ResultGrid(id="sql-results")
+
+    # --- running ---------------------------------------------------------------------
+
+    def set_filters(self, filters: Filters) -> None:
+        self.filters = filters
+        self._apply_filters(filters)
+
+    @work(thread=True, group="sql-filters")
+    def _apply_filters(self, filters: Filters) -> None:
+        try:
+            self.session.set_filters(filters)
+        except ExplorerError as error:
+            self.app.call_from_thread(self._status, f"✗ filtered views: {error}", error=True)
+
+    def action_run(self) -> None:
+        editor = self.query_one(TextArea)
+        sql = editor.selected_text.strip() or statement_at(editor.text, editor.document.get_index_from_location(editor.cursor_location))
+        if not sql.strip():
+            self._status("Nothing to run: type a statement", error=True)
+            return
+        self._status("running… (ctrl+g stops)")
+        self._run(sql)
+
+    @work(thread=True, exclusive=True, group="sql")
+    def _run(self, sql: str) -> None:
+        worker = get_current_worker()
+        try:
+            result = self.session.run(sql)
+            count = result.row_count if result is not None else None
+            first = result.fetch(0, PAGE_ROWS) if result is not None else None
+        except ExplorerError as error:
+            self.history.add(sql, None, str(error), 0.0)
+            self.app.call_from_thread(self._status, f"✗ {error}", error=True)
+            return
+        self.history.add(sql, count, None, result.elapsed if result else 0.0)
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self._show_result, result, count, first)
+
+    def _show_result(self, result: ResultSet | None, count: int | None, first: list | None, view: str = "") -> None:
+        if not view:
+            self.result, self.sort = result, None
+        grid = self.query_one(ResultGrid)
+        grid.set_result(result, count or 0, first)
+        if result is None:
+            self._status("✓ done (the statement returns no rows)")
+            return
+        columns = len(result.columns)
+        shape = f"✓ {count:,} rows · {columns} column{'s' if columns != 1 else ''}"
+        self._status(f"{shape} · {view} (u: back)" if view else f"{shape} · {result.elapsed:.3f} s")
+
+    def action_cancel(self) -> None:
+        self.session.interrupt()
+        self._status("stopping…")
+
+    def _status(self, text: str, error: bool = False) -> None:
+        status = self.query_one("#sql-status", Static)
+        status.set_class(error, "-error")
+        status.update(escape(text))
+
+    @on(ResultGrid.Failed)
+    def _fetch_failed(self, event: ResultGrid.Failed) -> None:
+        self._status(f"✗ {event.reason}", error=True)
+
+    # --- editor ----------------------------------------------------------------------
+
+    @on(TextArea.Changed)
+    def _edited(self, event: TextArea.Changed) -> None:
+        self._editor_text = event.text_area.text
+        if self._save_timer is not None:
+            self._save_timer.stop()
+        self._save_timer = self.set_timer(SAVE_DELAY, self.save_editor)
+
+    def save_editor(self) -> None:
+        if self._editor_text is not None:
+            self.editor_state.save(self._editor_text)
+
+    def on_unmount(self) -> None:
+        self.save_editor()
+
+    def action_insert_where(self) -> None:
+        editor = self.query_one(TextArea)
+        editor.insert(where_clause(self.filters) + "\n")
+        editor.focus()
+
+    def action_history(self) -> None:
+        def put(sql: str | None) -> None:
+            if sql:
+                editor = self.query_one(TextArea)
+                editor.text = sql
+                editor.focus()
+
+        self.app.push_screen(HistoryScreen(self.history), put)
+
+    def action_switch_focus(self) -> None:
+        target = self.query_one(TextArea) if isinstance(self.app.focused, ResultGrid) else self.query_one(ResultGrid)
+        target.focus()
+
+    # --- the result ------------------------------------------------------------------
+
+    def _derive(self, sql_around: str, params: list | None, view: str) -> None:
+        try:
+            derived = self.result.derived(sql_around, params)
+            self._show_result(derived, derived.row_count, None, view)
+        except ExplorerError as error:
+            self._status(f"✗ {error}", error=True)
+
+    def action_sort(self) -> None:
+        grid = self.query_one(ResultGrid)
+        column = grid.current_column_name
+        if self.result is None or column is None:
+            return
+        if self.sort == (column, False):
+            self.sort = (column, True)
+        elif self.sort == (column, True):
+            self.sort = None
+            self._show_result(self.result, self.result.row_count, None)
+            return
+        else:
+            self.sort = (column, False)
+        order = "DESC" if self.sort[1] else "ASC"
+        self._derive(f"SELECT * FROM {{rows}} ORDER BY {quote_identifier(column)} {order} NULLS LAST", None,
+                     f"sorted by {column} {order.lower()}")
+
+    def action_filter_value(self) -> None:
+        grid = self.query_one(ResultGrid)
+        column = grid.current_column_name
+        if self.result is None or column is None:
+            return
+        value = grid.current_value
+        self._derive(f"SELECT * FROM {{rows}} WHERE {quote_identifier(column)} IS NOT DISTINCT FROM ?", [value],
+                     f"{column} = {cell(value) if value is not None else 'NULL'}")
+
+    def action_frequencies(self) -> None:
+        column = self.query_one(ResultGrid).current_column_name
+        if self.result is None or column is None:
+            return
+        name = quote_identifier(column)
+        self._derive(
+            f"SELECT {name}, count(*) AS count, round(100.0 * count(*) / sum(count(*)) OVER (), 2) AS share_percent "
+            f"FROM {{rows}} GROUP BY {name} ORDER BY count DESC, {name}",
+            None,
+            f"counts of {column}",
+        )
+
+    def action_undo_view(self) -> None:
+        if self.result is not None:
+            self.sort = None
+            self._show_result(self.result, self.result.row_count, None)
+
+    def _copy(self, text: str, what: str) -> None:
+        self.app.copy_to_clipboard(text)
+        self.app.notify(f"Copied {what} to the clipboard", timeout=2)
+
+    def action_copy_cell(self) -> None:
+        self._copy(cell(self.query_one(ResultGrid).current_value), "the cell")
+
+    def action_copy_row(self) -> None:
+        grid = self.query_one(ResultGrid)
+        row = grid.row(grid.cursor_row)
+        if row is not None:
+            self._copy("\t".join(cell(value) for value in row), "the row")
+
+    def action_copy_all(self) -> None:
+        grid = self.query_one(ResultGrid)
+        if grid.result is None:
+            return
+        lines = ["\t".join(grid.result.columns)]
+        for batch in grid.result.batches():
+            lines += ["\t".join(cell(value) for value in record.values()) for record in batch.to_pylist()]
+        self._copy("\n".join(lines), f"{len(lines) - 1:,} rows")
+
+    def action_export(self) -> None:
+        grid = self.query_one(ResultGrid)
+        if grid.result is None:
+            self.app.notify("Run a query first: there is no result to export", severity="warning")
+            return
+        result = grid.result
+
+        def write(path: Path | None) -> None:
+            if path is not None:
+                self._export(result, path)
+
+        self.app.push_screen(ExportScreen(Path.cwd() / "result.csv", self.catalog.data_dir,
+                                          "Export the result (.csv, .parquet or .json)"), write)
+
+    @work(thread=True, group="sql-export")
+    def _export(self, result: ResultSet, path: Path) -> None:
+        try:
+            rows = export_result(result, path)
+        except (ExplorerError, OSError) as error:
+            self.app.call_from_thread(self._status, f"✗ export: {error}", error=True)
+            return
+        self.app.call_from_thread(self._status, f"✓ wrote {rows:,} rows to {path}")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in {binding.action for binding in self.RESULT_BINDINGS}:
+            return isinstance(self.app.focused, ResultGrid)
+        return True
