@@ -32,21 +32,23 @@ EPILOG = """commands:
                                           casualties, forces and print the result
   conflict-explorer check [DATA_DIR]      validate a data directory and say what is in it
   conflict-explorer build-data            rebuild data/*.parquet from data/src/*.csv
-Run `conflict-explorer COMMAND --help` for a command's options."""
+Run `conflict-explorer COMMAND --help` for a command's options.
+Engine limits can also be set in ~/.config/conflict-explorer/config.toml ([engine] memory_limit, threads)."""
 
 
 def _add_engine_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("engine limits")
-    group.add_argument("--memory-limit", default=EngineLimits.memory_limit, metavar="SIZE",
-                       help="most memory DuckDB may use, e.g. 2GB (default: %(default)s); bigger work spills to a private temporary folder")
-    group.add_argument("--threads", type=int, default=EngineLimits.threads, metavar="N",
-                       help="DuckDB worker threads (default: %(default)s)")
+    group.add_argument("--memory-limit", metavar="SIZE",
+                       help=f"most memory DuckDB may use, e.g. 2GB (default: the config file's, else {EngineLimits.memory_limit}); "
+                       "bigger work spills to a private temporary folder")
+    group.add_argument("--threads", type=int, metavar="N",
+                       help=f"DuckDB worker threads (default: the config file's, else {EngineLimits.threads})")
 
 
 def _limits(args: argparse.Namespace) -> EngineLimits:
-    if args.threads < 1:
-        raise ExplorerError(f"--threads must be at least 1, not {args.threads}")
-    return EngineLimits(memory_limit=args.memory_limit, threads=args.threads)
+    from explorer.config import engine_limits
+
+    return engine_limits(args.memory_limit, args.threads)
 
 
 def _launch_parser() -> argparse.ArgumentParser:

@@ -5,6 +5,8 @@ Each shot drives the app with the keys an analyst would press, then saves the sc
 from __future__ import annotations
 
 import asyncio
+import os
+import tempfile
 from pathlib import Path
 
 from textual.widgets import SelectionList
@@ -66,6 +68,17 @@ async def nationality_picker(app, pilot) -> None:
     await pilot.press("n")
 
 
+async def sql(app, pilot) -> None:
+    from textual.widgets import TextArea
+
+    await pilot.press("4")
+    await settle(app, pilot)
+    editor = app.query_one(TextArea)
+    editor.cursor_blink = False
+    editor.move_cursor((3, 0))
+    await pilot.press("ctrl+j")
+
+
 async def help_screen(app, pilot) -> None:
     await pilot.press("question_mark")
 
@@ -78,11 +91,13 @@ SHOTS = {
     "actors": (actors, (120, 40)),
     "pivot": (pivot, (120, 32)),
     "nationality-picker": (nationality_picker, (100, 30)),
+    "sql": (sql, (120, 36)),
     "help": (help_screen, (100, 40)),
 }
 
 
 async def shoot(name: str) -> Path:
+    """One screenshot, with a private state folder so the user's own SQL history never shows."""
     steps, size = SHOTS[name]
     with open_catalog() as catalog:
         app = ExplorerApp(catalog)
@@ -94,8 +109,10 @@ async def shoot(name: str) -> Path:
 
 
 def main() -> None:
-    for name in SHOTS:
-        print(asyncio.run(shoot(name)))
+    with tempfile.TemporaryDirectory() as state:
+        os.environ["CONFLICT_EXPLORER_STATE_DIR"] = state
+        for name in SHOTS:
+            print(asyncio.run(shoot(name)))
 
 
 if __name__ == "__main__":

@@ -33,9 +33,10 @@ async def settle(pilot) -> None:
 
 @pytest.fixture(autouse=True)
 def private_state(tmp_path, monkeypatch) -> Path:
-    """Query history and editor text go to a private folder, never the user's."""
+    """Query history and editor text go to a private folder, and no user config file is read."""
     state = tmp_path / "state"
     monkeypatch.setenv("CONFLICT_EXPLORER_STATE_DIR", str(state))
+    monkeypatch.setenv("CONFLICT_EXPLORER_CONFIG", str(tmp_path / "no-config.toml"))
     return state
 
 

@@ -91,7 +91,27 @@ def test_engine_flags(tmp_path):
     result = cli("query", "SELECT current_setting('threads') AS t", "--threads", "1", "--format", "csv")
     assert result.stdout.splitlines() == ["t", "1"]
     result = cli("query", "SELECT 1", "--threads", "0")
-    assert result.returncode == 1 and "--threads must be at least 1" in result.stderr
+    assert result.returncode == 1 and "threads must be at least 1" in result.stderr
+
+
+def test_config_file_sets_the_engine_limits_and_flags_win(tmp_path, monkeypatch):
+    config = tmp_path / "config.toml"
+    config.write_text('[engine]\nthreads = 1\nmemory_limit = "500MB"\n', encoding="utf-8")
+    monkeypatch.setenv("CONFLICT_EXPLORER_CONFIG", str(config))
+    sql = "SELECT current_setting('threads') AS t, current_setting('memory_limit') AS m"
+    assert cli("query", sql, "--format", "csv").stdout.splitlines()[1] == "1,476.8 MiB"
+    assert cli("query", sql, "--format", "csv", "--threads", "2").stdout.splitlines()[1] == "2,476.8 MiB"
+    config.write_text("[engine]\nthreads = 'many'\n", encoding="utf-8")
+    result = cli("query", "SELECT 1")
+    assert result.returncode == 1 and result.stderr.strip() == f"error: {config}: [engine] threads must be a int, not 'many'"
+    config.write_text("[engine\n", encoding="utf-8")
+    assert "not a readable TOML config file" in cli("query", "SELECT 1").stderr
+
+
+def test_a_query_beyond_the_memory_limit_ends_with_a_clear_error(tmp_path):
+    result = cli("query", "SELECT list(range) AS everything FROM range(200000000)", "--memory-limit", "100MB")
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: Out of Memory Error") and result.stderr.count("\n") == 1
 
 
 def test_build_data_prints_the_cleaning_report(tmp_path):

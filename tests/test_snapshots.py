@@ -55,3 +55,18 @@ def test_light_theme(snap_compare):
         await settle(pilot)
 
     assert snap_compare(ExplorerApp(open_catalog()), terminal_size=(120, 40), run_before=light)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda size: f"{size[0]}x{size[1]}")
+def test_sql_pane(snap_compare, size):
+    """The pane as a newcomer first sees it (a run's status carries its elapsed time, so none is run here)."""
+
+    async def open_sql(pilot):
+        from textual.widgets import TextArea
+
+        await settle(pilot)
+        await pilot.press("4")
+        pilot.app.query_one(TextArea).cursor_blink = False
+        await settle(pilot)
+
+    assert snap_compare(ExplorerApp(open_catalog()), terminal_size=size, run_before=open_sql)

@@ -241,3 +241,25 @@ async def test_copy_uses_the_terminal_clipboard(sql_app):
         assert app.clipboard == "x\ty\na\t1\nb\t2"
         await pilot.press("down", "c")
         assert app.clipboard == "b"
+
+
+async def test_schema_browser_and_name_completion(sql_app):
+    app, _ = sql_app
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_sql(app, pilot)
+        pane = app.query_one(SqlPane)
+        tables = {str(node.label) for node in app.query_one("#sql-schema").root.children}
+        assert {"events", "actors", "casualties", "forces", "filtered_casualties"} <= tables
+        editor = app.query_one(TextArea)
+        editor.text = "select nationa"
+        editor.move_cursor(editor.document.end)
+        await pilot.press("ctrl+n")
+        assert editor.text == "select nationality"
+        editor.text = "select * from filtered_"
+        editor.move_cursor(editor.document.end)
+        await pilot.press("ctrl+n")
+        assert editor.text == "select * from filtered_"
+        assert "Matches: filtered_actors, filtered_casualties, filtered_events, filtered_forces" in status(app)
+        await run_sql(app, pilot, "create temp table my_scratch as select 1 as my_column")
+        await settle(pilot)
+        assert "my_column" in pane.names

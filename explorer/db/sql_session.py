@@ -9,6 +9,7 @@ DuckDB for one window of rows at a time.
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import date
@@ -93,10 +94,15 @@ class ResultSet:
         """A result computed by DuckDB from this one: `sql_around` uses {rows} for this result's query."""
         if self.materialised is not None:
             raise QueryError("this result cannot be sorted, filtered or counted (EXPLAIN output)")
-        sql = sql_around.format(rows=f"({self.sql}\n)")
-        relation = self.session.cursor.sql(f"SELECT * FROM ({sql}\n) LIMIT 0", params=[*self.params, *(params or [])])
-        return ResultSet(self.session, sql, relation.columns, [str(kind) for kind in relation.types], 0.0,
-                         params=[*self.params, *(params or [])])
+        sql = sql_around.replace("{rows}", f"({self.sql}\n)")
+        all_params = [*self.params, *(params or [])]
+        try:
+            with self.session.lock:
+                relation = self.session.cursor.sql(f"SELECT * FROM ({sql}\n) LIMIT 0", params=all_params)
+                columns, types = relation.columns, [str(kind) for kind in relation.types]
+        except duckdb.Error as error:
+            raise QueryError(one_line_error(error)) from None
+        return ResultSet(self.session, sql, columns, types, 0.0, params=all_params)
 
     def batches(self, batch_rows: int = 100_000):
         """The whole result as Arrow record batches, streamed (for export)."""
@@ -105,8 +111,9 @@ class ResultSet:
 
             yield from pa.Table.from_pylist([dict(zip(self.columns, row)) for row in self.materialised]).to_batches()
             return
-        reader = self.session.cursor.sql(f"SELECT * FROM ({self.sql}\n)", params=self.params).to_arrow_reader(batch_rows)
-        yield from reader
+        with self.session.lock:
+            reader = self.session.cursor.sql(f"SELECT * FROM ({self.sql}\n)", params=self.params).to_arrow_reader(batch_rows)
+            yield from reader
 
 
 class SqlSession:
@@ -115,11 +122,17 @@ class SqlSession:
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
         self.cursor = catalog.cursor()
+        self.lock = threading.RLock()
+        """One statement at a time on the cursor: a page fetch waits for a running export batch, never interleaves."""
         self.guard = Guard(catalog.protected_names | frozenset(FILTERED_VIEWS))
         self.set_filters(Filters())
 
     def set_filters(self, filters: Filters) -> None:
         """Point the filtered_* views at a new filter (they read it at query time)."""
+        with self.lock:
+            self._set_filters(filters)
+
+    def _set_filters(self, filters: Filters) -> None:
         for table in FILTERED_TABLES:
             predicate = getattr(filters, table)()
             for index, value in enumerate(predicate.params):
@@ -133,11 +146,19 @@ class SqlSession:
 
     def rows(self, sql: str, params: list | None = None) -> list[tuple]:
         try:
-            return self.cursor.execute(sql, params or []).fetchall()
+            with self.lock:
+                return self.cursor.execute(sql, params or []).fetchall()
         except duckdb.InterruptException:
             raise QueryError("query cancelled") from None
         except duckdb.Error as error:
             raise QueryError(one_line_error(error)) from None
+
+    def schema(self) -> list[tuple[str, str, str]]:
+        """(table or view, column, type) of everything a query can read, the user's temporary tables included."""
+        return self.rows(
+            "SELECT table_name, column_name, data_type FROM duckdb_columns() "
+            "WHERE NOT internal AND database_name IN ('memory', 'temp') ORDER BY table_name, column_index"
+        )
 
     def interrupt(self) -> None:
         self.cursor.interrupt()
@@ -145,6 +166,10 @@ class SqlSession:
     def run(self, sql: str) -> ResultSet | None:
         """Run every statement (all are checked first); the last one that returns rows becomes the result."""
         statements = self.guard.parse(sql)
+        with self.lock:
+            return self._run(statements)
+
+    def _run(self, statements: list[duckdb.Statement]) -> ResultSet | None:
         started = time.perf_counter()
         result: ResultSet | None = None
         try:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import re
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -14,10 +16,10 @@ from rich.markup import escape
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.timer import Timer
-from textual.widgets import Input, OptionList, Static, TextArea
+from textual.widgets import Input, OptionList, Static, TextArea, Tree
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
@@ -135,6 +137,8 @@ class SqlPane(Vertical):
         Binding("ctrl+r", "history", "History", tooltip="browse, search and re-run past queries", priority=True),
         Binding("ctrl+o", "export", "Export", tooltip="export the result to .csv, .parquet or .json", priority=True),
         Binding("escape", "switch_focus", "Editor ⇄ results", tooltip="move between the editor and the results"),
+        Binding("ctrl+n", "complete", "Complete", tooltip="complete the table or column name before the cursor", priority=True),
+        Binding("ctrl+b", "toggle_schema", "Schema", tooltip="show or hide the schema browser (enter inserts a name)", priority=True),
     ]
     RESULT_BINDINGS = [
         Binding("s", "sort", "Sort", tooltip="sort by the column (again: descending, again: as run)"),
@@ -160,12 +164,73 @@ class SqlPane(Vertical):
         self.sort: tuple[str, bool] | None = None
         self._save_timer: Timer | None = None
         self._editor_text: str | None = None
+        self.names: list[str] = []
+        """Table, view and column names, for completion."""
         """The editor's text as last changed, saved shortly after each change and on exit."""
 
     def compose(self) -> ComposeResult:
-        yield TextArea.code_editor(self.editor_state.load() or STARTER, language="sql", id="sql-editor")
+        with Horizontal(id="sql-top"):
+            yield TextArea.code_editor(self.editor_state.load() or STARTER, language="sql", id="sql-editor")
+            schema: Tree[str] = Tree("Tables and views", id="sql-schema")
+            schema.show_root = False
+            yield schema
         yield Static("ctrl+j runs the statement under the cursor", id="sql-status")
         yield ResultGrid(id="sql-results")
+
+    def on_mount(self) -> None:
+        self._load_schema()
+
+    @work(thread=True, exclusive=True, group="sql-schema")
+    def _load_schema(self) -> None:
+        try:
+            rows = self.session.schema()
+        except ExplorerError:
+            return
+        self.app.call_from_thread(self._show_schema, rows)
+
+    def _show_schema(self, rows: list[tuple[str, str, str]]) -> None:
+        self.names = sorted({name for row in rows for name in row[:2]}, key=str.casefold)
+        tree = self.query_one("#sql-schema", Tree)
+        tree.clear()
+        tables: dict[str, object] = {}
+        for table, column, kind in rows:
+            if table not in tables:
+                tables[table] = tree.root.add(escape(table), data=table, expand=False)
+            tables[table].add_leaf(f"{escape(column)} [dim]{escape(kind)}[/dim]", data=column)
+        tree.root.expand()
+
+    @on(Tree.NodeSelected, "#sql-schema")
+    def _insert_name(self, event: Tree.NodeSelected) -> None:
+        event.stop()
+        if event.node.data:
+            editor = self.query_one(TextArea)
+            editor.insert(event.node.data)
+            editor.focus()
+
+    def action_toggle_schema(self) -> None:
+        schema = self.query_one("#sql-schema", Tree)
+        schema.display = not schema.display
+        if schema.display:
+            schema.focus()
+
+    def action_complete(self) -> None:
+        """Complete the word before the cursor from the table and column names; several matches are listed."""
+        editor = self.query_one(TextArea)
+        row, column = editor.cursor_location
+        line = editor.document.get_line(row)[:column]
+        prefix = re.search(r"[A-Za-z_][A-Za-z0-9_]*$", line)
+        if not prefix:
+            self._status("Type the start of a table or column name, then ctrl+n")
+            return
+        matches = [name for name in self.names if name.casefold().startswith(prefix[0].casefold())]
+        if not matches:
+            self._status(f"No table or column starts with {prefix[0]!r}")
+            return
+        common = os.path.commonprefix([match.casefold() for match in matches])
+        completion = matches[0][: len(common)] if len(matches) > 1 else matches[0]
+        editor.replace(completion, (row, column - len(prefix[0])), (row, column))
+        if len(matches) > 1:
+            self._status("Matches: " + ", ".join(matches[:12]) + (" …" if len(matches) > 12 else ""))
 
     # --- running ---------------------------------------------------------------------
 
@@ -187,6 +252,7 @@ class SqlPane(Vertical):
             self._status("Nothing to run: type a statement", error=True)
             return
         self._status("running… (ctrl+g stops)")
+        self.query_one(ResultGrid).set_result(None)
         self._run(sql)
 
     @work(thread=True, exclusive=True, group="sql")
@@ -201,6 +267,8 @@ class SqlPane(Vertical):
             self.app.call_from_thread(self._status, f"✗ {error}", error=True)
             return
         self.history.add(sql, count, None, result.elapsed if result else 0.0)
+        if result is None:
+            self._load_schema()  # a temporary table or view may have come or gone
         if not worker.is_cancelled:
             self.app.call_from_thread(self._show_result, result, count, first)
 
