@@ -167,14 +167,18 @@ async def test_sort_filter_and_counts_run_in_duckdb(sql_app):
         grid = app.query_one(ResultGrid)
         grid.focus()
         await pilot.press("right", "right", "s")
+        await settle(pilot)
         assert "sorted by killed asc" in status(app)
         await pilot.press("s")
+        await settle(pilot)
         assert grid.row(0)[2] == 23
         assert "ORDER BY" in grid.result.sql
         await pilot.press("u", "right", "left", "v")
+        await settle(pilot)
         assert grid.result.columns == ["nationality", "count", "share_percent"]
         assert grid.row(0)[:2] == ("Iranian", 14)
         await pilot.press("equals_sign")  # from the counts back to the rows with that value
+        await settle(pilot)
         assert "nationality = Iranian" in status(app) and grid.row_count == 14
         assert {grid.row(i)[1] for i in range(grid.row_count)} == {"Iranian"}
 

@@ -334,11 +334,19 @@ class SqlPane(Vertical):
     # --- the result ------------------------------------------------------------------
 
     def _derive(self, sql_around: str, params: list | None, view: str) -> None:
+        self._status(f"{view}… (ctrl+g stops)")
+        self._derive_in_worker(self.result, sql_around, params, view)
+
+    @work(thread=True, exclusive=True, group="sql")
+    def _derive_in_worker(self, result: ResultSet, sql_around: str, params: list | None, view: str) -> None:
+        """Sorting, filtering and counting run in DuckDB, off the UI thread."""
         try:
-            derived = self.result.derived(sql_around, params)
-            self._show_result(derived, derived.row_count, None, view)
+            derived = result.derived(sql_around, params)
+            count, first = derived.row_count, derived.fetch(0, PAGE_ROWS)
         except ExplorerError as error:
-            self._status(f"✗ {error}", error=True)
+            self.app.call_from_thread(self._status, f"✗ {error}", error=True)
+            return
+        self.app.call_from_thread(self._show_result, derived, count, first, view)
 
     def action_sort(self) -> None:
         grid = self.query_one(ResultGrid)
@@ -348,8 +356,7 @@ class SqlPane(Vertical):
         if self.sort == (column, False):
             self.sort = (column, True)
         elif self.sort == (column, True):
-            self.sort = None
-            self._show_result(self.result, self.result.row_count, None)
+            self.action_undo_view()
             return
         else:
             self.sort = (column, False)
