@@ -12,7 +12,7 @@ import sys
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Sequence
+from collections.abc import Sequence
 
 import pyarrow as pa
 

@@ -108,7 +108,7 @@ class ResultGrid(ScrollView, can_focus=True):
         header = Style(bold=True, reverse=True)
         if y == 0:
             segments = [Segment(" ", header)]
-            for index, (name, column_width) in enumerate(zip(self.result.columns, self.widths)):
+            for name, column_width in zip(self.result.columns, self.widths):
                 segments.append(Segment(name[:column_width].ljust(column_width) + "  ", header))
             return Strip(segments).crop(scroll_x, scroll_x + width).extend_cell_length(width, header)
         index = scroll_y + y - 1
