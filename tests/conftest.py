@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from textual.worker import WorkerCancelled
 
 from explorer.builtin import builtin_data_dir
 from explorer.db.catalog import open_catalog
@@ -27,7 +28,10 @@ def fingerprint(folder: Path) -> dict[str, str]:
 async def settle(pilot) -> None:
     """Wait until the app's workers are done and the screen has caught up."""
     for _ in range(5):
-        await pilot.app.workers.wait_for_complete()
+        try:
+            await pilot.app.workers.wait_for_complete()
+        except WorkerCancelled:
+            continue  # an older filter's refresh, replaced by a newer one
         await pilot.pause()
 
 

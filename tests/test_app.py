@@ -341,3 +341,14 @@ async def test_casualty_basis_and_pivot_keys(app, con):
         lebanese = next(r for r in records if r["nationality"] == "Lebanese")
         assert lebanese["total"] == 325
         assert "pivot: killed by nationality × front, sums of occurrences" in str(app.query_one("#kind-switch", Static).render())
+
+
+async def test_a_newer_filter_wins_over_an_older_one(app, con):
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.filters = Filters(nationalities=frozenset({"Russian"}))
+        app.filters = Filters(nationalities=IRANIAN)
+        await settle(pilot)
+        counts = queries.row_counts(con, Filters(nationalities=IRANIAN))
+        assert tab_labels(app) == [f"1 Timeline {counts['events']}", f"2 Actors {counts['actors']}", f"3 Casualties {counts['casualties']}"]
+        assert {r["nationality"] for r in table(app, "#casualty-table").records} == {"Iranian"}
