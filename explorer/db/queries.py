@@ -351,14 +351,17 @@ def data_span(con: duckdb.DuckDBPyConnection) -> tuple:
     ).fetchall()[0]
 
 
+def actor_hierarchy(con: duckdb.DuckDBPyConnection) -> pa.Table:
+    """Every actor's id, short name and parent, whatever the filter (to name parents and children)."""
+    return _arrow(con, "SELECT actor_id, short_name, parent_id FROM actors ORDER BY actor_id")
+
+
+def row_count(con: duckdb.DuckDBPyConnection, filters: Filters, table: str) -> int:
+    """Rows of one table under the filter (casualties: reports)."""
+    predicate = {"events": filters.events, "actors": filters.actors, "casualties": filters.casualties, "forces": filters.forces}[table]()
+    return con.execute(f'SELECT count(*) FROM "{table}" WHERE {predicate.sql}', list(predicate.params)).fetchall()[0][0]
+
+
 def row_counts(con: duckdb.DuckDBPyConnection, filters: Filters) -> dict[str, int]:
     """Rows of each table under the filter (casualties: reports), for the panes' titles."""
-    counts = {}
-    for table, predicate in (
-        ("events", filters.events()),
-        ("actors", filters.actors()),
-        ("casualties", filters.casualties()),
-        ("forces", filters.forces()),
-    ):
-        counts[table] = con.execute(f"SELECT count(*) FROM {table} WHERE {predicate.sql}", list(predicate.params)).fetchall()[0][0]
-    return counts
+    return {table: row_count(con, filters, table) for table in ("events", "actors", "casualties", "forces")}

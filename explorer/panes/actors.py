@@ -77,8 +77,8 @@ class ActorsPane(Pane):
                 yield Static("", classes="detail")
 
     def load(self, con: duckdb.DuckDBPyConnection, filters: Filters) -> ActorsData:
-        every = queries.actors_with_casualties(con, Filters()).select(["actor_id", "short_name", "parent_id"])
-        return ActorsData(filters, queries.actors_with_casualties(con, filters).to_pylist(), every.to_pylist())
+        every = queries.actor_hierarchy(con).to_pylist()
+        return ActorsData(filters, queries.actors_with_casualties(con, filters).to_pylist(), every)
 
     def row_count(self, data: ActorsData) -> int:
         return len(data.rows)

@@ -132,7 +132,7 @@ class CasualtiesPane(Pane):
         for row in occurrences["tally"]:
             row.update({key: value for key, value in coverage.get(row["occurrence_id"], {}).items() if key not in row})
         pivots = {kind: queries.casualty_pivot(con, filters, kind).to_pylist() for kind in CASUALTY_KINDS}
-        reports = queries.row_counts(con, filters)["casualties"]
+        reports = queries.row_count(con, filters, "casualties")
         return CasualtiesData(occurrences, pivots, reports)
 
     def row_count(self, data: CasualtiesData) -> int:
