@@ -13,6 +13,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from explorer.builtin.vdc import RAW_FILE_NAME, CleaningReport, clean_vdc
+from explorer.db.check import check_data_dir
 from explorer.db.errors import DataDirectoryError
 from explorer.db.schema import BUILTIN_VOCABULARIES, TABLES, Table, arrow_schema
 
@@ -86,8 +87,6 @@ def build_data(src_dir: Path, out_dir: Path) -> tuple[CleaningReport, list[str]]
 
     Returns the cleaning report and the check's summary. Nothing in `out_dir` changes unless
     the whole build validates."""
-    from explorer.db.check import check_data_dir
-
     tables, cleaning = build_tables(src_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".build-", dir=out_dir))
