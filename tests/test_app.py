@@ -352,3 +352,18 @@ async def test_a_newer_filter_wins_over_an_older_one(app, con):
         counts = queries.row_counts(con, Filters(nationalities=IRANIAN))
         assert tab_labels(app) == [f"1 Timeline {counts['events']}", f"2 Actors {counts['actors']}", f"3 Casualties {counts['casualties']}"]
         assert {r["nationality"] for r in table(app, "#casualty-table").records} == {"Iranian"}
+
+
+async def test_actor_detail_lists_personnel_estimates_that_disagree(app):
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        tree = app.query_one(Tree)
+        for _ in range(tree.last_line + 1):
+            if tree.cursor_node is not None and tree.cursor_node.data == "irgc":
+                break
+            await pilot.press("down")
+        detail = str(app.query_one("#actors .detail", Static).render())
+        assert "Personnel estimates (10, each with its source)" in detail
+        assert "~3,000" in detail and "≤2,000" in detail and "1,300" in detail

@@ -15,6 +15,7 @@ from textual.widgets import Static, Tree
 from explorer.db import queries
 from explorer.db.filters import Filters
 from explorer.db.schema import SIDES
+from explorer.format import figure
 from explorer.panes.base import Pane
 
 NO_SIDE = "no side"
@@ -50,6 +51,8 @@ class ActorsData:
     filters: Filters
     rows: list[dict]
     every_actor: list[dict]
+    forces: list[dict]
+    """Personnel estimates under the filter, shown in each actor's detail."""
 
 
 class ActorsPane(Pane):
@@ -62,6 +65,7 @@ class ActorsPane(Pane):
         self.actors: dict[str, dict] = {}
         """The actors under the filter, with their figures."""
         self.every_actor: dict[str, dict] = {}
+        self.forces: list[dict] = []
         """Every actor's name and parent, to name parents and children the filter hides."""
         self.actor_events: dict[str, list[dict]] = {}
         self.filters = Filters()
@@ -78,7 +82,8 @@ class ActorsPane(Pane):
 
     def load(self, con: duckdb.DuckDBPyConnection, filters: Filters) -> ActorsData:
         every = queries.actor_hierarchy(con).to_pylist()
-        return ActorsData(filters, queries.actors_with_casualties(con, filters).to_pylist(), every)
+        forces = queries.forces_estimates(con, filters).to_pylist()
+        return ActorsData(filters, queries.actors_with_casualties(con, filters).to_pylist(), every, forces)
 
     def row_count(self, data: ActorsData) -> int:
         return len(data.rows)
@@ -87,6 +92,7 @@ class ActorsPane(Pane):
         self.filters, rows = data.filters, data.rows
         self.every_actor = {row["actor_id"]: row for row in data.every_actor}
         self.actors = {row["actor_id"]: row for row in rows}
+        self.forces = data.forces
         self.actor_events = {}
         tree = self.query_one(Tree)
         selected = self.selected_actor_id
@@ -167,6 +173,12 @@ class ActorsPane(Pane):
             f"[b]Includes[/b]: {escape(', '.join(sorted(children)) or '—')}",
             f"[b]Killed under this filter[/b]: {escape(figures_text(actor) or 'none reported')}",
         ]
+        estimates = [row for row in self.forces if row["actor_id"] == actor["actor_id"]]
+        if estimates:
+            lines.append(f"[b]Personnel estimates[/b] ({len(estimates)}, each with its source):")
+            for row in estimates:
+                size = figure(row["personnel"], row["personnel_qualifier"], row["personnel_high"])
+                lines.append(f"  {row['date']}  {size}  [dim]{escape(row['estimate_kind'])} · {escape(row['source'])}[/dim]")
         events = self.actor_events.get(actor["actor_id"])
         lines.append(f"[b]Events[/b] ({actor['events']} under this filter):")
         for event in (events or [])[:EVENTS_IN_DETAIL]:
