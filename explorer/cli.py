@@ -21,7 +21,7 @@ from explorer.db.catalog import EngineLimits, open_catalog
 from explorer.db.errors import ExplorerError
 from explorer.format import cell
 
-COMMANDS = ("query", "check", "build-data")
+COMMANDS = ("query", "check", "import", "build-data")
 CELL_WIDTH = 48
 """Longest cell the `table` format prints before cutting it with an ellipsis."""
 
@@ -31,6 +31,9 @@ EPILOG = """commands:
                                           run read-only SQL over the views events, actors,
                                           casualties, forces and print the result
   conflict-explorer check [DATA_DIR]      validate a data directory and say what is in it
+  conflict-explorer import acled|ucdp|casualty-list FILE --out DIR [--append|--force]
+                                          turn an ACLED export, a UCDP GED file or a list of named
+                                          casualties (CSV, CSV.gz or Parquet) into a data directory
   conflict-explorer build-data            rebuild data/*.parquet from data/src/*.csv
 Run `conflict-explorer COMMAND --help` for a command's options.
 Engine limits can also be set in ~/.config/conflict-explorer/config.toml ([engine] memory_limit, threads)."""
@@ -81,6 +84,25 @@ def _command_parser() -> argparse.ArgumentParser:
                                 description="Validate a data directory against the schema and print what it holds.")
     check.add_argument("data_dir", nargs="?", type=Path, metavar="DATA_DIR", help="default: the built-in dataset")
     _add_engine_options(check)
+
+    importing = commands.add_parser(
+        "import", help="import an ACLED export, a UCDP GED file or a casualty list into a data directory",
+        description="Read FILE (CSV, gzip-compressed CSV or Parquet) with DuckDB and write a data directory in the "
+        "explorer's schema. Rows that cannot be imported are counted and reported by reason with their line numbers.",
+    )
+    importing.add_argument("importer", choices=("acled", "ucdp", "casualty-list"), help="what FILE is")
+    importing.add_argument("file", type=Path, metavar="FILE", help="the file to import; it is only read")
+    importing.add_argument("--out", type=Path, metavar="DIR", required=True, help="the data directory to write")
+    existing = importing.add_mutually_exclusive_group()
+    existing.add_argument("--append", action="store_true", help="add this import to an existing data directory")
+    existing.add_argument("--force", action="store_true", help="replace an existing data directory")
+    importing.add_argument("--fronts", type=Path, metavar="FILE",
+                           help="CSV with columns admin1,front mapping first-level divisions to fronts (adds to and overrides ours)")
+    importing.add_argument("--map", action="append", default=[], metavar="COLUMN=FIELD", dest="mapping",
+                           help="read the file's COLUMN as our FIELD (repeatable), e.g. --map 'Date killed=date'")
+    importing.add_argument("--dataset", metavar="NAME",
+                           help="the dataset name every row carries (default: ACLED, UCDP GED, or 'casualty list <file name>')")
+    _add_engine_options(importing)
 
     build = commands.add_parser("build-data", help="rebuild the built-in dataset's Parquet files from data/src",
                                 description="Clean the raw VDC list, validate every source CSV and write the Parquet files.")
@@ -164,6 +186,30 @@ def _check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _mapping(pairs: list[str]) -> dict[str, str]:
+    mapping = {}
+    for pair in pairs:
+        column, separator, target = pair.partition("=")
+        if not separator or not column.strip() or not target.strip():
+            raise ExplorerError(f"--map {pair!r}: write it as COLUMN=FIELD, e.g. --map 'Date killed=date'")
+        mapping[column.strip()] = target.strip()
+    return mapping
+
+
+def _import(args: argparse.Namespace) -> int:
+    from explorer.importers.run import ImportRequest, run_import
+
+    request = ImportRequest(
+        args.importer, args.file, args.out, append=args.append, force=args.force, fronts_file=args.fronts,
+        mapping=_mapping(args.mapping), dataset=args.dataset, limits=_limits(args),
+    )
+    report, written = run_import(request)
+    for line in report.lines():
+        print(line)
+    print(f"wrote {written}; open it with: conflict-explorer {written}")
+    return 0
+
+
 def _build_data(args: argparse.Namespace) -> int:
     from explorer.builtin import builtin_data_dir
     from explorer.builtin.build import build_data
@@ -194,7 +240,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] in COMMANDS:
         args = _command_parser().parse_args(argv)
-        run = {"query": _query, "check": _check, "build-data": _build_data}[args.command]
+        run = {"query": _query, "check": _check, "import": _import, "build-data": _build_data}[args.command]
     else:
         args = _launch_parser().parse_args(argv)
         run = _launch

@@ -130,3 +130,33 @@ def test_data_layer_and_cli_commands_do_not_import_textual():
     )
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+IMPORT_FIXTURES = Path(__file__).parent / "fixtures" / "importers"
+
+
+def test_import_then_check_then_query(tmp_path):
+    out = tmp_path / "acled"
+    result = cli("import", "acled", str(IMPORT_FIXTURES / "acled_bad.csv"), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "read 8 rows; imported 2, skipped 6"
+    assert "skipped 1 row(s): fatalities not a whole number (line 4: 'three')" in lines
+    assert lines[-1] == f"wrote {out}; open it with: conflict-explorer {out}"
+    assert result.stderr == ""  # no progress bar when the output is not a terminal
+    assert cli("check", str(out)).stdout.splitlines()[-1] == "ok: no problems found"
+    queried = cli("query", "SELECT event_id FROM events ORDER BY 1", "--data", str(out), "--format", "csv")
+    assert queried.stdout.splitlines() == ["event_id", "acled:SYR70001", "acled:SYR70008"]
+
+
+def test_import_errors_are_one_line(tmp_path):
+    unknown = cli("import", "ucdp", str(IMPORT_FIXTURES / "not_a_known_layout.csv"), "--out", str(tmp_path / "out"))
+    assert unknown.returncode == 1
+    assert unknown.stderr.count("\n") == 1 and unknown.stderr.startswith("error: not_a_known_layout.csv is not a recognisable UCDP GED file")
+    missing = cli("import", "acled", str(tmp_path / "nope.csv"), "--out", str(tmp_path / "out"))
+    assert missing.returncode == 1 and missing.stderr == f"error: {tmp_path / 'nope.csv'}: no such file\n"
+    bad_map = cli("import", "casualty-list", str(IMPORT_FIXTURES / "casualty_list.csv"), "--out", str(tmp_path / "out"), "--map", "Name")
+    assert bad_map.returncode == 1 and bad_map.stderr == "error: --map 'Name': write it as COLUMN=FIELD, e.g. --map 'Date killed=date'\n"
+    both = cli("import", "acled", str(IMPORT_FIXTURES / "acled_api.csv"), "--out", str(tmp_path / "out"), "--append", "--force")
+    assert both.returncode == 2 and "not allowed with argument" in both.stderr
+    assert not (tmp_path / "out").exists()

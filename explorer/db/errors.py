@@ -19,3 +19,7 @@ class QueryError(ExplorerError):
 
 class InvalidFilter(ExplorerError):
     """A filter value that cannot be understood (an invalid date)."""
+
+
+class ImportFailed(ExplorerError):
+    """An input file that cannot be imported, or an output directory an import will not write."""

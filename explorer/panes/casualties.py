@@ -159,8 +159,10 @@ class CasualtiesPane(Pane):
             table.set_columns(columns)
             table.set_records(records)
         else:
-            table.set_columns(COLUMNS[self.kind])
-            table.set_records(self.data.occurrences[self.kind], keep="occurrence_id")
+            occurrences = self.data.occurrences[self.kind]
+            several_datasets = len({row["dataset"] for row in occurrences}) > 1
+            table.set_columns(COLUMNS[self.kind] + ([Column("dataset", "Dataset")] if several_datasets else []))
+            table.set_records(occurrences, keep="occurrence_id")
         self._show_switch()
         self.show_detail()
 

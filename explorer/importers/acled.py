@@ -1,0 +1,174 @@
+"""ACLED exports (website, API and older releases) → events, actors and one incident casualty row per deadly event.
+
+ACLED fatalities cannot be attributed to a side, so each event with fatalities gets one `incident`
+row with no actor and no nationality. ACLED records the most conservative report, hence 'at least'.
+"""
+
+from __future__ import annotations
+
+from explorer.db.schema import ACTORS, CASUALTIES, EVENTS
+from explorer.importers.fronts import front_join
+from explorer.importers.mapping import Importer
+from explorer.importers.output import select_list
+from explorer.importers.report import Check
+from explorer.importers.source import Layout
+
+LAYOUT = Layout(
+    name="ACLED export",
+    required=("event_id_cnty", "event_date", "event_type", "actor1", "fatalities"),
+    optional=(
+        "time_precision", "sub_event_type", "assoc_actor_1", "inter1", "actor2", "assoc_actor_2", "inter2",
+        "country", "admin1", "admin2", "location", "latitude", "longitude", "geo_precision", "source", "notes",
+    ),
+    aliases={
+        "ally_actor_1": "assoc_actor_1", "ally_actor_2": "assoc_actor_2", "geo_precis": "geo_precision",
+        "event_id": "event_id_cnty", "eventid": "event_id_cnty", "date": "event_date", "eventdate": "event_date",
+        "sub_event": "sub_event_type", "subeventtype": "sub_event_type", "note": "notes",
+    },
+)
+
+ACTOR_KINDS = (
+    ("1", "state", "state armed force"),
+    ("2", "rebel", "rebel group"),
+    ("3", "political militia", "political militia"),
+    ("4", "identity militia", "identity militia"),
+    ("5", "rioter", "rioters"),
+    ("6", "protester", "protesters"),
+    ("7", "civilian", "civilians"),
+    ("8", "external", "external/other force"),
+)
+"""ACLED's inter codes, as numbers (older files) or text (newer): (code, text prefix, our kind)."""
+
+GROUPS_WITH_NATIONALITY = (
+    "Civilians", "Protesters", "Rioters", "Refugees/IDPs", "Migrants", "Prisoners", "Journalists",
+    "Health Workers", "Labor Group", "Labour Group", "Students", "Teachers", "Women", "Farmers",
+)
+"""ACLED's generic actors whose parenthesis names the people's country: "Civilians (Syria)"."""
+
+FORCES = r"^(?:Military|Police) Forces of (?:the )?(.+?) \(\d{4}-\d{0,4}\)"
+PARENT = r"^((?:Military|Police) Forces of .+? \(\d{4}-\d{0,4}\)) .+$"
+GOVERNMENT = r"^Government of (?:the )?(.+?) \(\d{4}-\d{0,4}\)"
+GROUP = r"^(?:" + "|".join(g.replace("/", "/") for g in GROUPS_WITH_NATIONALITY) + r") \((?:the )?([^()]+)\)$"
+
+DATE = "day_date(event_date)"
+PRECISION = "CASE trim(time_precision) WHEN '2' THEN 'week' WHEN '3' THEN 'month' ELSE 'day' END"
+LOCATION_PRECISION = "CASE trim(geo_precision) WHEN '1' THEN 'place' WHEN '2' THEN 'district' WHEN '3' THEN 'governorate' END"
+EVENT_ID = "'acled:' || trim(event_id_cnty)"
+SOURCE = "coalesce(text_or_null(source), 'ACLED')"
+
+
+def _split(column: str) -> str:
+    return f"list_filter(list_transform(string_split(coalesce({column}, ''), ';'), lambda a: trim(a)), lambda a: a <> '')"
+
+
+ACTOR_NAMES = (
+    f"list_distinct(list_concat([trim(actor1)], {_split('assoc_actor_1')}, "
+    f"CASE WHEN blank(actor2) THEN [] ELSE [trim(actor2)] END, {_split('assoc_actor_2')}))"
+)
+
+
+def _kind(inter: str) -> str:
+    whens = " ".join(
+        f"WHEN lower(trim({inter})) = '{code}' OR lower(trim({inter})) LIKE '{prefix}%' THEN '{kind}'"
+        for code, prefix, kind in ACTOR_KINDS
+    )
+    return f"CASE {whens} END"
+
+
+def tables() -> dict[str, str]:
+    join, front = front_join("kept.admin1")
+    events = select_list(EVENTS, {
+        "event_id": EVENT_ID,
+        "date": DATE,
+        "date_precision": PRECISION,
+        "title": "coalesce(text_or_null(sub_event_type), trim(event_type)) || coalesce(' in ' || text_or_null(location), '')",
+        "description": "text_or_null(notes)",
+        "event_type": "text_or_null(event_type)",
+        "front": front,
+        "location": "text_or_null(location)",
+        "admin1": "text_or_null(kept.admin1)",
+        "admin2": "text_or_null(admin2)",
+        "latitude": "coordinate(latitude, 90)",
+        "longitude": "coordinate(longitude, 180)",
+        "location_precision": LOCATION_PRECISION,
+        "actor_ids": f"list_transform({ACTOR_NAMES}, lambda a: 'acled:' || a)",
+        "dataset": "getvariable('dataset')",
+        "source": SOURCE,
+    })
+    casualties = select_list(CASUALTIES, {
+        "casualty_id": EVENT_ID,
+        "kind": "'incident'",
+        "occurrence_id": EVENT_ID,
+        "event_id": EVENT_ID,
+        "period_start": DATE,
+        "period_end": DATE,
+        "date_precision": PRECISION,
+        "front": front,
+        "location": "text_or_null(location)",
+        "location_precision": LOCATION_PRECISION,
+        "killed": "whole_number(fatalities)",
+        "killed_qualifier": "'at least'",
+        "dataset": "getvariable('dataset')",
+        "source": SOURCE,
+        "note": "'ACLED fatalities of the whole event, not attributed to a side'",
+    })
+    mentions = f"""
+        SELECT trim(actor1) AS name, inter1 AS inter FROM kept
+        UNION ALL SELECT trim(actor2), inter2 FROM kept WHERE NOT blank(actor2)
+        UNION ALL SELECT unnest({_split('assoc_actor_1')}), NULL FROM kept
+        UNION ALL SELECT unnest({_split('assoc_actor_2')}), NULL FROM kept
+    """
+    actors = select_list(ACTORS, {
+        "actor_id": "'acled:' || name",
+        "name": "name",
+        "short_name": "CASE WHEN parent <> '' THEN trim(substr(name, length(parent) + 2)) "
+                      r"ELSE trim(regexp_replace(name, ' \(\d{4}-\d{0,4}\)', '')) END",
+        "kind": _kind("inter"),
+        "country": f"coalesce(nullif(regexp_extract(name, '{FORCES}', 1), ''), nullif(regexp_extract(name, '{GOVERNMENT}', 1), ''), "
+                   f"nullif(nullif(regexp_extract(name, '{GROUP}', 1), ''), 'International'))",
+        "parent_id": "CASE WHEN parent <> '' THEN 'acled:' || parent END",
+        "description": "'ACLED actor, in ' || events || ' event(s) of this import'",
+        "dataset": "getvariable('dataset')",
+        "source": "'ACLED'",
+    })
+    return {
+        "events": f"SELECT {events} FROM kept {join}",
+        "casualties": f"SELECT {casualties} FROM kept {join} WHERE whole_number(fatalities) > 0",
+        "actors": f"""
+            WITH mentions AS ({mentions}),
+            named AS (
+                SELECT name, mode(inter) AS inter, count(*) AS events FROM mentions GROUP BY name
+            ),
+            with_parents AS (
+                SELECT name, inter, events, regexp_extract(name, '{PARENT}', 1) AS parent FROM named
+                UNION ALL
+                SELECT DISTINCT regexp_extract(name, '{PARENT}', 1), NULL, 0, '' FROM named
+                WHERE regexp_extract(name, '{PARENT}', 1) <> ''
+                  AND regexp_extract(name, '{PARENT}', 1) NOT IN (SELECT name FROM named)
+            )
+            SELECT {actors} FROM with_parents
+            WHERE 'acled:' || name NOT IN (SELECT actor_id FROM existing_actors)
+            ORDER BY name
+        """,
+    }
+
+
+IMPORTER = Importer(
+    name="acled",
+    layout=LAYOUT,
+    checks=(
+        Check("no event id (event_id_cnty)", "blank(event_id_cnty)", "event_id_cnty"),
+        Check("event date not recognised (use 2020-02-22, 22-Feb-20 or 22 February 2020)", f"{DATE} IS NULL", "event_date"),
+        Check("no event type", "blank(event_type)", "event_type"),
+        Check("no actor1", "blank(actor1)", "actor1"),
+        Check("fatalities not a whole number", "NOT is_whole_number(fatalities)", "fatalities"),
+        Check("latitude / longitude not a coordinate", "NOT is_coordinate(latitude, 90) OR NOT is_coordinate(longitude, 180)",
+              "coalesce(latitude, '') || ', ' || coalesce(longitude, '')"),
+    ),
+    tables=tables,
+    default_dataset=lambda file_name: "ACLED",
+    key="trim(event_id_cnty)",
+    repeat_reason="repeats an event id (event_id_cnty) already read",
+    event_id=EVENT_ID,
+    admin1="admin1",
+)

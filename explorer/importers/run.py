@@ -1,0 +1,124 @@
+"""`conflict-explorer import`: stage the file, check every row, write the directory, validate it, put it in place."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from explorer.db.catalog import EngineLimits
+from explorer.db.check import check_data_dir
+from explorer.db.errors import ImportFailed
+from explorer.db.schema import TABLES
+from explorer.importers import acled, casualty_list, ucdp
+from explorer.importers.fronts import load_fronts, unmapped_admin1
+from explorer.importers.mapping import Importer, load_demonyms
+from explorer.importers.output import OutputDirectory, file_checksum, manifest_entry, select_list
+from explorer.importers.progress import Progress
+from explorer.importers.report import Check, ImportReport, classify
+from explorer.importers.source import create_macros, first_line, stage
+
+IMPORTERS: dict[str, Importer] = {importer.name: importer for importer in (acled.IMPORTER, ucdp.IMPORTER, casualty_list.IMPORTER)}
+UNMAPPED_SHOWN = 8
+
+
+@dataclass
+class ImportRequest:
+    importer: str
+    input_file: Path
+    out: Path
+    append: bool = False
+    force: bool = False
+    fronts_file: Path | None = None
+    mapping: dict[str, str] = field(default_factory=dict)
+    dataset: str | None = None
+    limits: EngineLimits = EngineLimits()
+
+
+def _staging_connection(folder: Path, limits: EngineLimits) -> duckdb.DuckDBPyConnection:
+    """A private on-disk database, so a file bigger than memory stages by spilling, not failing."""
+    con = duckdb.connect(
+        str(folder / "staging.duckdb"),
+        config={"threads": limits.threads, "memory_limit": limits.memory_limit,
+                "autoinstall_known_extensions": False, "autoload_known_extensions": False},
+    )
+    con.execute("SET temp_directory = ?", [str(folder / "spill")])
+    con.execute("SET enable_progress_bar = true")
+    con.execute("SET enable_progress_bar_print = false")
+    con.execute("SET progress_bar_time = 0")
+    create_macros(con)
+    return con
+
+
+def _existing_ids(con: duckdb.DuckDBPyConnection, output: OutputDirectory) -> None:
+    for table, key in (("events", "event_id"), ("actors", "actor_id")):
+        files = [str(path) for path in output.existing_files(table)]
+        source = f"SELECT {key} AS id FROM read_parquet(?, union_by_name = true)" if files else "SELECT NULL::VARCHAR AS id WHERE false"
+        con.execute(f"CREATE TABLE existing_{table} AS {source}", [files] if files else [])
+        con.execute(f"ALTER TABLE existing_{table} RENAME COLUMN id TO {key}")
+
+
+def run_import(request: ImportRequest, progress: Progress | None = None) -> tuple[ImportReport, Path]:
+    """Import one file; returns what was read, written and skipped, and the directory written."""
+    importer = IMPORTERS[request.importer]
+    progress = progress or Progress()
+    path = request.input_file
+    if not path.is_file():
+        raise ImportFailed(f"{path}: no such file")
+    checksum = file_checksum(path)
+    output = OutputDirectory.prepare(request.out, path, checksum, importer.name, append=request.append, force=request.force)
+    staging = Path(tempfile.mkdtemp(prefix="conflict-explorer-import-"))
+    report = ImportReport()
+    dataset = request.dataset or importer.default_dataset(path.name)
+    try:
+        con = _staging_connection(staging, request.limits)
+        try:
+            for name, value in (("dataset", dataset), ("import_tag", output.tag), ("file_name", path.name)):
+                con.execute(f"SET VARIABLE {name} = ?", [value])
+            load_fronts(con, request.fronts_file)
+            load_demonyms(con)
+            _existing_ids(con, output)
+            staged = progress.step(f"reading {path.name}", con, lambda: stage(con, path, importer.layout, request.mapping))
+            checks = list(importer.checks)
+            if importer.event_id:
+                checks.append(Check(f"already in {output.target.name} from an earlier import (same event id)",
+                                    f"{importer.event_id} IN (SELECT event_id FROM existing_events)", importer.event_id))
+            progress.step("checking rows", con, lambda: classify(con, staged, checks, importer.key, report, importer.repeat_reason))
+            mapped = importer.tables()
+            for name, table in TABLES.items():
+                sql = mapped.get(name, f"SELECT {select_list(table, {})} WHERE false")
+                written = progress.step(f"writing {name}", con, lambda sql=sql, name=name: output.write(con, name, sql))
+                if name in mapped:
+                    report.written[name] = written
+            report.notes += _front_notes(con, importer) + importer.notes(con)
+        finally:
+            con.close()
+        output.record(manifest_entry(path, checksum, importer.name, dataset, report.as_dict()))
+        checked = progress.step("validating the directory", None, lambda: check_data_dir(output.work, limits=request.limits))
+        if checked.problems:
+            raise ImportFailed(f"the imported directory does not validate ({checked.problems[0]}); nothing was written")
+        output.commit()
+    except duckdb.Error as error:
+        output.discard()
+        raise ImportFailed(f"the import stopped: {first_line(error)}; {output.target} is unchanged") from None
+    except BaseException:
+        output.discard()
+        raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return report, output.target
+
+
+def _front_notes(con: duckdb.DuckDBPyConnection, importer: Importer) -> list[str]:
+    if not importer.admin1:
+        return []
+    unmapped = unmapped_admin1(con, importer.admin1)
+    if not unmapped:
+        return []
+    shown = ", ".join(f"{name} ({count:,})" for name, count in unmapped[:UNMAPPED_SHOWN])
+    more = f" and {len(unmapped) - UNMAPPED_SHOWN} more" if len(unmapped) > UNMAPPED_SHOWN else ""
+    return [f"{len(unmapped)} admin1 value(s) are not in the front table and became fronts of their own: {shown}{more} "
+            "(map them with --fronts FILE)"]
