@@ -66,7 +66,7 @@ class ExplorerApp(App):
                 tooltip="narrow the dates to the quarter around the selected event"),
         Binding("a", "add_actor", "Add actor", show=False, tooltip="add the highlighted actor (Actors pane) to the filter"),
         Binding("b", "cycle_basis", "Chart basis", show=False,
-                tooltip="chart basis: tallies, incidents, individuals, cumulative (never stacked together)"),
+                tooltip="chart basis: tallies, incidents, individuals, cumulative, one dataset at a time (never stacked together)"),
         Binding("c", "cycle_kind", "Casualty basis", show=False, tooltip="casualty table basis: incidents, tallies, individuals, cumulative"),
         Binding("p", "toggle_pivot", "Pivot", show=False, tooltip="killed by nationality × front, per basis and dataset"),
         Binding("e", "export", "Export CSV", show=False, tooltip="export the current table to CSV"),

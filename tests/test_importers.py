@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import shutil
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -391,8 +392,20 @@ async def test_the_explorer_opens_an_imported_directory(tmp_path):
             assert str(tabs.get_tab("tab-casualties").label) == "3 Casualties 9"
             events = app.query_one("#events", RecordTable)
             assert {record["event_id"] for record in events.records} >= {"acled:SYR90001", "ucdp:990001"}
+            # the chart draws one dataset at a time: b steps from ACLED's incidents to UCDP's, never stacking them
             chart = app.query_one(MonthlyChart)
-            assert chart.render_lines and app.query_one(MonthlyChart).size.height > 0
+            february = date(2016, 2, 1)
+            while chart.basis != "incident":
+                await pilot.press("b")
+            assert chart.shown_dataset == "ACLED"
+            assert chart.data.value_at("incident", february, "ACLED") == {"unknown": 10}
+            assert str(chart.render()).startswith("Incidents · ACLED: killed/month")
+            await pilot.press("b")
+            assert (chart.basis, chart.shown_dataset) == ("incident", "UCDP GED")
+            assert chart.data.value_at("incident", february, "UCDP GED") == {"Syrian": 3, "unknown": 10}
+            assert str(chart.render()).startswith("Incidents · UCDP GED: killed/month")
+            await pilot.press("b")
+            assert chart.basis == "individual"
             await pilot.press("3")
             await settle(pilot)
             table = app.query_one("#casualty-table", RecordTable)

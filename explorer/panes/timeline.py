@@ -59,21 +59,21 @@ def _chart_data(con: duckdb.DuckDBPyConnection, filters: Filters, events: list[d
     data.months = month_range(first, last)
     totals: dict[str, float] = {}
     for row in monthly:
-        data.bars.setdefault(row["kind"], {}).setdefault(row["month"], {})[row["nationality"]] = row["killed"]
+        data.bars.setdefault((row["kind"], row["dataset"]), {}).setdefault(row["month"], {})[row["nationality"]] = row["killed"]
         totals[row["nationality"]] = totals.get(row["nationality"], 0) + row["killed"]
     for span in spans:
         if span["killed"] is None:
             continue
         nationality = span["nationality"] or "unknown"
-        data.spans.append((span["first_month"], span["last_month"], nationality, span["killed_per_month"], span["killed"]))
+        data.spans.append((span["first_month"], span["last_month"], nationality, span["killed_per_month"], span["killed"], span["dataset"]))
         totals[nationality] = totals.get(nationality, 0) + span["killed"]
-    latest: dict[str, list[tuple[date, int]]] = {}
+    latest: dict[tuple[str, str], list[tuple[date, int]]] = {}
     for row in cumulative:
         if row["killed"] is not None and row["first_date"] is not None:
             nationality = row["nationality"] or "unknown"
-            latest.setdefault(nationality, []).append((row["first_date"], row["killed"]))
+            latest.setdefault((row["dataset"], nationality), []).append((row["first_date"], row["killed"]))
             totals[nationality] = totals.get(nationality, 0) + row["killed"]
-    for nationality, figures in latest.items():
+    for (dataset, nationality), figures in latest.items():
         figures.sort(key=lambda figure: (figure[0], -figure[1]))  # same as-of date: the lowest figure last wins
         steps, index, current = {}, 0, None
         for month in data.months:
@@ -82,7 +82,7 @@ def _chart_data(con: duckdb.DuckDBPyConnection, filters: Filters, events: list[d
                 index += 1
             if current is not None:
                 steps[month] = current
-        data.steps[nationality] = steps
+        data.steps.setdefault(dataset, {})[nationality] = steps
     for event in events:
         if event["date"] is not None:
             month = event["date"].replace(day=1)

@@ -1,6 +1,7 @@
 """Killed per month, by nationality, one basis at a time, with the events on the same time axis.
 
-Bases are never stacked onto each other: `b` cycles which one is drawn. Individuals and
+Bases are never stacked onto each other, nor are datasets: `b` cycles which basis (and, where
+a basis has several datasets, which dataset) is drawn. Individuals and
 incidents are monthly bars (nationalities stacked, each occurrence once); tallies are
 spans over their months at their monthly rate; cumulative totals are a step line.
 """
@@ -56,32 +57,44 @@ class ChartData:
     """Everything the chart draws, already aggregated (a few rows per month)."""
 
     months: list[date] = field(default_factory=list)
-    bars: dict[str, dict[date, dict[str, float]]] = field(default_factory=dict)
-    """basis → month → nationality → killed (individual and incident)."""
-    spans: list[tuple[date, date, str, float, int]] = field(default_factory=list)
-    """tallies: (first month, last month, nationality, killed per month, killed)."""
-    steps: dict[str, dict[date, float]] = field(default_factory=dict)
-    """cumulative: nationality → month → latest total as of that month."""
+    bars: dict[tuple[str, str], dict[date, dict[str, float]]] = field(default_factory=dict)
+    """(basis, dataset) → month → nationality → killed (individual and incident)."""
+    spans: list[tuple[date, date, str, float, int, str]] = field(default_factory=list)
+    """tallies: (first month, last month, nationality, killed per month, killed, dataset)."""
+    steps: dict[str, dict[str, dict[date, float]]] = field(default_factory=dict)
+    """cumulative: dataset → nationality → month → latest total as of that month."""
     events: dict[date, int] = field(default_factory=dict)
     nationalities: list[str] = field(default_factory=list)
 
-    def value_at(self, basis: str, month: date) -> dict[str, float]:
-        """What the chart shows for one month, by nationality."""
+    def datasets(self, basis: str) -> list[str]:
+        """The datasets with figures of `basis`, each drawn on its own."""
         if basis in ("individual", "incident"):
-            return self.bars.get(basis, {}).get(month, {})
+            found = {dataset for bar_basis, dataset in self.bars if bar_basis == basis}
+        elif basis == "tally":
+            found = {span[5] for span in self.spans}
+        else:
+            found = set(self.steps)
+        return sorted(found)
+
+    def value_at(self, basis: str, month: date, dataset: str | None = None) -> dict[str, float]:
+        """What the chart shows for one month, by nationality, for one dataset (default: the first)."""
+        dataset = dataset or next(iter(self.datasets(basis)), None)
+        if basis in ("individual", "incident"):
+            return self.bars.get((basis, dataset), {}).get(month, {})
         if basis == "tally":
             rates: dict[str, float] = {}
-            for first, last, nationality, rate, _ in self.spans:
-                if first <= month <= last:
+            for first, last, nationality, rate, _, span_dataset in self.spans:
+                if span_dataset == dataset and first <= month <= last:
                     rates[nationality] = max(rates.get(nationality, 0.0), rate)
             return rates
-        return {n: steps[month] for n, steps in self.steps.items() if month in steps}
+        return {n: steps[month] for n, steps in self.steps.get(dataset, {}).items() if month in steps}
 
-    def peak(self, basis: str) -> float:
+    def peak(self, basis: str, dataset: str | None = None) -> float:
         """The top of the scale: the highest stacked bar, or the highest cumulative total."""
         if basis in BAR_BASES:
-            return max((sum(self.value_at(basis, month).values()) for month in self.months), default=0.0)
-        return max((value for steps in self.steps.values() for value in steps.values()), default=0.0)
+            return max((sum(self.value_at(basis, month, dataset).values()) for month in self.months), default=0.0)
+        dataset = dataset or next(iter(self.datasets(basis)), None)
+        return max((value for steps in self.steps.get(dataset, {}).values() for value in steps.values()), default=0.0)
 
 
 class MonthlyChart(Widget, can_focus=True):
@@ -96,6 +109,8 @@ class MonthlyChart(Widget, can_focus=True):
     ]
 
     basis: reactive[str] = reactive("tally")
+    dataset: reactive[str | None] = reactive(None)
+    """The dataset drawn, where the basis has several; None: its only (or first) one."""
     cursor: reactive[int] = reactive(0)
 
     class MonthChosen(Message):
@@ -121,7 +136,22 @@ class MonthlyChart(Widget, can_focus=True):
         return self.data.months[self.cursor] if self.data.months and 0 <= self.cursor < len(self.data.months) else None
 
     def cycle_basis(self) -> None:
-        self.basis = BASES[(BASES.index(self.basis) + 1) % len(BASES)]
+        """The basis's next dataset, else the next basis."""
+        datasets = self.data.datasets(self.basis)
+        position = datasets.index(self.shown_dataset) if self.shown_dataset in datasets else len(datasets)
+        if position + 1 < len(datasets):
+            self.dataset = datasets[position + 1]
+        else:
+            self.basis = BASES[(BASES.index(self.basis) + 1) % len(BASES)]
+            self.dataset = next(iter(self.data.datasets(self.basis)), None)
+
+    @property
+    def shown_dataset(self) -> str | None:
+        datasets = self.data.datasets(self.basis)
+        return self.dataset if self.dataset in datasets else next(iter(datasets), None)
+
+    def _values(self, month: date | None) -> dict[str, float]:
+        return self.data.value_at(self.basis, month, self.shown_dataset) if month else {}
 
     def action_move(self, step: int) -> None:
         if self.data.months:
@@ -159,7 +189,7 @@ class MonthlyChart(Widget, can_focus=True):
             return Text("\n").join(lines)
         first, shown, per = self._window(width - AXIS_WIDTH)
         months = self.data.months[first : first + shown]
-        peak = self.data.peak(self.basis) or 1.0
+        peak = self.data.peak(self.basis, self.shown_dataset) or 1.0
         grid: list[list[tuple[str, Style | None]]] = [[(" ", None)] * (shown * per) for _ in range(plot_rows)]
         for column, month in enumerate(months):
             self._draw_month(grid, column, per, month, peak, plot_rows)
@@ -182,7 +212,10 @@ class MonthlyChart(Widget, can_focus=True):
         return Text("\n", no_wrap=True).join(lines)
 
     def _legend(self, width: int) -> Text:
-        legend = Text(BASIS_TITLES[self.basis] + " ", style="bold")
+        title = BASIS_TITLES[self.basis]
+        if len(self.data.datasets(self.basis)) > 1:
+            title = title.replace(":", f" · {self.shown_dataset}:", 1)
+        legend = Text(title + " ", style="bold")
         legend.append("b: basis ", style="dim")
         for shown, nationality in enumerate(self.data.nationalities):
             style, index = self._style(nationality)
@@ -198,7 +231,7 @@ class MonthlyChart(Widget, can_focus=True):
         return legend
 
     def _draw_month(self, grid, column: int, per: int, month: date, peak: float, rows: int) -> None:
-        values = self.data.value_at(self.basis, month)
+        values = self._values(month)
         if self.basis in BAR_BASES:
             level = 0.0
             for nationality in self.data.nationalities:
@@ -239,7 +272,7 @@ class MonthlyChart(Widget, can_focus=True):
 
     def _status(self) -> Text:
         month = self.current_month
-        values = self.data.value_at(self.basis, month)
+        values = self._values(month)
         status = Text(f" {month_label(month)} ", style=Style(reverse=True, bold=True))
         unit = "/month" if self.basis == "tally" else ""
         parts = [f"{nationality} {_amount(value)}{unit}" for nationality, value in sorted(values.items(), key=lambda item: -item[1])]
