@@ -120,6 +120,7 @@ class ExplorerApp(App):
         con = self._refresh_cursor = self.catalog.cursor()
         results = []
         try:
+            queries.materialise_occurrences(con, filters)
             for pane in panes:
                 if worker.is_cancelled:
                     return

@@ -36,11 +36,12 @@ async def settle(pilot) -> None:
 
 
 @pytest.fixture(autouse=True)
-def private_state(tmp_path, monkeypatch) -> Path:
-    """Query history and editor text go to a private folder, and no user config file is read."""
+def private_state(tmp_path, tmp_path_factory, monkeypatch) -> Path:
+    """Query history, editor text and the occurrences cache go to private folders; no user config file is read."""
     state = tmp_path / "state"
     monkeypatch.setenv("CONFLICT_EXPLORER_STATE_DIR", str(state))
     monkeypatch.setenv("CONFLICT_EXPLORER_CONFIG", str(tmp_path / "no-config.toml"))
+    monkeypatch.setenv("CONFLICT_EXPLORER_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
     return state
 
 

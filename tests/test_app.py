@@ -367,3 +367,34 @@ async def test_actor_detail_lists_personnel_estimates_that_disagree(app):
         detail = str(app.query_one("#actors .detail", Static).render())
         assert "Personnel estimates (10, each with its source)" in detail
         assert "~3,000" in detail and "≤2,000" in detail and "1,300" in detail
+
+
+async def test_a_table_longer_than_it_loads_says_so_and_the_tab_counts_every_row(app, con, monkeypatch):
+    """Tables load their first rows only (millions would not fit in memory); the rest are counted, not lost."""
+    from explorer.panes import casualties, timeline
+
+    monkeypatch.setattr(timeline, "TABLE_ROWS", 10)
+    monkeypatch.setattr(casualties, "TABLE_ROWS", 10)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert tab_labels(app)[0] == "1 Timeline 80"
+        events = table(app, "#events")
+        assert [record["event_id"] for record in events.records] == [f"E{n:03d}" for n in range(1, 11)]
+        note = app.query_one("#events-note", Static)
+        assert note.display and "showing the first 10 of 80 events by date" in str(note.render())
+        await pilot.press("3")
+        await settle(pilot)
+        switch = str(app.query_one("#kind-switch", Static).render())
+        assert "incidents 17" in switch and "each occurrence once · showing the first 10 of 17 by date" in switch
+        assert len(table(app, "#casualty-table").records) == 10
+        await pick(app, pilot, "n", {"Iranian"})
+        await pilot.press("1")
+        await settle(pilot)
+        iranian_events = queries.row_count(con, Filters(nationalities=IRANIAN), "events")
+        assert tab_labels(app)[0] == f"1 Timeline {iranian_events}"
+        assert f"showing the first 10 of {iranian_events} events by date" in str(app.query_one("#events-note", Static).render())
+        await pilot.press("r")
+        await pick(app, pilot, "f", {"Latakia"})
+        await pilot.press("1")
+        await settle(pilot)
+        assert len(table(app, "#events").records) < 10 and not app.query_one("#events-note", Static).display

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 
+import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -133,3 +134,34 @@ def test_engine_limits_are_applied(data_copy):
 def test_bad_memory_limit_is_one_line(data_copy):
     with pytest.raises(DataDirectoryError, match="cannot start the engine"):
         open_catalog(data_copy, EngineLimits(memory_limit="lots"))
+
+
+def test_occurrences_are_cached_per_data_directory_and_rebuilt_when_it_changes(data_copy, tmp_path, monkeypatch):
+    cache = tmp_path / "occurrence-cache"
+    monkeypatch.setenv("CONFLICT_EXPLORER_CACHE_DIR", str(cache))
+    query = "SELECT count(*), sum(killed) FILTER (WHERE kind = 'individual') FROM occurrences"
+    with open_catalog(data_copy) as first:
+        counted = first.cursor().execute(query).fetchall()
+    built = list(cache.rglob("occurrences.parquet"))
+    assert len(built) == 1
+    stamp = built[0].stat().st_mtime_ns
+    with open_catalog(data_copy) as second:
+        assert second.cursor().execute(query).fetchall() == counted
+    assert built[0].stat().st_mtime_ns == stamp, "the second start reads the cache, it does not rebuild it"
+
+    con = duckdb.connect()
+    con.execute(f"COPY (SELECT * FROM '{data_copy}/casualties.parquet' WHERE kind <> 'individual') TO '{data_copy}/fewer.parquet'")
+    (data_copy / "fewer.parquet").replace(data_copy / "casualties.parquet")
+    with open_catalog(data_copy) as changed:
+        assert changed.cursor().execute(query).fetchall()[0][1] is None
+    assert len(list(cache.rglob("occurrences.parquet"))) == 2
+
+
+def test_without_a_writable_cache_the_occurrences_are_computed(data_copy, tmp_path, monkeypatch, catalog):
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the cache folder would go")
+    monkeypatch.setenv("CONFLICT_EXPLORER_CACHE_DIR", str(blocked))
+    query = "SELECT kind, count(*), sum(killed) FROM occurrences GROUP BY 1 ORDER BY 1"
+    with open_catalog(data_copy) as uncached:
+        assert uncached.cursor().execute(query).fetchall() == catalog.cursor().execute(query).fetchall()
+    assert blocked.read_text() == "a file where the cache folder would go"

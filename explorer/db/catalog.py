@@ -2,12 +2,20 @@
 
 A table is `DIR/<table>.parquet`, or a folder `DIR/<table>/` of Parquet files (hive
 partitions such as `casualties/year=2015/part-0.parquet` included). The connection is
-locked down before any view exists: no file access outside the data directory and a
-private spill directory, no extensions, configuration locked.
+locked down before any view exists: no file access outside the data directory, a private
+spill directory and our cache, no extensions, configuration locked.
+
+Beside the four tables, the view `occurrences` holds one row per casualty occurrence (the
+counting model, computed once): it is cached as Parquet in the user's cache folder, keyed by
+the data files' paths, sizes and times, so the next start reads it instead of aggregating
+every report again.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import shutil
 import tempfile
 import threading
@@ -18,6 +26,7 @@ import duckdb
 
 from explorer.builtin import builtin_data_dir
 from explorer.db.errors import DataDirectoryError
+from explorer.db.queries import occurrences_sql
 from explorer.db.schema import TABLES, Table, type_is_compatible
 
 
@@ -61,6 +70,15 @@ def find_table_files(data_dir: Path, table: Table) -> TableFiles:
     raise DataDirectoryError(
         f"{data_dir}: table '{table.name}' is missing (expected {table.name}.parquet or a folder {table.name}/ of Parquet files)"
     )
+
+
+def _describe_unlocked(files: TableFiles) -> dict[str, str]:
+    """Column name → DuckDB type of a table's files, read before the catalog's connection exists."""
+    con = duckdb.connect(":memory:", config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
+    try:
+        return _describe(con, files)
+    finally:
+        con.close()
 
 
 def _describe(con: duckdb.DuckDBPyConnection, files: TableFiles) -> dict[str, str]:
@@ -124,8 +142,75 @@ class Catalog:
         self.close()
 
 
-def _locked_connection(data_dir: Path, spill_dir: Path, limits: EngineLimits) -> duckdb.DuckDBPyConnection:
-    """A connection that can read the data directory and spill to its private folder, nothing more."""
+CACHES_KEPT = 16
+OCCURRENCES_VERSION = 1
+"""Bump when the counting model's SQL changes, so older caches are not read."""
+
+
+def cache_root() -> Path:
+    """`$CONFLICT_EXPLORER_CACHE_DIR`, else `$XDG_CACHE_HOME/conflict-explorer` (default ~/.cache)."""
+    override = os.environ.get("CONFLICT_EXPLORER_CACHE_DIR")
+    if override:
+        return Path(override)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "conflict-explorer"
+
+
+def _cache_key(tables: dict[str, TableFiles]) -> str:
+    files = []
+    for files_of_table in tables.values():
+        for path in files_of_table.paths:
+            stat = path.stat()
+            files.append([str(path), stat.st_size, stat.st_mtime_ns])
+    return hashlib.sha256(json.dumps([OCCURRENCES_VERSION, duckdb.__version__, files]).encode()).hexdigest()[:24]
+
+
+def _view_sql(files: TableFiles) -> str:
+    select_list = ", ".join(f'CAST("{column.name}" AS {column.type}) AS "{column.name}"' for column in files.table.columns)
+    return f'CREATE VIEW "{files.table.name}" AS SELECT {select_list} FROM {_read_parquet_sql(files)}'
+
+
+def cached_occurrences(tables: dict[str, TableFiles], limits: EngineLimits) -> Path | None:
+    """The occurrences of this data directory as a Parquet file in our cache, built if missing; None if it cannot be."""
+    folder = cache_root() / _cache_key(tables)
+    cached = folder / "occurrences.parquet"
+    if cached.is_file():
+        return cached
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        partial = folder / f".occurrences-{os.getpid()}.parquet"
+        con = duckdb.connect(":memory:", config={"threads": limits.threads, "memory_limit": limits.memory_limit,
+                                                 "autoinstall_known_extensions": False, "autoload_known_extensions": False})
+        try:
+            con.execute("SET temp_directory = ?", [str(folder / ".spill")])
+            for files in tables.values():
+                con.execute(_view_sql(files))
+            con.execute(f"COPY ({occurrences_sql()} ORDER BY first_date, occurrence_id) TO '{_sql_path(partial)}' (FORMAT parquet)")
+        finally:
+            con.close()
+        partial.replace(cached)
+        shutil.rmtree(folder / ".spill", ignore_errors=True)
+        _forget_old_caches(keep=folder)
+    except (OSError, duckdb.Error):
+        return None  # a read-only home or a full disk: the view computes occurrences instead
+    return cached
+
+
+def _forget_old_caches(keep: Path) -> None:
+    """Keep the most recently built caches only (a changed directory leaves its old one behind)."""
+    folders = sorted((path for path in cache_root().iterdir() if path.is_dir() and path != keep),
+                     key=lambda path: path.stat().st_mtime, reverse=True)
+    for stale in folders[CACHES_KEPT - 1:]:
+        shutil.rmtree(stale, ignore_errors=True)
+
+
+def _sql_path(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def _locked_connection(
+    data_dir: Path, spill_dir: Path, limits: EngineLimits, cache_dir: Path | None = None
+) -> duckdb.DuckDBPyConnection:
+    """A connection that can read the data directory (and our cache) and spill to its private folder, nothing more."""
     con = duckdb.connect(
         ":memory:",
         config={
@@ -136,7 +221,8 @@ def _locked_connection(data_dir: Path, spill_dir: Path, limits: EngineLimits) ->
         },
     )
     con.execute("SET temp_directory = ?", [str(spill_dir)])
-    con.execute("SET allowed_directories = ?", [[f"{data_dir}/", f"{spill_dir}/"]])
+    allowed = [f"{data_dir}/", f"{spill_dir}/"] + ([f"{cache_dir}/"] if cache_dir is not None else [])
+    con.execute("SET allowed_directories = ?", [allowed])
     con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")
     return con
@@ -151,21 +237,22 @@ def open_catalog(data_dir: Path | str | None = None, limits: EngineLimits = Engi
         raise DataDirectoryError(f"{data_dir}: not a directory (give a folder holding events, actors, casualties and forces Parquet files)")
     data_dir = data_dir.resolve()
     tables = {name: find_table_files(data_dir, table) for name, table in TABLES.items()}
+    for files in tables.values():
+        _check_columns(files, _describe_unlocked(files))
+    occurrences = cached_occurrences(tables, limits)
     spill_dir = Path(tempfile.mkdtemp(prefix="conflict-explorer-spill-"))
     try:
-        con = _locked_connection(data_dir, spill_dir, limits)
+        con = _locked_connection(data_dir, spill_dir, limits, occurrences.parent if occurrences else None)
     except duckdb.Error as error:
         shutil.rmtree(spill_dir, ignore_errors=True)
         raise DataDirectoryError(f"cannot start the engine: {_first_line(error)}") from None
     try:
         for files in tables.values():
-            _check_columns(files, _describe(con, files))
-            select_list = ", ".join(
-                f'CAST("{column.name}" AS {column.type}) AS "{column.name}"' for column in files.table.columns
-            )
-            con.execute(f'CREATE VIEW "{files.table.name}" AS SELECT {select_list} FROM {_read_parquet_sql(files)}')
+            con.execute(_view_sql(files))
+        source = f"SELECT * FROM read_parquet({_sql_string(str(occurrences))})" if occurrences else occurrences_sql()
+        con.execute(f"CREATE VIEW occurrences AS {source}")
     except BaseException:
         con.close()
         shutil.rmtree(spill_dir, ignore_errors=True)
         raise
-    return Catalog(data_dir, con, tables, spill_dir, protected_names=frozenset(tables))
+    return Catalog(data_dir, con, tables, spill_dir, protected_names=frozenset(tables) | {"occurrences"})

@@ -36,17 +36,15 @@ def _kind_predicate(kind: str | None) -> Predicate:
     return Predicate("kind = ?", (kind,))
 
 
-def _occurrences_sql(filters: Filters, kind: str | None) -> tuple[str, tuple]:
-    """SQL of one row per occurrence with at least one report under the filter.
+def occurrences_sql() -> str:
+    """SQL of one row per occurrence (dataset, occurrence_id) over every report: the counting model.
 
     The counted report is the one with the lowest figure (then the shortest period, then the
-    first id); the occurrence's dates are that report's, and the range spans all reports."""
-    matched = filters.casualties() & _kind_predicate(kind)
-    sql = f"""
-        WITH matched AS (
-            SELECT DISTINCT dataset, occurrence_id FROM casualties WHERE {matched.sql}
-        ),
-        reports AS (
+    first id); the occurrence's dates are that report's, and the range spans all reports.
+    An occurrence's figures come from all its reports, whatever the filter, so this is computed
+    once per data directory (the catalog's `occurrences` view) and filters only choose rows of it."""
+    return """
+        WITH reports AS (
             SELECT c.*, row_number() OVER (
                 PARTITION BY c.dataset, c.occurrence_id
                 ORDER BY c.killed IS NULL, c.killed,
@@ -54,7 +52,6 @@ def _occurrences_sql(filters: Filters, kind: str | None) -> tuple[str, tuple]:
                     c.casualty_id
             ) AS position
             FROM casualties AS c
-            SEMI JOIN matched ON c.dataset = matched.dataset AND c.occurrence_id = matched.occurrence_id
         )
         SELECT
             dataset,
@@ -87,21 +84,78 @@ def _occurrences_sql(filters: Filters, kind: str | None) -> tuple[str, tuple]:
         FROM reports
         GROUP BY dataset, occurrence_id
     """
-    return sql, matched.params
 
 
-def casualty_occurrences(con: duckdb.DuckDBPyConnection, filters: Filters, kind: str | None = None) -> pa.Table:
-    """One row per occurrence: the counted figure (lowest reported), its range and number of reports."""
-    occurrences, params = _occurrences_sql(filters, kind)
+def _occurrences_sql(filters: Filters, kind: str | None, also: Predicate = Predicate()) -> tuple[str, tuple]:
+    """SQL of the occurrences with at least one report under the filter (and `also`), of one basis or all."""
+    kind_predicate = _kind_predicate(kind)
+    matched = filters.casualties() & also
+    if matched.sql == "TRUE":
+        return f"SELECT * FROM occurrences WHERE {kind_predicate.sql}", kind_predicate.params
+    sql = f"""
+        SELECT o.* FROM occurrences AS o
+        SEMI JOIN (SELECT DISTINCT dataset, occurrence_id FROM casualties WHERE {matched.sql}) AS m
+            ON o.dataset = m.dataset AND o.occurrence_id = m.occurrence_id
+        WHERE {kind_predicate.sql}
+    """
+    return sql, matched.params + kind_predicate.params
+
+
+_MATERIALISED: dict[int, tuple[duckdb.DuckDBPyConnection, Filters]] = {}
+"""The one cursor (by id) whose temp table `current_occurrences` holds the occurrences under a filter."""
+
+
+def materialise_occurrences(con: duckdb.DuckDBPyConnection, filters: Filters) -> None:
+    """Compute the occurrences under `filters` once, into a temp table of `con`.
+
+    A refresh asks for them a dozen times (tables, counts, pivots, chart, actors): the queries
+    below read this table when they run on the same cursor under the same filter. Unfiltered,
+    they read the `occurrences` view itself: nothing to copy."""
+    _MATERIALISED.clear()
+    occurrences, params = _occurrences_sql(filters, None)
+    if filters.casualties().sql == "TRUE":
+        return
+    con.execute(f"CREATE OR REPLACE TEMP TABLE current_occurrences AS {occurrences}", list(params))
+    _MATERIALISED[id(con)] = (con, filters)
+
+
+def _occurrences(con: duckdb.DuckDBPyConnection, filters: Filters, kind: str | None) -> tuple[str, tuple]:
+    """The occurrences under the filter: from the cursor's temp table when it holds them, else computed."""
+    materialised = _MATERIALISED.get(id(con))
+    if materialised is not None and materialised[0] is con and materialised[1] == filters:
+        predicate = _kind_predicate(kind)
+        return f"SELECT * FROM current_occurrences WHERE {predicate.sql}", predicate.params
+    return _occurrences_sql(filters, kind)
+
+
+def casualty_occurrences(
+    con: duckdb.DuckDBPyConnection, filters: Filters, kind: str | None = None, limit: int | None = None
+) -> pa.Table:
+    """One row per occurrence: the counted figure (lowest reported), its range and number of reports.
+
+    In date order; `limit` keeps the first rows only (a table shows what fits, not millions)."""
+    occurrences, params = _occurrences(con, filters, kind)
     return _arrow(
         con,
         f"""
         SELECT o.*, a.short_name AS actor_name
         FROM ({occurrences}) AS o LEFT JOIN actors AS a ON a.actor_id = o.actor_id
         ORDER BY o.first_date NULLS LAST, o.occurrence_id
+        {_limit(limit)}
         """,
         params,
     )
+
+
+def occurrence_counts(con: duckdb.DuckDBPyConnection, filters: Filters) -> dict[str, int]:
+    """How many occurrences of each basis the filter shows."""
+    occurrences, params = _occurrences(con, filters, None)
+    counts = dict(con.execute(f"SELECT kind, count(*) FROM ({occurrences}) GROUP BY kind", list(params)).fetchall())
+    return {kind: counts.get(kind, 0) for kind in CASUALTY_KINDS}
+
+
+def _limit(limit: int | None) -> str:
+    return "" if limit is None else f"LIMIT {int(limit)}"
 
 
 def casualty_reports(
@@ -129,8 +183,8 @@ def casualty_reports(
     )
 
 
-def events_in_range(con: duckdb.DuckDBPyConnection, filters: Filters) -> pa.Table:
-    """Events in date order, with the short names of their actors."""
+def events_in_range(con: duckdb.DuckDBPyConnection, filters: Filters, limit: int | None = None) -> pa.Table:
+    """Events in date order, with the short names of their actors; `limit` keeps the first rows only."""
     predicate = filters.events()
     return _arrow(
         con,
@@ -140,6 +194,7 @@ def events_in_range(con: duckdb.DuckDBPyConnection, filters: Filters) -> pa.Tabl
         FROM events AS e, names
         WHERE {predicate.sql}
         ORDER BY e.date NULLS LAST, e.event_id
+        {_limit(limit)}
         """,
         predicate.params,
     )
@@ -150,7 +205,7 @@ def actors_with_casualties(con: duckdb.DuckDBPyConnection, filters: Filters) -> 
 
     Individuals and incidents are summed over occurrences; for tallies and cumulative
     totals, which overlap, the highest single figure is given instead of a sum."""
-    occurrences, occurrence_params = _occurrences_sql(filters, None)
+    occurrences, occurrence_params = _occurrences(con, filters, None)
     actor_predicate = filters.actors()
     event_predicate = filters.events()
     return _arrow(
@@ -191,7 +246,7 @@ def casualty_pivot(con: duckdb.DuckDBPyConnection, filters: Filters, kind: str) 
 
     Individuals and incidents: the sum over occurrences. Tallies and cumulative totals: the
     highest single figure, since they overlap and summing them would count deaths twice."""
-    occurrences, params = _occurrences_sql(filters, kind)
+    occurrences, params = _occurrences(con, filters, kind)
     summed = kind in SUMMED_KINDS
     aggregate = "sum" if summed else "max"
     return _arrow(
@@ -215,7 +270,7 @@ def monthly_killed(con: duckdb.DuckDBPyConnection, filters: Filters) -> pa.Table
     """Killed per month by nationality for individuals and incidents, each occurrence once.
 
     The month is that of the occurrence's earliest report; undated occurrences are left out."""
-    occurrences, params = _occurrences_sql(filters, None)
+    occurrences, params = _occurrences(con, filters, None)
     return _arrow(
         con,
         f"""
@@ -231,19 +286,22 @@ def monthly_killed(con: duckdb.DuckDBPyConnection, filters: Filters) -> pa.Table
     )
 
 
-def tally_spans(con: duckdb.DuckDBPyConnection, filters: Filters) -> pa.Table:
+def tally_spans(con: duckdb.DuckDBPyConnection, filters: Filters, limit: int | None = None) -> pa.Table:
     """Each tally occurrence as a span over its months, with its monthly rate (160 over 5 months: 32).
 
     Beside each tally: the named individuals and the incident deaths reported for the same
     nationality in the same period, under the filter's other slices, so an analyst sees how
-    much of the tally the named reports account for. They are shown beside it, never added."""
-    occurrences, params = _occurrences_sql(filters, "tally")
+    much of the tally the named reports account for. They are shown beside it, never added.
+    `limit` keeps the first tallies in date order."""
+    occurrences, params = _occurrences(con, filters, "tally")
     undated = replace(filters, date_from=None, date_to=None)
-    named, named_params = _occurrences_sql(undated, None)
+    named, named_params = _occurrences(con, undated, None)
     return _arrow(
         con,
         f"""
-        WITH tallies AS ({occurrences}),
+        WITH tallies AS (
+            SELECT * FROM ({occurrences}) WHERE first_date IS NOT NULL ORDER BY first_date, occurrence_id {_limit(limit)}
+        ),
         named AS (SELECT * FROM ({named}) WHERE kind IN ('individual', 'incident') AND first_date IS NOT NULL)
         SELECT t.*,
             date_trunc('month', t.first_date)::DATE AS first_month,
@@ -264,14 +322,45 @@ def tally_spans(con: duckdb.DuckDBPyConnection, filters: Filters) -> pa.Table:
     )
 
 
-def event_occurrences(con: duckdb.DuckDBPyConnection, event_id: str) -> pa.Table:
-    """The casualty occurrences linked to one event, whatever the filter."""
-    occurrences, params = _occurrences_sql(Filters(), None)
+def monthly_tally_rates(con: duckdb.DuckDBPyConnection, filters: Filters) -> pa.Table:
+    """For each month and nationality, the highest monthly rate of the tallies covering it (tallies overlap: never summed),
+    with the nationality's tallies' killed (to order the chart's legend). A month covered only by tallies
+    without a killed figure has an empty rate: it still belongs to the chart's span."""
+    occurrences, params = _occurrences(con, filters, "tally")
     return _arrow(
         con,
-        f"SELECT * FROM ({occurrences}) WHERE event_id = ? ORDER BY kind, nationality",
-        params + (event_id,),
+        f"""
+        WITH spans AS (
+            SELECT dataset, coalesce(nationality, '{UNKNOWN}') AS nationality, killed,
+                sum(killed) OVER (PARTITION BY coalesce(nationality, '{UNKNOWN}')) AS nationality_killed,
+                killed / (datediff('month', first_date, last_date) + 1) AS rate,
+                date_trunc('month', first_date)::DATE AS first_month, date_trunc('month', last_date)::DATE AS last_month
+            FROM ({occurrences}) WHERE first_date IS NOT NULL
+        )
+        SELECT dataset, month::DATE AS month, nationality, max(rate) AS killed_per_month,
+            any_value(nationality_killed)::BIGINT AS nationality_killed
+        FROM spans, unnest(generate_series(first_month, last_month, INTERVAL 1 MONTH)) AS months(month)
+        GROUP BY ALL
+        ORDER BY month, dataset, nationality
+        """,
+        params,
     )
+
+
+def events_per_month(con: duckdb.DuckDBPyConnection, filters: Filters) -> dict:
+    """Dated events under the filter per month (first day of the month → count), for the chart's axis."""
+    predicate = filters.events()
+    rows = con.execute(
+        f"SELECT date_trunc('month', date)::DATE, count(*) FROM events WHERE ({predicate.sql}) AND date IS NOT NULL GROUP BY 1",
+        list(predicate.params),
+    ).fetchall()
+    return dict(rows)
+
+
+def event_occurrences(con: duckdb.DuckDBPyConnection, event_id: str) -> pa.Table:
+    """The casualty occurrences linked to one event, whatever the filter."""
+    occurrences, params = _occurrences_sql(Filters(), None, Predicate("event_id = ?", (event_id,)))
+    return _arrow(con, f"SELECT * FROM ({occurrences}) ORDER BY kind, nationality", params)
 
 
 def forces_estimates(con: duckdb.DuckDBPyConnection, filters: Filters) -> pa.Table:

@@ -11,6 +11,17 @@ from textual.widgets import Static
 from explorer.db.filters import Filters
 from explorer.widgets.record_table import RecordTable
 
+TABLE_ROWS = 500
+"""The most rows a pane's table loads: it shows the first ones in its order and says how many there are."""
+
+
+def first_rows_note(shown: int, total: int, order: str) -> str:
+    """'' when every row is shown, else a line saying which rows are and how to see the others."""
+    if shown >= total:
+        return ""
+    return (f"showing the first {shown:,} of {total:,} {order}; s sorts these only. "
+            "Narrow the filter, or query them all in the SQL pane (4).")
+
 
 class Pane(Vertical):
     """A top-level view. `load` runs in a worker thread and must not touch widgets; `show` runs on the UI thread."""

@@ -15,7 +15,7 @@ from explorer.db import queries
 from explorer.db.filters import Filters
 from explorer.db.schema import CASUALTY_KIND_MEANINGS, CASUALTY_KINDS, UNKNOWN
 from explorer.format import counted, figure, period
-from explorer.panes.base import Pane
+from explorer.panes.base import TABLE_ROWS, Pane, first_rows_note
 from explorer.widgets.chart import BASIS_NAMES
 from explorer.widgets.record_table import Column, RecordTable
 
@@ -80,6 +80,8 @@ COLUMNS = {
 @dataclass
 class CasualtiesData:
     occurrences: dict[str, list[dict]]
+    """The first TABLE_ROWS occurrences of each basis, in date order."""
+    counts: dict[str, int]
     pivots: dict[str, list[dict]]
     reports: int
 
@@ -116,7 +118,7 @@ class CasualtiesPane(Pane):
         super().__init__(**kwargs)
         self.kind = "incident"
         self.pivot = False
-        self.data = CasualtiesData({kind: [] for kind in CASUALTY_KINDS}, {kind: [] for kind in CASUALTY_KINDS}, 0)
+        self.data = CasualtiesData({kind: [] for kind in CASUALTY_KINDS}, dict.fromkeys(CASUALTY_KINDS, 0), {kind: [] for kind in CASUALTY_KINDS}, 0)
         self.reports: dict[tuple[str, str], list[dict]] = {}
 
     def compose(self) -> ComposeResult:
@@ -127,13 +129,14 @@ class CasualtiesPane(Pane):
                 yield Static("", classes="detail")
 
     def load(self, con: duckdb.DuckDBPyConnection, filters: Filters) -> CasualtiesData:
-        occurrences = {kind: queries.casualty_occurrences(con, filters, kind).to_pylist() for kind in CASUALTY_KINDS}
-        coverage = {row["occurrence_id"]: row for row in queries.tally_spans(con, filters).to_pylist()}
+        occurrences = {kind: queries.casualty_occurrences(con, filters, kind, limit=TABLE_ROWS).to_pylist() for kind in CASUALTY_KINDS}
+        counts = queries.occurrence_counts(con, filters)
+        coverage = {row["occurrence_id"]: row for row in queries.tally_spans(con, filters, limit=TABLE_ROWS).to_pylist()}
         for row in occurrences["tally"]:
             row.update({key: value for key, value in coverage.get(row["occurrence_id"], {}).items() if key not in row})
         pivots = {kind: queries.casualty_pivot(con, filters, kind).to_pylist() for kind in CASUALTY_KINDS}
         reports = queries.row_count(con, filters, "casualties")
-        return CasualtiesData(occurrences, pivots, reports)
+        return CasualtiesData(occurrences, counts, pivots, reports)
 
     def row_count(self, data: CasualtiesData) -> int:
         return data.reports
@@ -169,7 +172,7 @@ class CasualtiesPane(Pane):
     def _show_switch(self) -> None:
         parts = []
         for kind in CASUALTY_KINDS:
-            count = len(self.data.occurrences[kind])
+            count = self.data.counts[kind]
             name = f" {BASIS_NAMES[kind].split()[0]} {count} "
             parts.append(f"[reverse]{name}[/reverse]" if kind == self.kind else name)
         if self.pivot:
@@ -177,7 +180,11 @@ class CasualtiesPane(Pane):
             view = f"pivot: killed by nationality × front, {how}"
         else:
             view = escape(CASUALTY_KIND_MEANINGS[self.kind]) + ", each occurrence once"
-        self.query_one("#kind-switch", Static).update("".join(parts) + f"  [dim]c basis · p pivot[/dim]\n[dim]{view}[/dim]")
+            note = first_rows_note(len(self.data.occurrences[self.kind]), self.data.counts[self.kind], "by date")
+            view = f"[dim]{view}[/dim]" + (f" · [$warning]{escape(note)}[/]" if note else "")
+        if self.pivot:
+            view = f"[dim]{view}[/dim]"
+        self.query_one("#kind-switch", Static).update("".join(parts) + f"  [dim]c basis · p pivot[/dim]\n{view}")
 
     def current_table(self) -> RecordTable:
         return self.query_one("#casualty-table", RecordTable)

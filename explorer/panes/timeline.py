@@ -15,7 +15,7 @@ from textual.widgets import Static
 from explorer.db import queries
 from explorer.db.filters import Filters
 from explorer.format import counted, period
-from explorer.panes.base import Pane
+from explorer.panes.base import TABLE_ROWS, Pane, first_rows_note
 from explorer.widgets.chart import ChartData, MonthlyChart, month_range
 from explorer.widgets.record_table import Column, RecordTable
 
@@ -37,18 +37,20 @@ def _event_date(event: dict) -> str:
 @dataclass
 class TimelineData:
     events: list[dict]
+    total: int
     chart: ChartData
 
 
-def _chart_data(con: duckdb.DuckDBPyConnection, filters: Filters, events: list[dict]) -> ChartData:
+def _chart_data(con: duckdb.DuckDBPyConnection, filters: Filters) -> ChartData:
     """Aggregate the chart's series: a few rows per month, never the underlying rows."""
     monthly = queries.monthly_killed(con, filters).to_pylist()
-    spans = queries.tally_spans(con, filters).to_pylist()
+    rates = queries.monthly_tally_rates(con, filters).to_pylist()
     cumulative = queries.casualty_occurrences(con, filters, "cumulative").to_pylist()
-    dates = [row["month"] for row in monthly] + [s["first_date"] for s in spans] + [s["last_date"] for s in spans]
+    events_per_month = queries.events_per_month(con, filters)
+    dates = [row["month"] for row in monthly] + [row["month"] for row in rates]
     dates += [row["first_date"] for row in cumulative if row["first_date"]]
     if filters.date_from or filters.date_to:
-        event_dates = [e["date"] for e in events if e["date"]]
+        event_dates = list(events_per_month)
         first = filters.date_from or min(dates + event_dates, default=None)
         last = filters.date_to or max(dates + event_dates, default=None)
     else:
@@ -61,12 +63,15 @@ def _chart_data(con: duckdb.DuckDBPyConnection, filters: Filters, events: list[d
     for row in monthly:
         data.bars.setdefault((row["kind"], row["dataset"]), {}).setdefault(row["month"], {})[row["nationality"]] = row["killed"]
         totals[row["nationality"]] = totals.get(row["nationality"], 0) + row["killed"]
-    for span in spans:
-        if span["killed"] is None:
+    tally_totals: dict[str, int] = {}
+    for rate in rates:
+        month = rate["month"]
+        if rate["killed_per_month"] is None:
             continue
-        nationality = span["nationality"] or "unknown"
-        data.spans.append((span["first_month"], span["last_month"], nationality, span["killed_per_month"], span["killed"], span["dataset"]))
-        totals[nationality] = totals.get(nationality, 0) + span["killed"]
+        data.spans.append((month, month, rate["nationality"], rate["killed_per_month"], rate["nationality_killed"], rate["dataset"]))
+        tally_totals[rate["nationality"]] = rate["nationality_killed"] or 0
+    for nationality, killed in tally_totals.items():
+        totals[nationality] = totals.get(nationality, 0) + killed
     latest: dict[tuple[str, str], list[tuple[date, int]]] = {}
     for row in cumulative:
         if row["killed"] is not None and row["first_date"] is not None:
@@ -83,10 +88,7 @@ def _chart_data(con: duckdb.DuckDBPyConnection, filters: Filters, events: list[d
             if current is not None:
                 steps[month] = current
         data.steps.setdefault(dataset, {})[nationality] = steps
-    for event in events:
-        if event["date"] is not None:
-            month = event["date"].replace(day=1)
-            data.events[month] = data.events.get(month, 0) + 1
+    data.events = events_per_month
     data.nationalities = sorted(totals, key=lambda n: (n == "unknown", -totals[n], n))
     return data
 
@@ -103,22 +105,27 @@ class TimelinePane(Pane):
 
     def compose(self) -> ComposeResult:
         yield MonthlyChart(id="chart")
+        yield Static("", id="events-note", classes="rows-note")
         with Horizontal(classes="pane-body"):
             yield RecordTable(EVENT_COLUMNS, id="events")
             with VerticalScroll(classes="detail-scroll"):
                 yield Static("", classes="detail")
 
     def load(self, con: duckdb.DuckDBPyConnection, filters: Filters) -> TimelineData:
-        events = queries.events_in_range(con, filters).to_pylist()
-        return TimelineData(events, _chart_data(con, filters, events))
+        events = queries.events_in_range(con, filters, limit=TABLE_ROWS).to_pylist()
+        total = len(events) if len(events) < TABLE_ROWS else queries.row_count(con, filters, "events")
+        return TimelineData(events, total, _chart_data(con, filters))
 
     def show(self, data: TimelineData) -> None:
         self.query_one(MonthlyChart).set_data(data.chart)
         self.query_one("#events", RecordTable).set_records(data.events, keep="event_id")
+        note = first_rows_note(len(data.events), data.total, "events by date")
+        self.query_one("#events-note", Static).update(note)
+        self.query_one("#events-note", Static).display = bool(note)
         self.show_detail()
 
     def row_count(self, data: TimelineData) -> int:
-        return len(data.events)
+        return data.total
 
     def current_table(self) -> RecordTable:
         return self.query_one("#events", RecordTable)

@@ -1,0 +1,346 @@
+"""The benchmark: the real app, headless, on synthetic data of 100 thousand to 10 million casualty rows.
+
+For each size it measures start-up (cold and warm), filter changes until every pane is refreshed,
+the SQL pane's first rows and jump to the last row of a query over every casualty row, and the
+peak memory of the process. Beside each figure, the floor: the very statements the app issued for
+that step, run one after another by plain DuckDB in a fresh connection in the same process.
+
+    .venv/bin/python benchmarks/run.py                 # 100k, 1m, 10m (+ the built-in data's start-up)
+    .venv/bin/python benchmarks/run.py --sizes 100k    # one size
+    .venv/bin/python benchmarks/run.py --readme        # also rewrite the README's results table
+
+Synthetic data directories are generated once into benchmarks/.data/ (see generate.py).
+Each measurement runs in a child process of its own, so peak memory is that step's alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA_ROOT = ROOT / "benchmarks" / ".data"
+SIZES = {"100k": 100_000, "1m": 1_000_000, "10m": 10_000_000}
+README_START, README_END = "<!-- benchmark:start -->", "<!-- benchmark:end -->"
+
+
+# --- recording the statements the app issues -------------------------------------------
+
+class TracingCursor:
+    """A DuckDB cursor that notes every statement (with its parameters) before running it."""
+
+    def __init__(self, cursor, log: list) -> None:
+        self._cursor, self._log = cursor, log
+
+    def execute(self, query, parameters=None):
+        self._log.append((query, parameters))
+        return self._cursor.execute(query, parameters) if parameters is not None else self._cursor.execute(query)
+
+    def sql(self, query, params=None, **options):
+        self._log.append((query, params))
+        return self._cursor.sql(query, params=params, **options)
+
+    def __getattr__(self, name):
+        return getattr(self._cursor, name)
+
+
+def trace_catalog(catalog, log: list) -> None:
+    cursor = catalog.cursor
+    catalog.cursor = lambda: TracingCursor(cursor(), log)
+
+
+def floor_seconds(data_dir: Path, statements: list) -> float:
+    """Run `statements` one after another in a fresh DuckDB connection with the same views; seconds taken."""
+    import duckdb
+
+    from explorer.db.catalog import EngineLimits, _read_parquet_sql, find_table_files
+    from explorer.db.schema import TABLES
+
+    limits = EngineLimits()
+    con = duckdb.connect(config={"threads": limits.threads, "memory_limit": limits.memory_limit})
+    for table in TABLES.values():
+        files = find_table_files(data_dir, table)
+        select = ", ".join(f'CAST("{c.name}" AS {c.type}) AS "{c.name}"' for c in table.columns)
+        con.execute(f'CREATE VIEW "{table.name}" AS SELECT {select} FROM {_read_parquet_sql(files)}')
+    started = time.perf_counter()
+    for query, params in statements:
+        try:
+            relation = con.sql(query, params=params)
+            if relation is not None:
+                relation.to_arrow_table()
+        except duckdb.Error:
+            pass  # what failed in the app (a probe, an interrupted query) fails here too
+    elapsed = time.perf_counter() - started
+    con.close()
+    return elapsed
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+# --- the children: one process per measurement ---------------------------------------------
+
+async def _until(pilot, condition, timeout: float = 600.0) -> None:
+    deadline = time.perf_counter() + timeout
+    while not condition():
+        if time.perf_counter() > deadline:
+            raise TimeoutError("the app did not finish within the time allowed")
+        await asyncio.sleep(0.005)  # polling, lightly: a busy loop would slow the worker it waits for
+
+
+def child_startup(data_dir: Path, started_at: float) -> dict:
+    """Process start to the first screen with data (the parent noted `started_at` before starting us)."""
+    from explorer.app import ExplorerApp
+    from explorer.config import engine_limits
+    from explorer.db.catalog import open_catalog
+
+    log: list = []
+    catalog = open_catalog(data_dir if str(data_dir) != "builtin" else None, engine_limits())
+    trace_catalog(catalog, log)
+    app = ExplorerApp(catalog)
+    result: dict = {}
+
+    async def run() -> None:
+        async with app.run_test(size=(120, 40), headless=True) as pilot:
+            await _until(pilot, lambda: app.refreshes >= 1)
+            await pilot.pause()
+            result["app"] = time.time() - started_at
+
+    asyncio.run(run())
+    catalog.close()
+    result["floor"] = floor_seconds(catalog.data_dir, log)
+    result["rss"] = peak_rss_mb()
+    return result
+
+
+FILTER_CHANGES = (
+    {"nationalities": ["Iranian"]},
+    {"nationalities": ["Iranian"], "fronts": ["Aleppo"]},
+    {"date_from": "2015-10-01", "date_to": "2016-02-29"},
+    {},
+    {"nationalities": ["Russian"], "date_from": "2015-09-01", "date_to": "2016-03-31"},
+    {"include_imprecise": False},
+    {"date_from": "2013-01-01", "date_to": "2013-12-31"},
+    {"nationalities": ["Syrian"], "fronts": ["Idlib"]},
+    {"actor_ids": ["SA001"]},
+    {"fronts": ["Damascus/Ghouta", "Homs/Palmyra"], "include_imprecise": False},
+)
+"""The fixed set of filter changes, applied in this order at every size."""
+
+
+def _filters(spec: dict):
+    from explorer.db.filters import Filters
+
+    return Filters(
+        date_from=date.fromisoformat(spec["date_from"]) if "date_from" in spec else None,
+        date_to=date.fromisoformat(spec["date_to"]) if "date_to" in spec else None,
+        nationalities=frozenset(spec.get("nationalities", ())),
+        fronts=frozenset(spec.get("fronts", ())),
+        actor_ids=frozenset(spec.get("actor_ids", ())),
+        include_imprecise=spec.get("include_imprecise", True),
+    )
+
+
+def child_interactive(data_dir: Path) -> dict:
+    """Filter changes, the SQL pane's first rows and jump to the end, and every pane shown once."""
+    from textual.widgets import TextArea
+
+    from explorer.app import ExplorerApp
+    from explorer.config import engine_limits
+    from explorer.db.catalog import open_catalog
+    from explorer.widgets.result_grid import PAGE_ROWS, ResultGrid
+
+    log: list = []
+    catalog = open_catalog(data_dir, engine_limits())
+    trace_catalog(catalog, log)
+    app = ExplorerApp(catalog)
+    steps: dict[str, list] = {"filter": [], "sql_first": [], "sql_end": []}
+
+    async def measure(name: str, action, done) -> None:
+        del log[:]
+        started = time.perf_counter()
+        await action()
+        await done()
+        steps[name].append((time.perf_counter() - started, list(log)))
+
+    async def run() -> None:
+        async with app.run_test(size=(120, 40), headless=True) as pilot:
+            await _until(pilot, lambda: app.refreshes >= 1)
+            for key in "231":  # every pane shown once, for its memory
+                await pilot.press(key)
+                await pilot.pause()
+            for spec in FILTER_CHANGES:
+                before = app.refreshes
+
+                async def change(spec=spec) -> None:
+                    app.filters = _filters(spec)
+
+                async def refreshed(before=before) -> None:
+                    await _until(pilot, lambda: app.refreshes > before)
+                    await pilot.pause()
+
+                await measure("filter", change, refreshed)
+            await pilot.press("4")
+            await pilot.pause()
+            editor = app.query_one(TextArea)
+            editor.text = "SELECT * FROM casualties"
+            editor.focus()
+            grid = app.query_one(ResultGrid)
+
+            async def run_query() -> None:
+                await pilot.press("ctrl+j")
+
+            async def first_rows() -> None:
+                await _until(pilot, lambda: grid.result is not None and grid.row_count > 0)
+                await pilot.pause()
+
+            await measure("sql_first", run_query, first_rows)
+            grid.focus()
+            await pilot.pause()
+
+            async def jump() -> None:
+                await pilot.press("end")
+
+            async def last_row() -> None:
+                await _until(pilot, lambda: (grid.row_count - 1) // PAGE_ROWS in grid._pages)
+                await pilot.pause()
+
+            await measure("sql_end", jump, last_row)
+            steps["rows"] = grid.row_count
+
+    asyncio.run(run())
+    catalog.close()
+    result: dict = {"rss": peak_rss_mb(), "rows": steps.pop("rows")}
+    for name, runs in steps.items():
+        result[name] = [seconds for seconds, _ in runs]
+        result[f"{name}_floor"] = [floor_seconds(catalog.data_dir, statements) for _, statements in runs]
+    return result
+
+
+# --- the parent: orchestration and the report ------------------------------------------------
+
+def _child(*args: str, env: dict | None = None) -> dict:
+    started = time.time()
+    output = subprocess.run(
+        [sys.executable, __file__, "--child", *args, "--started-at", repr(started)],
+        capture_output=True, text=True, env=env, cwd=ROOT,
+    )
+    if output.returncode != 0:
+        raise SystemExit(f"benchmark child {args} failed:\n{output.stderr[-3000:]}")
+    return json.loads(output.stdout.strip().splitlines()[-1])
+
+
+def ensure_data(label: str) -> Path:
+    target = DATA_ROOT / label
+    if not (target / "casualties.parquet").is_file():
+        sys.path.insert(0, str(ROOT / "benchmarks"))
+        from generate import generate
+
+        print(f"generating {label} synthetic casualty rows into {target} ...", flush=True)
+        generate(SIZES[label], target)
+    return target
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def measure_size(label: str) -> list[tuple[str, str, float, float | None, str]]:
+    """(size, step, app seconds or MB, floor seconds, target) rows for one size."""
+    data_dir = ensure_data(label) if label != "built-in" else Path("builtin")
+    cache = tempfile.mkdtemp(prefix="conflict-explorer-bench-cache-")
+    env = {**os.environ, "XDG_CACHE_HOME": cache, "CONFLICT_EXPLORER_CONFIG": os.path.join(cache, "none.toml"),
+           "CONFLICT_EXPLORER_STATE_DIR": os.path.join(cache, "state")}
+    cold = _child("startup", str(data_dir), env=env)
+    warm = _child("startup", str(data_dir), env=env)
+    target = {"built-in": "< 1 s", "10m": "< 2 s"}.get(label, "")
+    rows = [
+        (label, "start-up, cold", cold["app"], cold["floor"], target),
+        (label, "start-up, warm", warm["app"], warm["floor"], target),
+    ]
+    peak = max(cold["rss"], warm["rss"])
+    if label != "built-in":
+        interactive = _child("interactive", str(data_dir), env=env)
+        filter_target = {"1m": "p95 < 0.15 s, ≤ 1.5× floor", "10m": "< 1 s"}.get(label, "")
+        for name, share in (("p50", 0.5), ("p95", 0.95)):
+            rows.append((label, f"filter change, {name}", _percentile(interactive["filter"], share),
+                         _percentile(interactive["filter_floor"], share), filter_target if name == "p95" else ""))
+        sql_target = "< 0.5 s" if label == "10m" else ""
+        rows.append((label, f"SQL: first rows of {interactive['rows']:,}", interactive["sql_first"][0], interactive["sql_first_floor"][0], sql_target))
+        rows.append((label, "SQL: jump to last row", interactive["sql_end"][0], interactive["sql_end_floor"][0], sql_target))
+        peak = max(peak, interactive["rss"])
+    rows.append((label, "peak RSS (MB)", peak, None, "< 500 MB" if label == "10m" else ""))
+    return rows
+
+
+def format_table(rows: list) -> str:
+    lines = ["| size | step | app | DuckDB floor | ratio | target |", "|---|---|---|---|---|---|"]
+    for size, step, value, floor, target in rows:
+        if floor is None:
+            lines.append(f"| {size} | {step} | {value:,.0f} MB | | | {target} |")
+        else:
+            ratio = f"{value / floor:.1f}×" if floor > 0 else ""
+            lines.append(f"| {size} | {step} | {value:.3f} s | {floor:.3f} s | {ratio} | {target} |")
+    return "\n".join(lines)
+
+
+def machine() -> str:
+    import duckdb
+    import textual
+    from importlib.metadata import version
+
+    return (f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+            f"DuckDB {duckdb.__version__}, Textual {version('textual')}, measured {date.today().isoformat()}")
+
+
+def write_readme(text: str) -> None:
+    readme = ROOT / "README.md"
+    content = readme.read_text(encoding="utf-8")
+    start, end = content.index(README_START) + len(README_START), content.index(README_END)
+    readme.write_text(content[:start] + "\n" + text + "\n" + content[end:], encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Benchmark the explorer against raw DuckDB on synthetic data.")
+    parser.add_argument("--sizes", default="100k,1m,10m", help="comma-separated: 100k, 1m, 10m (default: all)")
+    parser.add_argument("--readme", action="store_true", help="rewrite the results table in README.md")
+    parser.add_argument("--child", nargs=2, metavar=("STEP", "DATA_DIR"), help=argparse.SUPPRESS)
+    parser.add_argument("--started-at", type=float, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        step, data_dir = args.child
+        run = child_startup(Path(data_dir), args.started_at) if step == "startup" else child_interactive(Path(data_dir))
+        print(json.dumps(run))
+        return
+    labels = [label.strip().lower() for label in args.sizes.split(",")]
+    unknown = [label for label in labels if label not in SIZES]
+    if unknown:
+        raise SystemExit(f"unknown size(s) {', '.join(unknown)}: use {', '.join(SIZES)}")
+    rows = measure_size("built-in")
+    print(format_table(rows), flush=True)
+    for label in labels:
+        measured = measure_size(label)
+        print("\n".join(format_table(measured).splitlines()[2:]), flush=True)
+        rows += measured
+    text = f"{machine()}\n\n{format_table(rows)}"
+    print("\n" + machine())
+    if args.readme:
+        write_readme(text)
+        print("README.md updated")
+
+
+if __name__ == "__main__":
+    main()
