@@ -84,6 +84,8 @@ class ExplorerApp(App):
         self.refreshes = 0
         """How many times the panes have been refreshed (once per filter change)."""
         self._refresh_cursor: duckdb.DuckDBPyConnection | None = None
+        self._unshown: dict[str, object] = {}
+        """The latest data of panes whose tab is not open, by pane id."""
 
     def compose(self) -> ComposeResult:
         yield FilterBar(id="filter-bar")
@@ -138,8 +140,12 @@ class ExplorerApp(App):
             return
         tabs = self.query_one(TabbedContent)
         for number, (pane, data) in enumerate(zip(self.panes, results), start=1):
-            pane.show(data)
             tabs.get_tab(f"tab-{pane.id}").label = f"{number} {pane.title} {pane.row_count(data):,}"
+            if tabs.active == f"tab-{pane.id}":
+                self._unshown.pop(pane.id, None)
+                pane.show(data)
+            else:
+                self._unshown[pane.id] = data  # drawn when its tab is opened: only what is seen costs time
         self.refreshes += 1
 
     @on(FilterBar.DatesChanged)
@@ -173,7 +179,10 @@ class ExplorerApp(App):
 
     @on(TabbedContent.TabActivated)
     def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
-        self._focus_pane(event.pane.id.removeprefix("tab-"))
+        pane_id = event.pane.id.removeprefix("tab-")
+        if pane_id in self._unshown:
+            self.query_one(f"#{pane_id}", Pane).show(self._unshown.pop(pane_id))
+        self._focus_pane(pane_id)
 
     def _focus_pane(self, pane_id: str) -> None:
         """Focus the pane's main widget: its table, or the actor tree."""

@@ -118,6 +118,8 @@ async def test_nationality_and_front_pickers_slice_every_pane(app, con):
         incidents = table(app, "#casualty-table").records
         assert [r["occurrence_id"] for r in incidents] == queries.casualty_occurrences(con, expected, "incident")["occurrence_id"].to_pylist()
         assert {r["occurrence_id"] for r in incidents} == {"hamedani-2015-10", "artesh-brigade-65-2016-04", "khan-tuman-2016-05-iranians"}
+        await pilot.press("2")  # a pane out of sight is drawn when its tab opens
+        await settle(pilot)
         actors = app.query_one(Tree)
         shown = {node.data for node in _tree_nodes(actors.root) if node.data}
         assert shown == set(queries.actors_with_casualties(con, expected)["actor_id"].to_pylist())
@@ -351,6 +353,8 @@ async def test_a_newer_filter_wins_over_an_older_one(app, con):
         await settle(pilot)
         counts = queries.row_counts(con, Filters(nationalities=IRANIAN))
         assert tab_labels(app) == [f"1 Timeline {counts['events']}", f"2 Actors {counts['actors']}", f"3 Casualties {counts['casualties']}"]
+        await pilot.press("3")
+        await settle(pilot)
         assert {r["nationality"] for r in table(app, "#casualty-table").records} == {"Iranian"}
 
 
@@ -398,3 +402,18 @@ async def test_a_table_longer_than_it_loads_says_so_and_the_tab_counts_every_row
         await pilot.press("1")
         await settle(pilot)
         assert len(table(app, "#events").records) < 10 and not app.query_one("#events-note", Static).display
+
+
+async def test_only_the_open_pane_is_drawn_on_a_filter_change_the_others_when_opened(app, con):
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        casualty_table = table(app, "#casualty-table")
+        assert casualty_table.records == []  # never opened: nothing drawn yet, though its tab counts its rows
+        assert tab_labels(app)[2] == "3 Casualties 634"
+        await pick(app, pilot, "n", {"Russian"})
+        assert casualty_table.records == []
+        await pilot.press("3")
+        await settle(pilot)
+        assert len(casualty_table.records) == 4
+        assert [r["occurrence_id"] for r in casualty_table.records] == queries.casualty_occurrences(
+            con, Filters(nationalities=frozenset({"Russian"})), "incident")["occurrence_id"].to_pylist()

@@ -143,7 +143,7 @@ class Catalog:
 
 
 CACHES_KEPT = 16
-OCCURRENCES_VERSION = 1
+OCCURRENCES_VERSION = 2
 """Bump when the counting model's SQL changes, so older caches are not read."""
 
 

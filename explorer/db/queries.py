@@ -40,49 +40,80 @@ def occurrences_sql() -> str:
     """SQL of one row per occurrence (dataset, occurrence_id) over every report: the counting model.
 
     The counted report is the one with the lowest figure (then the shortest period, then the
-    first id); the occurrence's dates are that report's, and the range spans all reports.
+    first id); the occurrence's dates are that report's, and the range spans all reports. Most
+    occurrences have one report: they are projected, and only the others aggregated.
     An occurrence's figures come from all its reports, whatever the filter, so this is computed
     once per data directory (the catalog's `occurrences` view) and filters only choose rows of it."""
-    return """
-        WITH reports AS (
-            SELECT c.*, row_number() OVER (
-                PARTITION BY c.dataset, c.occurrence_id
-                ORDER BY c.killed IS NULL, c.killed,
-                    datediff('day', coalesce(c.period_start, c.period_end), coalesce(c.period_end, c.period_start)) NULLS LAST,
-                    c.casualty_id
-            ) AS position
-            FROM casualties AS c
+    counted_key = (
+        "struct_pack(no_figure := killed IS NULL, killed := coalesce(killed, 0), "
+        "days := coalesce(datediff('day', coalesce(period_start, period_end), coalesce(period_end, period_start)), 2147483647), "
+        "id := casualty_id)"
+    )
+    counted = (
+        "struct_pack(id := casualty_id, "
+        "first_date := CASE WHEN kind = 'cumulative' THEN period_end ELSE coalesce(period_start, period_end) END, "
+        "last_date := coalesce(period_end, period_start), killed_qualifier := killed_qualifier, wounded_qualifier := wounded_qualifier)"
+    )
+    columns = (
+        "dataset, occurrence_id, kind, counted_report, first_date, last_date, earliest_reported_date, latest_reported_date, "
+        "nationality, actor_id, front, event_id, person_name, ranks, killed, killed_qualifier, killed_low, killed_high, "
+        "wounded, wounded_qualifier, wounded_low, wounded_high, reports, killed_reports, wounded_reports, sources"
+    )
+    return f"""
+        WITH repeated AS (
+            SELECT dataset, occurrence_id FROM casualties GROUP BY dataset, occurrence_id HAVING count(*) > 1
+        ),
+        single AS (
+            SELECT dataset, occurrence_id, kind, casualty_id AS counted_report,
+                CASE WHEN kind = 'cumulative' THEN period_end ELSE coalesce(period_start, period_end) END AS first_date,
+                coalesce(period_end, period_start) AS last_date,
+                coalesce(period_start, period_end) AS earliest_reported_date,
+                coalesce(period_end, period_start) AS latest_reported_date,
+                nationality, actor_id, front, event_id, person_name, ranks,
+                killed, killed_qualifier, coalesce(killed_low, killed) AS killed_low, coalesce(killed_high, killed) AS killed_high,
+                wounded, wounded_qualifier, coalesce(wounded_low, wounded) AS wounded_low,
+                coalesce(wounded_high, wounded) AS wounded_high,
+                1::BIGINT AS reports,
+                (killed IS NOT NULL OR killed_high IS NOT NULL)::BIGINT AS killed_reports,
+                (wounded IS NOT NULL OR wounded_high IS NOT NULL)::BIGINT AS wounded_reports,
+                list_sort(list_distinct([source])) AS sources
+            FROM casualties ANTI JOIN repeated USING (dataset, occurrence_id)
+        ),
+        grouped AS (
+            SELECT
+                dataset,
+                occurrence_id,
+                any_value(kind) AS kind,
+                arg_min({counted}, {counted_key}) AS counted,
+                min(coalesce(period_start, period_end)) AS earliest_reported_date,
+                max(coalesce(period_end, period_start)) AS latest_reported_date,
+                min(nationality) AS nationality,
+                min(actor_id) AS actor_id,
+                mode(front) AS front,
+                min(event_id) AS event_id,
+                min(person_name) AS person_name,
+                min(ranks) AS ranks,
+                min(killed) AS killed,
+                min(coalesce(killed_low, killed)) AS killed_low,
+                max(coalesce(killed_high, killed)) AS killed_high,
+                min(wounded) AS wounded,
+                min(coalesce(wounded_low, wounded)) AS wounded_low,
+                max(coalesce(wounded_high, wounded)) AS wounded_high,
+                count(*) AS reports,
+                count(*) FILTER (WHERE killed IS NOT NULL OR killed_high IS NOT NULL) AS killed_reports,
+                count(*) FILTER (WHERE wounded IS NOT NULL OR wounded_high IS NOT NULL) AS wounded_reports,
+                list_sort(list_distinct(list(source))) AS sources
+            FROM casualties SEMI JOIN repeated USING (dataset, occurrence_id)
+            GROUP BY dataset, occurrence_id
         )
-        SELECT
-            dataset,
-            occurrence_id,
-            any_value(kind) AS kind,
-            any_value(casualty_id) FILTER (WHERE position = 1) AS counted_report,
-            any_value(CASE WHEN kind = 'cumulative' THEN period_end ELSE coalesce(period_start, period_end) END)
-                FILTER (WHERE position = 1) AS first_date,
-            any_value(coalesce(period_end, period_start)) FILTER (WHERE position = 1) AS last_date,
-            min(coalesce(period_start, period_end)) AS earliest_reported_date,
-            max(coalesce(period_end, period_start)) AS latest_reported_date,
-            mode(nationality) AS nationality,
-            min(actor_id) AS actor_id,
-            mode(front) AS front,
-            min(event_id) AS event_id,
-            min(person_name) AS person_name,
-            min(ranks) AS ranks,
-            min(killed) AS killed,
-            any_value(killed_qualifier) FILTER (WHERE position = 1) AS killed_qualifier,
-            min(coalesce(killed_low, killed)) AS killed_low,
-            max(coalesce(killed_high, killed)) AS killed_high,
-            min(wounded) AS wounded,
-            any_value(wounded_qualifier) FILTER (WHERE position = 1) AS wounded_qualifier,
-            min(coalesce(wounded_low, wounded)) AS wounded_low,
-            max(coalesce(wounded_high, wounded)) AS wounded_high,
-            count(*) AS reports,
-            count(*) FILTER (WHERE killed IS NOT NULL OR killed_high IS NOT NULL) AS killed_reports,
-            count(*) FILTER (WHERE wounded IS NOT NULL OR wounded_high IS NOT NULL) AS wounded_reports,
-            list(DISTINCT source ORDER BY source) AS sources
-        FROM reports
-        GROUP BY dataset, occurrence_id
+        SELECT {columns} FROM single
+        UNION ALL
+        SELECT dataset, occurrence_id, kind, counted.id, counted.first_date, counted.last_date,
+            earliest_reported_date, latest_reported_date, nationality, actor_id, front, event_id, person_name, ranks,
+            killed, counted.killed_qualifier, killed_low, killed_high,
+            wounded, counted.wounded_qualifier, wounded_low, wounded_high,
+            reports, killed_reports, wounded_reports, sources
+        FROM grouped
     """
 
 
