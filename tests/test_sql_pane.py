@@ -267,3 +267,17 @@ async def test_schema_browser_and_name_completion(sql_app):
         await run_sql(app, pilot, "create temp table my_scratch as select 1 as my_column")
         await settle(pilot)
         assert "my_column" in pane.names
+
+
+async def test_the_schema_browser_fills_when_the_pane_is_first_opened(sql_app):
+    """Binding every view for the browser costs start-up time, so it waits until the SQL pane is seen."""
+    from textual.widgets import Tree
+
+    app, _ = sql_app
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        schema = app.query_one("#sql-schema", Tree)
+        assert len(schema.root.children) == 0
+        await open_sql(app, pilot)
+        tables = {node.data for node in schema.root.children}
+        assert {"events", "actors", "casualties", "forces", "occurrences", "filtered_casualties"} <= tables

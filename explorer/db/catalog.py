@@ -72,11 +72,12 @@ def find_table_files(data_dir: Path, table: Table) -> TableFiles:
     )
 
 
-def _describe_unlocked(files: TableFiles) -> dict[str, str]:
-    """Column name → DuckDB type of a table's files, read before the catalog's connection exists."""
+def _check_tables(tables: dict[str, TableFiles]) -> None:
+    """Every table's columns and types, read before the catalog's connection exists."""
     con = duckdb.connect(":memory:", config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
     try:
-        return _describe(con, files)
+        for files in tables.values():
+            _check_columns(files, _describe(con, files))
     finally:
         con.close()
 
@@ -237,8 +238,7 @@ def open_catalog(data_dir: Path | str | None = None, limits: EngineLimits = Engi
         raise DataDirectoryError(f"{data_dir}: not a directory (give a folder holding events, actors, casualties and forces Parquet files)")
     data_dir = data_dir.resolve()
     tables = {name: find_table_files(data_dir, table) for name, table in TABLES.items()}
-    for files in tables.values():
-        _check_columns(files, _describe_unlocked(files))
+    _check_tables(tables)
     occurrences = cached_occurrences(tables, limits)
     spill_dir = Path(tempfile.mkdtemp(prefix="conflict-explorer-spill-"))
     try:

@@ -164,21 +164,27 @@ class SqlPane(Vertical):
         self.sort: tuple[str, bool] | None = None
         self._save_timer: Timer | None = None
         self._editor_text: str | None = None
+        """The editor's text as last changed, saved shortly after each change and on exit."""
         self.names: list[str] = []
         """Table, view and column names, for completion."""
-        """The editor's text as last changed, saved shortly after each change and on exit."""
+        self.schema_requested = False
+        """Whether the schema browser has been asked to fill (the first time the pane shows)."""
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="sql-top"):
-            yield TextArea.code_editor(self.editor_state.load() or STARTER, language="sql", id="sql-editor")
+            yield TextArea.code_editor(self.editor_state.load() or STARTER, id="sql-editor")
             schema: Tree[str] = Tree("Tables and views", id="sql-schema")
             schema.show_root = False
             yield schema
         yield Static("ctrl+j runs the statement under the cursor", id="sql-status")
         yield ResultGrid(id="sql-results")
 
-    def on_mount(self) -> None:
-        self._load_schema()
+    def on_show(self) -> None:
+        """Highlighting and the schema browser start the first time the pane is seen: both cost start-up time."""
+        if not self.schema_requested:
+            self.schema_requested = True
+            self.query_one(TextArea).language = "sql"
+            self._load_schema()
 
     @work(thread=True, exclusive=True, group="sql-schema")
     def _load_schema(self) -> None:
