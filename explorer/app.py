@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -84,8 +85,13 @@ class ExplorerApp(App):
         self.refreshes = 0
         """How many times the panes have been refreshed (once per filter change)."""
         self._refresh_cursor: duckdb.DuckDBPyConnection | None = None
-        self._unshown: dict[str, object] = {}
-        """The latest data of panes whose tab is not open, by pane id."""
+        self._stale: set[str] = set()
+        """Panes out of sight whose data is older than the filter: they load when their tab opens."""
+        self._last_refresh: tuple[Filters, duckdb.DuckDBPyConnection] | None = None
+        self._pane_load_lock = threading.Lock()
+        """One pane load at a time on the last refresh's cursor."""
+        self.pane_loads = 0
+        """How many panes have loaded on opening their tab (for tests)."""
 
     def compose(self) -> ComposeResult:
         yield FilterBar(id="filter-bar")
@@ -115,38 +121,75 @@ class ExplorerApp(App):
 
     @work(thread=True, exclusive=True, group="refresh")
     def refresh_panes(self, filters: Filters, panes: list[Pane]) -> None:
-        """Every pane's queries for one filter, off the UI thread; a newer filter interrupts these."""
+        """One filter's queries, off the UI thread: the open pane's data, every pane's row count.
+
+        A newer filter interrupts these. Panes out of sight load when their tab opens."""
         worker = get_current_worker()
         if self._refresh_cursor is not None:
             self._refresh_cursor.interrupt()
         con = self._refresh_cursor = self.catalog.cursor()
+        open_pane = self._open_pane_id
         results = []
         try:
             queries.materialise_occurrences(con, filters)
             for pane in panes:
                 if worker.is_cancelled:
                     return
-                results.append(pane.load(con, filters))
+                data = pane.load(con, filters) if pane.id == open_pane else None
+                results.append((pane, data, pane.row_count(data) if data is not None else pane.count(con, filters)))
         except duckdb.InterruptException:
             return
         except duckdb.Error as error:
             self.call_from_thread(self.notify, f"Query failed: {str(error).splitlines()[0]}", severity="error")
             return
         if not worker.is_cancelled:
-            self.call_from_thread(self._show_results, filters, results)
+            self.call_from_thread(self._show_results, filters, con, results)
 
-    def _show_results(self, filters: Filters, results: list) -> None:
+    def _show_results(self, filters: Filters, con: duckdb.DuckDBPyConnection, results: list) -> None:
         if filters != self.filters:
             return
-        tabs = self.query_one(TabbedContent)
-        for number, (pane, data) in enumerate(zip(self.panes, results), start=1):
-            tabs.get_tab(f"tab-{pane.id}").label = f"{number} {pane.title} {pane.row_count(data):,}"
-            if tabs.active == f"tab-{pane.id}":
-                self._unshown.pop(pane.id, None)
+        self._last_refresh = (filters, con)
+        for pane, data, count in results:
+            self._label_tab(pane, count)
+            if data is not None:
+                self._stale.discard(pane.id)
                 pane.show(data)
             else:
-                self._unshown[pane.id] = data  # drawn when its tab is opened: only what is seen costs time
+                self._stale.add(pane.id)
+        if self._open_pane_id in self._stale:  # the tab changed while the refresh ran
+            self._load_open_pane(self._open_pane_id)
         self.refreshes += 1
+
+    def _label_tab(self, pane: Pane, count: int) -> None:
+        number = [pane_id for pane_id, _ in PANES].index(pane.id) + 1
+        self.query_one(TabbedContent).get_tab(f"tab-{pane.id}").label = f"{number} {pane.title} {count:,}"
+
+    @property
+    def _open_pane_id(self) -> str:
+        return self.query_one(TabbedContent).active.removeprefix("tab-")
+
+    @work(thread=True, group="pane-load")
+    def _load_open_pane(self, pane_id: str) -> None:
+        """Load a pane whose tab has just opened, on the last refresh's cursor (its occurrences are ready there)."""
+        filters, con = self._last_refresh
+        pane = self.query_one(f"#{pane_id}", Pane)
+        try:
+            with self._pane_load_lock:
+                data = pane.load(con, filters)
+        except duckdb.InterruptException:
+            return
+        except duckdb.Error as error:
+            self.call_from_thread(self.notify, f"Query failed: {str(error).splitlines()[0]}", severity="error")
+            return
+        self.call_from_thread(self._show_loaded_pane, filters, pane, data)
+
+    def _show_loaded_pane(self, filters: Filters, pane: Pane, data: object) -> None:
+        if filters != self.filters or pane.id not in self._stale:
+            return
+        self._stale.discard(pane.id)
+        pane.show(data)
+        self._label_tab(pane, pane.row_count(data))
+        self.pane_loads += 1
 
     @on(FilterBar.DatesChanged)
     def _dates_changed(self, event: FilterBar.DatesChanged) -> None:
@@ -180,8 +223,8 @@ class ExplorerApp(App):
     @on(TabbedContent.TabActivated)
     def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
         pane_id = event.pane.id.removeprefix("tab-")
-        if pane_id in self._unshown:
-            self.query_one(f"#{pane_id}", Pane).show(self._unshown.pop(pane_id))
+        if pane_id in self._stale and self._last_refresh is not None and self._last_refresh[0] == self.filters:
+            self._load_open_pane(pane_id)
         self._focus_pane(pane_id)
 
     def _focus_pane(self, pane_id: str) -> None:

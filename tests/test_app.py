@@ -404,16 +404,20 @@ async def test_a_table_longer_than_it_loads_says_so_and_the_tab_counts_every_row
         assert len(table(app, "#events").records) < 10 and not app.query_one("#events-note", Static).display
 
 
-async def test_only_the_open_pane_is_drawn_on_a_filter_change_the_others_when_opened(app, con):
+async def test_only_the_open_pane_loads_on_a_filter_change_the_others_when_opened(app, con):
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         casualty_table = table(app, "#casualty-table")
-        assert casualty_table.records == []  # never opened: nothing drawn yet, though its tab counts its rows
+        assert casualty_table.records == []  # never opened: nothing loaded yet, though its tab counts its rows
         assert tab_labels(app)[2] == "3 Casualties 634"
         await pick(app, pilot, "n", {"Russian"})
-        assert casualty_table.records == []
+        russian = queries.row_counts(con, Filters(nationalities=frozenset({"Russian"})))
+        assert tab_labels(app) == [f"1 Timeline {russian['events']}", f"2 Actors {russian['actors']}",
+                                   f"3 Casualties {russian['casualties']}"]
+        assert casualty_table.records == [] and app.pane_loads == 0
         await pilot.press("3")
         await settle(pilot)
+        assert app.pane_loads == 1
         assert len(casualty_table.records) == 4
         assert [r["occurrence_id"] for r in casualty_table.records] == queries.casualty_occurrences(
             con, Filters(nationalities=frozenset({"Russian"})), "incident")["occurrence_id"].to_pylist()

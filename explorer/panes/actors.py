@@ -59,6 +59,7 @@ class ActorsPane(Pane):
     """`a` adds the highlighted actor to the filter; enter opens its detail."""
 
     title = "Actors"
+    counted_table = "actors"
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)

@@ -8,6 +8,7 @@ import duckdb
 from textual.containers import Vertical
 from textual.widgets import Static
 
+from explorer.db import queries
 from explorer.db.filters import Filters
 from explorer.widgets.record_table import RecordTable
 
@@ -27,6 +28,8 @@ class Pane(Vertical):
     """A top-level view. `load` runs in a worker thread and must not touch widgets; `show` runs on the UI thread."""
 
     title = ""
+    counted_table = ""
+    """The table whose rows under the filter the tab counts."""
 
     def load(self, con: duckdb.DuckDBPyConnection, filters: Filters) -> Any:
         raise NotImplementedError
@@ -36,6 +39,10 @@ class Pane(Vertical):
 
     def row_count(self, data: Any) -> int:
         raise NotImplementedError
+
+    def count(self, con: duckdb.DuckDBPyConnection, filters: Filters) -> int:
+        """The tab's count without loading the pane (the same number `row_count` gives for its data)."""
+        return queries.row_count(con, filters, self.counted_table)
 
     def current_table(self) -> RecordTable | None:
         """The table that `export` writes, if this pane shows one."""

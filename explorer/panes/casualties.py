@@ -113,6 +113,7 @@ class CasualtiesPane(Pane):
     """`c` switches basis, `p` shows the pivot, enter opens every report of the highlighted occurrence."""
 
     title = "Casualties"
+    counted_table = "casualties"
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)

@@ -97,6 +97,7 @@ class TimelinePane(Pane):
     """The chart over the events table; the detail beside it on wide terminals, enter opens it anywhere."""
 
     title = "Timeline"
+    counted_table = "events"
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
