@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import shutil
 from datetime import date
 from pathlib import Path
@@ -416,3 +417,19 @@ async def test_the_explorer_opens_an_imported_directory(tmp_path):
             await settle(pilot)
             labels = [str(node.label) for node in app.query_one("#actor-tree", Tree).root.children[0].children]
             assert any(label.startswith("Government of Iran government · Iran") for label in labels)
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", "the file is empty"),
+    (b"event_id_cnty,event_date,event_type,actor1,fatalities\n", "acled.csv has no rows to import (only a header)"),
+    (b"event_id_cnty,event_date,event_type,actor1,fatalities\nX1,someday,Battles,Army,1\nX2,never,Battles,Army,2\n",
+     "none of the 2 rows of acled.csv could be imported: 2 event date not recognised"),
+    (bytes(range(256)) * 40, "not a CSV, gzip-compressed CSV or Parquet file"),
+])
+def test_a_file_with_nothing_to_import_is_refused_and_writes_nothing(tmp_path, content, message):
+    source = tmp_path / "acled.csv"
+    source.write_bytes(content)
+    with pytest.raises(ImportFailed, match=re.escape(message)) as failure:
+        run_import(ImportRequest("acled", source, tmp_path / "out"))
+    assert "\n" not in str(failure.value)
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["acled.csv"]

@@ -87,6 +87,7 @@ def run_import(request: ImportRequest, progress: Progress | None = None) -> tupl
                 checks.append(Check(f"already in {output.target.name} from an earlier import (same event id)",
                                     f"{importer.event_id} IN (SELECT event_id FROM existing_events)", importer.event_id))
             progress.step("checking rows", con, lambda: classify(con, staged, checks, importer.key, report, importer.repeat_reason))
+            _refuse_empty(path, report)
             mapped = importer.tables()
             for name, table in TABLES.items():
                 sql = mapped.get(name, f"SELECT {select_list(table, {})} WHERE false")
@@ -110,6 +111,17 @@ def run_import(request: ImportRequest, progress: Progress | None = None) -> tupl
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return report, output.target
+
+
+def _refuse_empty(path: Path, report: ImportReport) -> None:
+    """An import with no row to write is an error, not an empty directory."""
+    if report.file_rows == 0:
+        raise ImportFailed(f"{path.name} has no rows to import (only a header)")
+    if report.skipped_rows == report.file_rows:
+        reasons = "; ".join(f"{group.count:,} {group.reason}" for group in report.skipped[:3])
+        first = report.skipped[0].examples[0][0]
+        raise ImportFailed(f"none of the {report.file_rows:,} rows of {path.name} could be imported: {reasons} "
+                           f"(first at {report.unit} {first}); nothing was written")
 
 
 def _front_notes(con: duckdb.DuckDBPyConnection, importer: Importer) -> list[str]:

@@ -123,7 +123,7 @@ def _header(con: duckdb.DuckDBPyConnection, path: Path, compression: str) -> tup
             [str(path), compression, delimiter],
         ).fetchall()
     except duckdb.Error as error:
-        raise ImportFailed(f"{path}: cannot read it as CSV ({first_line(error)})") from None
+        raise ImportFailed(f"{path}: not a CSV, gzip-compressed CSV or Parquet file ({first_line(error)})") from None
     if not rows:
         raise ImportFailed(f"{path}: the file is empty")
     return [value or "" for value in rows[0]], delimiter
