@@ -21,7 +21,6 @@ import json
 import os
 import platform
 import resource
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -299,7 +298,6 @@ def format_table(rows: list) -> str:
 
 def machine() -> str:
     import duckdb
-    import textual
     from importlib.metadata import version
 
     return (f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
