@@ -379,10 +379,11 @@ def monthly_tally_rates(con: duckdb.DuckDBPyConnection, filters: Filters) -> pa.
 
 
 def events_per_month(con: duckdb.DuckDBPyConnection, filters: Filters) -> dict:
-    """Dated events under the filter per month (first day of the month → count), for the chart's axis."""
+    """Events under the filter per month (first day of the month → count; None: undated), for the
+    chart's axis and the timeline's count in one scan."""
     predicate = filters.events()
     rows = con.execute(
-        f"SELECT date_trunc('month', date)::DATE, count(*) FROM events WHERE ({predicate.sql}) AND date IS NOT NULL GROUP BY 1",
+        f"SELECT date_trunc('month', date)::DATE, count(*) FROM events WHERE {predicate.sql} GROUP BY 1",
         list(predicate.params),
     ).fetchall()
     return dict(rows)

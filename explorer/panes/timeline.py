@@ -41,12 +41,11 @@ class TimelineData:
     chart: ChartData
 
 
-def _chart_data(con: duckdb.DuckDBPyConnection, filters: Filters) -> ChartData:
+def _chart_data(con: duckdb.DuckDBPyConnection, filters: Filters, events_per_month: dict) -> ChartData:
     """Aggregate the chart's series: a few rows per month, never the underlying rows."""
     monthly = queries.monthly_killed(con, filters).to_pylist()
     rates = queries.monthly_tally_rates(con, filters).to_pylist()
     cumulative = queries.casualty_occurrences(con, filters, "cumulative").to_pylist()
-    events_per_month = queries.events_per_month(con, filters)
     dates = [row["month"] for row in monthly] + [row["month"] for row in rates]
     dates += [row["first_date"] for row in cumulative if row["first_date"]]
     if filters.date_from or filters.date_to:
@@ -114,8 +113,10 @@ class TimelinePane(Pane):
 
     def load(self, con: duckdb.DuckDBPyConnection, filters: Filters) -> TimelineData:
         events = queries.events_in_range(con, filters, limit=TABLE_ROWS).to_pylist()
-        total = len(events) if len(events) < TABLE_ROWS else queries.row_count(con, filters, "events")
-        return TimelineData(events, total, _chart_data(con, filters))
+        per_month = queries.events_per_month(con, filters)
+        total = sum(per_month.values())
+        dated = {month: count for month, count in per_month.items() if month is not None}
+        return TimelineData(events, total, _chart_data(con, filters, dated))
 
     def show(self, data: TimelineData) -> None:
         self.query_one(MonthlyChart).set_data(data.chart)
