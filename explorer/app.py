@@ -131,7 +131,6 @@ class ExplorerApp(App):
         open_pane = self._open_pane_id
         results = []
         try:
-            queries.materialise_occurrences(con, filters)
             for pane in panes:
                 if worker.is_cancelled:
                     return

@@ -39,6 +39,37 @@ def test_an_occurrence_shows_all_its_reports_when_one_matches(con):
     assert hamedani["first_date"] == date(2015, 10, 8)  # the counted report: the IRGC's account
 
 
+FILTERS_TO_COMPARE = [
+    Filters(),
+    Filters(date_from=date(2015, 10, 10), date_to=date(2015, 10, 10)),
+    Filters(date_from=date(2016, 5, 7), date_to=date(2016, 5, 8), nationalities=IRANIAN),
+    Filters(nationalities=frozenset({"Russian", None})),
+    Filters(fronts=frozenset({"Aleppo"}), include_imprecise=False),
+    Filters(fronts=frozenset({None}), date_from=date(2013, 1, 1)),
+    Filters(actor_ids=frozenset({"irgc", "fatemiyoun"}), date_to=date(2015, 12, 31)),
+    Filters(include_imprecise=False, date_from=date(2015, 9, 30), date_to=date(2016, 3, 31)),
+]
+
+
+@pytest.mark.parametrize("filters", FILTERS_TO_COMPARE, ids=lambda filters: filters.summary())
+def test_occurrences_are_those_with_a_report_under_the_filter(con, filters):
+    """The cached occurrences are chosen by their own columns; they must be exactly the
+    occurrences with at least one report under the filter, worked out from the reports."""
+    predicate = filters.casualties()
+    expected = set(con.execute(f"SELECT DISTINCT dataset, occurrence_id FROM casualties WHERE {predicate.sql}",
+                               list(predicate.params)).fetchall())
+    shown = queries.casualty_occurrences(con, filters)
+    assert set(zip(shown["dataset"].to_pylist(), shown["occurrence_id"].to_pylist())) == expected
+    assert shown.num_rows == len(expected)
+    assert sum(queries.occurrence_counts(con, filters).values()) == len(expected)
+
+
+def test_an_events_occurrences_include_those_reported_against_it_once(con):
+    for (event_id,) in con.execute("SELECT DISTINCT event_id FROM casualties WHERE event_id IS NOT NULL").fetchall():
+        expected = set(con.execute("SELECT DISTINCT occurrence_id FROM casualties WHERE event_id = ?", [event_id]).fetchall())
+        assert {(row,) for row in queries.event_occurrences(con, event_id)["occurrence_id"].to_pylist()} == expected
+
+
 def test_iranian_tally_october_2015_to_february_2016(con):
     spans = by(queries.tally_spans(con, Filters(nationalities=IRANIAN, **OCT_2015_FEB_2016)), "occurrence_id")
     winep = spans["iranian-dead-2015-10-to-2016-02-winep"]
@@ -170,3 +201,16 @@ def test_facet_counts_follow_the_other_filters_only(con):
 def test_row_counts_and_span(con):
     assert queries.row_counts(con, Filters()) == {"events": 80, "actors": 34, "casualties": 634, "forces": 14}
     assert queries.data_span(con) == (date(1979, 1, 1), date(2018, 1, 31))
+
+
+@pytest.mark.parametrize("nationalities", [{"Iranian"}, {"Russian", "Syrian"}, {None}, {"Iranian", None}])
+def test_events_by_nationality_agree_with_and_without_the_actor_lookup(con, nationalities):
+    """The panes look the countries' actors up first; the SQL pane's views use a subquery. Same events."""
+    filters = Filters(nationalities=frozenset(nationalities))
+    country_actors = dict(con.execute("SELECT country, list(actor_id) FROM actors WHERE country IS NOT NULL GROUP BY 1").fetchall())
+    chosen = []
+    for predicate in (filters.events(), filters.events(country_actors)):
+        chosen.append({row[0] for row in con.execute(f"SELECT event_id FROM events WHERE {predicate.sql}", list(predicate.params)).fetchall()})
+    assert chosen[0] == chosen[1]
+    assert chosen[0] or nationalities == {None}  # every built-in event has an actor of a known country
+    assert chosen[0] == set(queries.events_in_range(con, filters)["event_id"].to_pylist())

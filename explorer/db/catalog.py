@@ -26,7 +26,7 @@ import duckdb
 
 from explorer.builtin import builtin_data_dir
 from explorer.db.errors import DataDirectoryError
-from explorer.db.queries import occurrences_sql
+from explorer.db.queries import REPORT_FACETS_TYPE, occurrences_sql
 from explorer.db.schema import TABLES, Table, type_is_compatible
 
 
@@ -144,7 +144,7 @@ class Catalog:
 
 
 CACHES_KEPT = 16
-OCCURRENCES_VERSION = 2
+OCCURRENCES_VERSION = 3
 """Bump when the counting model's SQL changes, so older caches are not read."""
 
 
@@ -170,30 +170,55 @@ def _view_sql(files: TableFiles) -> str:
     return f'CREATE VIEW "{files.table.name}" AS SELECT {select_list} FROM {_read_parquet_sql(files)}'
 
 
+OCCURRENCE_FILES = {"single": "occurrences.parquet", "repeated": "repeated_occurrences.parquet"}
+"""The cached occurrences, in two files: reported once (most of them, with no per-report list) and more than once."""
+
+
+OCCURRENCE_VIEWS = frozenset({"occurrences", "single_occurrences", "repeated_occurrences"})
+
+
 def cached_occurrences(tables: dict[str, TableFiles], limits: EngineLimits) -> Path | None:
-    """The occurrences of this data directory as a Parquet file in our cache, built if missing; None if it cannot be."""
+    """The folder in our cache holding this data directory's occurrences, built if missing; None if it cannot be."""
     folder = cache_root() / _cache_key(tables)
-    cached = folder / "occurrences.parquet"
-    if cached.is_file():
-        return cached
+    if all((folder / name).is_file() for name in OCCURRENCE_FILES.values()):
+        return folder
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        partial = folder / f".occurrences-{os.getpid()}.parquet"
+        partials = {part: folder / f".{name}-{os.getpid()}" for part, name in OCCURRENCE_FILES.items()}
         con = duckdb.connect(":memory:", config={"threads": limits.threads, "memory_limit": limits.memory_limit,
                                                  "autoinstall_known_extensions": False, "autoload_known_extensions": False})
         try:
             con.execute("SET temp_directory = ?", [str(folder / ".spill")])
             for files in tables.values():
                 con.execute(_view_sql(files))
-            con.execute(f"COPY ({occurrences_sql()} ORDER BY first_date, occurrence_id) TO '{_sql_path(partial)}' (FORMAT parquet)")
+            for part, partial in partials.items():
+                select = f"SELECT * EXCLUDE (report_facets) FROM ({occurrences_sql(part)})" if part == "single" else occurrences_sql(part)
+                con.execute(f"COPY ({select} ORDER BY first_date, occurrence_id) TO '{_sql_path(partial)}' (FORMAT parquet)")
         finally:
             con.close()
-        partial.replace(cached)
+        for part, partial in partials.items():
+            partial.replace(folder / OCCURRENCE_FILES[part])
         shutil.rmtree(folder / ".spill", ignore_errors=True)
         _forget_old_caches(keep=folder)
     except (OSError, duckdb.Error):
         return None  # a read-only home or a full disk: the view computes occurrences instead
-    return cached
+    return folder
+
+
+def occurrences_views_sql(cache: Path | None) -> list[str]:
+    """The views `single_occurrences`, `repeated_occurrences` and `occurrences` (both): over the
+    cached files, or computed when there is no cache."""
+    if cache is None:
+        single, repeated = (occurrences_sql(part) for part in OCCURRENCE_FILES)
+        single = f"SELECT * EXCLUDE (report_facets) FROM ({single})"
+    else:
+        single, repeated = (f"SELECT * FROM read_parquet({_sql_string(str(cache / name))})" for name in OCCURRENCE_FILES.values())
+    return [
+        f"CREATE VIEW single_occurrences AS {single}",
+        f"CREATE VIEW repeated_occurrences AS {repeated}",
+        f"CREATE VIEW occurrences AS SELECT *, NULL::{REPORT_FACETS_TYPE} AS report_facets FROM single_occurrences "
+        "UNION ALL SELECT * FROM repeated_occurrences",
+    ]
 
 
 def _forget_old_caches(keep: Path) -> None:
@@ -242,17 +267,17 @@ def open_catalog(data_dir: Path | str | None = None, limits: EngineLimits = Engi
     occurrences = cached_occurrences(tables, limits)
     spill_dir = Path(tempfile.mkdtemp(prefix="conflict-explorer-spill-"))
     try:
-        con = _locked_connection(data_dir, spill_dir, limits, occurrences.parent if occurrences else None)
+        con = _locked_connection(data_dir, spill_dir, limits, occurrences)
     except duckdb.Error as error:
         shutil.rmtree(spill_dir, ignore_errors=True)
         raise DataDirectoryError(f"cannot start the engine: {_first_line(error)}") from None
     try:
         for files in tables.values():
             con.execute(_view_sql(files))
-        source = f"SELECT * FROM read_parquet({_sql_string(str(occurrences))})" if occurrences else occurrences_sql()
-        con.execute(f"CREATE VIEW occurrences AS {source}")
+        for view in occurrences_views_sql(occurrences):
+            con.execute(view)
     except BaseException:
         con.close()
         shutil.rmtree(spill_dir, ignore_errors=True)
         raise
-    return Catalog(data_dir, con, tables, spill_dir, protected_names=frozenset(tables) | {"occurrences"})
+    return Catalog(data_dir, con, tables, spill_dir, protected_names=frozenset(tables) | OCCURRENCE_VIEWS)

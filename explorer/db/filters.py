@@ -76,6 +76,11 @@ def _value_set(column: str, values: frozenset[str | None]) -> Predicate:
     return Predicate(" OR ".join(parts) or "FALSE", tuple(params))
 
 
+def _has_any_of(list_column: str) -> str:
+    """`list_column` holds one of the values of a list parameter (faster than list_has_any, which hashes per row)."""
+    return f"len(list_filter({list_column}, lambda item: list_contains(?, item))) > 0"
+
+
 @dataclass(frozen=True)
 class Filters:
     """What the analyst has sliced the data to; the empty value selects everything."""
@@ -93,7 +98,9 @@ class Filters:
 
     # --- per-table predicates ---------------------------------------------
 
-    def events(self) -> Predicate:
+    def events(self, country_actors: dict[str, list[str]] | None = None) -> Predicate:
+        """Events under the filter; `country_actors` (each country's actor ids, read from the
+        actors table beforehand) makes the nationality test a cheap per-row lookup."""
         start, end = "date", "coalesce(end_date, date)"
         predicate = self._date_range(start, end)
         if not self.include_imprecise:
@@ -102,29 +109,31 @@ class Filters:
                 " AND coalesce(location_precision, '') <> 'country'"
             )
         if self.nationalities:
-            predicate &= self._events_by_nationality()
+            predicate &= self._events_by_nationality(country_actors)
         if self.fronts:
             predicate &= _value_set("front", self.fronts)
         if self.actor_ids:
-            predicate &= Predicate("list_has_any(actor_ids, ?)", (sorted(self.actor_ids),))
+            predicate &= Predicate(_has_any_of("actor_ids"), (sorted(self.actor_ids),))
         return predicate
 
-    def casualties(self) -> Predicate:
-        start = "CASE WHEN kind = 'cumulative' THEN period_end ELSE coalesce(period_start, period_end) END"
-        end = "coalesce(period_end, period_start)"
+    def casualties(self, row: str = "") -> Predicate:
+        """Casualty reports under the filter; `row` qualifies the columns (`r.` for a report struct in a lambda)."""
+        kind, period_start, period_end = f"{row}kind", f"{row}period_start", f"{row}period_end"
+        start = f"CASE WHEN {kind} = 'cumulative' THEN {period_end} ELSE coalesce({period_start}, {period_end}) END"
+        end = f"coalesce({period_end}, {period_start})"
         predicate = self._date_range(start, end)
         if not self.include_imprecise:
             predicate &= Predicate(
-                f"({start}) IS NOT NULL AND period_end IS NOT NULL AND coalesce(date_precision, '') <> 'year'"
+                f"({start}) IS NOT NULL AND {period_end} IS NOT NULL AND coalesce({row}date_precision, '') <> 'year'"
                 f" AND datediff('day', {start}, {end}) <= {MAX_PERIOD_DAYS}"
-                " AND coalesce(location_precision, '') <> 'country'"
+                f" AND coalesce({row}location_precision, '') <> 'country'"
             )
         if self.nationalities:
-            predicate &= _value_set("nationality", self.nationalities)
+            predicate &= _value_set(f"{row}nationality", self.nationalities)
         if self.fronts:
-            predicate &= _value_set("front", self.fronts)
+            predicate &= _value_set(f"{row}front", self.fronts)
         if self.actor_ids:
-            predicate &= Predicate("list_contains(?, actor_id)", (sorted(self.actor_ids),))
+            predicate &= Predicate(f"list_contains(?, {row}actor_id)", (sorted(self.actor_ids),))
         return predicate
 
     def actors(self) -> Predicate:
@@ -176,16 +185,23 @@ class Filters:
             params.append(sorted(COUNTRY_BY_NATIONALITY.values()))
         return Predicate(" OR ".join(f"({part})" for part in parts), tuple(params))
 
-    def _events_by_nationality(self) -> Predicate:
+    def _events_by_nationality(self, country_actors: dict[str, list[str]] | None) -> Predicate:
         """Events with an actor of a selected country (unknown: with no actor of a known country)."""
-        actors_of = "(SELECT coalesce(list(actor_id), []) FROM actors WHERE list_contains(?, country))"
+        def actors_of(countries: list[str]) -> tuple[str, tuple]:
+            if country_actors is None:
+                return ("list_has_any(actor_ids, (SELECT coalesce(list(actor_id), []) FROM actors WHERE list_contains(?, country)))",
+                        (countries,))
+            return _has_any_of("actor_ids"), (sorted(a for country in countries for a in country_actors.get(country, ())),)
+
         parts, params = [], []
         if self._countries():
-            parts.append(f"list_has_any(actor_ids, {actors_of})")
-            params.append(self._countries())
+            sql, values = actors_of(self._countries())
+            parts.append(sql)
+            params.extend(values)
         if None in self.nationalities:
-            parts.append(f"NOT list_has_any(actor_ids, {actors_of})")
-            params.append(sorted(COUNTRY_BY_NATIONALITY.values()))
+            sql, values = actors_of(sorted(COUNTRY_BY_NATIONALITY.values()))
+            parts.append(f"NOT {sql}")
+            params.extend(values)
         return Predicate(" OR ".join(f"({part})" for part in parts), tuple(params))
 
     # --- presentation ----------------------------------------------------

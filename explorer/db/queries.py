@@ -16,12 +16,25 @@ import duckdb
 import pyarrow as pa
 
 from explorer.db.filters import Filters, Predicate
-from explorer.db.schema import CASUALTY_KINDS, NATIONALITY_BY_COUNTRY, UNKNOWN
+from explorer.db.schema import CASUALTY_KINDS, NATIONALITY_BY_COUNTRY, TABLES, UNKNOWN
 
 SUMMED_KINDS = ("individual", "incident")
 """Bases whose occurrences are distinct deaths, so their counts add up within a basis and dataset."""
 
+REPORT_FACETS = ("kind", "period_start", "period_end", "date_precision", "location_precision", "nationality", "front", "actor_id", "event_id")
+"""The report columns a filter reads: kept per report for occurrences reported more than once."""
+REPORT_FACETS_TYPE = "STRUCT(" + ", ".join(f"{column} {TABLES['casualties'].column(column).type}" for column in REPORT_FACETS) + ")[]"
+
 FACETS = ("nationality", "front")
+
+
+def _country_actors(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
+    """Each country's actor ids, for the events' nationality filter."""
+    return dict(con.execute("SELECT country, list(actor_id) FROM actors WHERE country IS NOT NULL GROUP BY 1").fetchall())
+
+
+def _events(con: duckdb.DuckDBPyConnection, filters: Filters) -> Predicate:
+    return filters.events(_country_actors(con) if filters.nationalities else None)
 
 
 def _arrow(con: duckdb.DuckDBPyConnection, sql: str, params: tuple | list = ()) -> pa.Table:
@@ -36,14 +49,24 @@ def _kind_predicate(kind: str | None) -> Predicate:
     return Predicate("kind = ?", (kind,))
 
 
-def occurrences_sql() -> str:
+OCCURRENCE_PARTS = {
+    "single": "SELECT * FROM single",
+    "repeated": "SELECT * FROM grouped",
+    "all": "SELECT * FROM single UNION ALL SELECT * FROM grouped",
+}
+
+
+def occurrences_sql(part: str = "all") -> str:
     """SQL of one row per occurrence (dataset, occurrence_id) over every report: the counting model.
 
     The counted report is the one with the lowest figure (then the shortest period, then the
     first id); the occurrence's dates are that report's, and the range spans all reports. Most
     occurrences have one report: they are projected, and only the others aggregated.
     An occurrence's figures come from all its reports, whatever the filter, so this is computed
-    once per data directory (the catalog's `occurrences` view) and filters only choose rows of it."""
+    once per data directory (the catalog's `occurrences` view) and filters only choose rows of it:
+    an occurrence of one report keeps that report's period and precisions, one of several keeps
+    each report's filtered columns in `report_facets` (see `_occurrences`). `part` gives
+    the occurrences of one report ("single"), of several ("repeated") or "all"."""
     counted_key = (
         "struct_pack(no_figure := killed IS NULL, killed := coalesce(killed, 0), "
         "days := coalesce(datediff('day', coalesce(period_start, period_end), coalesce(period_end, period_start)), 2147483647), "
@@ -54,11 +77,7 @@ def occurrences_sql() -> str:
         "first_date := CASE WHEN kind = 'cumulative' THEN period_end ELSE coalesce(period_start, period_end) END, "
         "last_date := coalesce(period_end, period_start), killed_qualifier := killed_qualifier, wounded_qualifier := wounded_qualifier)"
     )
-    columns = (
-        "dataset, occurrence_id, kind, counted_report, first_date, last_date, earliest_reported_date, latest_reported_date, "
-        "nationality, actor_id, front, event_id, person_name, ranks, killed, killed_qualifier, killed_low, killed_high, "
-        "wounded, wounded_qualifier, wounded_low, wounded_high, reports, killed_reports, wounded_reports, sources"
-    )
+    facets = ", ".join(f"{column} := {column}" for column in REPORT_FACETS)
     return f"""
         WITH repeated AS (
             SELECT dataset, occurrence_id FROM casualties GROUP BY dataset, occurrence_id HAVING count(*) > 1
@@ -76,10 +95,12 @@ def occurrences_sql() -> str:
                 1::BIGINT AS reports,
                 (killed IS NOT NULL OR killed_high IS NOT NULL)::BIGINT AS killed_reports,
                 (wounded IS NOT NULL OR wounded_high IS NOT NULL)::BIGINT AS wounded_reports,
-                list_sort(list_distinct([source])) AS sources
+                list_sort(list_distinct([source])) AS sources,
+                period_start, period_end, date_precision, location_precision,
+                NULL::{REPORT_FACETS_TYPE} AS report_facets
             FROM casualties ANTI JOIN repeated USING (dataset, occurrence_id)
         ),
-        grouped AS (
+        aggregated AS (
             SELECT
                 dataset,
                 occurrence_id,
@@ -102,61 +123,45 @@ def occurrences_sql() -> str:
                 count(*) AS reports,
                 count(*) FILTER (WHERE killed IS NOT NULL OR killed_high IS NOT NULL) AS killed_reports,
                 count(*) FILTER (WHERE wounded IS NOT NULL OR wounded_high IS NOT NULL) AS wounded_reports,
-                list_sort(list_distinct(list(source))) AS sources
+                list_sort(list_distinct(list(source))) AS sources,
+                list(struct_pack({facets})) AS report_facets
             FROM casualties SEMI JOIN repeated USING (dataset, occurrence_id)
             GROUP BY dataset, occurrence_id
+        ),
+        grouped AS (
+            SELECT dataset, occurrence_id, kind, counted.id AS counted_report, counted.first_date AS first_date,
+                counted.last_date AS last_date, earliest_reported_date, latest_reported_date, nationality, actor_id, front,
+                event_id, person_name, ranks, killed, counted.killed_qualifier AS killed_qualifier, killed_low, killed_high,
+                wounded, counted.wounded_qualifier AS wounded_qualifier, wounded_low, wounded_high,
+                reports, killed_reports, wounded_reports, sources,
+                NULL::DATE AS period_start, NULL::DATE AS period_end, NULL::VARCHAR AS date_precision,
+                NULL::VARCHAR AS location_precision, report_facets
+            FROM aggregated
         )
-        SELECT {columns} FROM single
-        UNION ALL
-        SELECT dataset, occurrence_id, kind, counted.id, counted.first_date, counted.last_date,
-            earliest_reported_date, latest_reported_date, nationality, actor_id, front, event_id, person_name, ranks,
-            killed, counted.killed_qualifier, killed_low, killed_high,
-            wounded, counted.wounded_qualifier, wounded_low, wounded_high,
-            reports, killed_reports, wounded_reports, sources
-        FROM grouped
+        {OCCURRENCE_PARTS[part]}
     """
 
 
-def _occurrences_sql(filters: Filters, kind: str | None, also: Predicate = Predicate()) -> tuple[str, tuple]:
-    """SQL of the occurrences with at least one report under the filter (and `also`), of one basis or all."""
-    kind_predicate = _kind_predicate(kind)
-    matched = filters.casualties() & also
-    if matched.sql == "TRUE":
-        return f"SELECT * FROM occurrences WHERE {kind_predicate.sql}", kind_predicate.params
-    sql = f"""
-        SELECT o.* FROM occurrences AS o
-        SEMI JOIN (SELECT DISTINCT dataset, occurrence_id FROM casualties WHERE {matched.sql}) AS m
-            ON o.dataset = m.dataset AND o.occurrence_id = m.occurrence_id
-        WHERE {kind_predicate.sql}
-    """
-    return sql, matched.params + kind_predicate.params
+def _occurrences(filters: Filters, kind: str | None, event_id: str | None = None) -> tuple[str, tuple]:
+    """SQL of the occurrences (rows of `occurrences`) with at least one report under the filter
+    (and of the event), of one basis or all.
 
-
-_MATERIALISED: dict[int, tuple[duckdb.DuckDBPyConnection, Filters]] = {}
-"""The one cursor (by id) whose temp table `current_occurrences` holds the occurrences under a filter."""
-
-
-def materialise_occurrences(con: duckdb.DuckDBPyConnection, filters: Filters) -> None:
-    """Compute the occurrences under `filters` once, into a temp table of `con`.
-
-    A refresh asks for them a dozen times (tables, counts, pivots, chart, actors): the queries
-    below read this table when they run on the same cursor under the same filter. Unfiltered,
-    they read the `occurrences` view itself: nothing to copy."""
-    _MATERIALISED.clear()
-    occurrences, params = _occurrences_sql(filters, None)
-    if filters.casualties().sql == "TRUE":
-        return
-    con.execute(f"CREATE OR REPLACE TEMP TABLE current_occurrences AS {occurrences}", list(params))
-    _MATERIALISED[id(con)] = (con, filters)
-
-
-def _occurrences(con: duckdb.DuckDBPyConnection, filters: Filters, kind: str | None) -> tuple[str, tuple]:
-    """The occurrences under the filter: from the cursor's temp table when it holds them, else computed."""
-    materialised = _MATERIALISED.get(id(con))
-    if materialised is not None and materialised[0] is con and materialised[1] == filters:
-        predicate = _kind_predicate(kind)
-        return f"SELECT * FROM current_occurrences WHERE {predicate.sql}", predicate.params
-    return _occurrences_sql(filters, kind)
+    An occurrence of one report carries that report's columns; one of several carries each
+    report's in `report_facets`, tested in a lambda. Either way no join with the reports is
+    needed, and the plain predicate reaches the Parquet scan of the single occurrences."""
+    report, each = filters.casualties(), filters.casualties("r.")
+    if event_id is not None:
+        report &= Predicate("event_id = ?", (event_id,))
+        each &= Predicate("r.event_id = ?", (event_id,))
+    basis = _kind_predicate(kind)
+    if report.sql == "TRUE":
+        return f"SELECT * FROM occurrences WHERE {basis.sql}", basis.params
+    single, repeated = report & basis, Predicate(f"len(list_filter(report_facets, lambda r: {each.sql})) > 0", each.params) & basis
+    return (
+        f"SELECT *, NULL::{REPORT_FACETS_TYPE} AS report_facets FROM single_occurrences WHERE {single.sql} "
+        f"UNION ALL SELECT * FROM repeated_occurrences WHERE {repeated.sql}",
+        single.params + repeated.params,
+    )
 
 
 def casualty_occurrences(
@@ -165,7 +170,7 @@ def casualty_occurrences(
     """One row per occurrence: the counted figure (lowest reported), its range and number of reports.
 
     In date order; `limit` keeps the first rows only (a table shows what fits, not millions)."""
-    occurrences, params = _occurrences(con, filters, kind)
+    occurrences, params = _occurrences(filters, kind)
     return _arrow(
         con,
         f"""
@@ -180,7 +185,7 @@ def casualty_occurrences(
 
 def occurrence_counts(con: duckdb.DuckDBPyConnection, filters: Filters) -> dict[str, int]:
     """How many occurrences of each basis the filter shows."""
-    occurrences, params = _occurrences(con, filters, None)
+    occurrences, params = _occurrences(filters, None)
     counts = dict(con.execute(f"SELECT kind, count(*) FROM ({occurrences}) GROUP BY kind", list(params)).fetchall())
     return {kind: counts.get(kind, 0) for kind in CASUALTY_KINDS}
 
@@ -216,16 +221,15 @@ def casualty_reports(
 
 def events_in_range(con: duckdb.DuckDBPyConnection, filters: Filters, limit: int | None = None) -> pa.Table:
     """Events in date order, with the short names of their actors; `limit` keeps the first rows only."""
-    predicate = filters.events()
+    predicate = _events(con, filters)
     return _arrow(
         con,
         f"""
-        WITH names AS (SELECT map(list(actor_id), list(short_name)) AS short_name_of FROM actors)
+        WITH names AS (SELECT map(list(actor_id), list(short_name)) AS short_name_of FROM actors),
+        shown AS (SELECT * FROM events WHERE {predicate.sql} ORDER BY date NULLS LAST, event_id {_limit(limit)})
         SELECT e.*, list_transform(e.actor_ids, lambda id: coalesce(names.short_name_of[id], id)) AS actor_names
-        FROM events AS e, names
-        WHERE {predicate.sql}
+        FROM shown AS e, names
         ORDER BY e.date NULLS LAST, e.event_id
-        {_limit(limit)}
         """,
         predicate.params,
     )
@@ -236,9 +240,9 @@ def actors_with_casualties(con: duckdb.DuckDBPyConnection, filters: Filters) -> 
 
     Individuals and incidents are summed over occurrences; for tallies and cumulative
     totals, which overlap, the highest single figure is given instead of a sum."""
-    occurrences, occurrence_params = _occurrences(con, filters, None)
+    occurrences, occurrence_params = _occurrences(filters, None)
     actor_predicate = filters.actors()
-    event_predicate = filters.events()
+    event_predicate = _events(con, filters)
     return _arrow(
         con,
         f"""
@@ -277,7 +281,7 @@ def casualty_pivot(con: duckdb.DuckDBPyConnection, filters: Filters, kind: str) 
 
     Individuals and incidents: the sum over occurrences. Tallies and cumulative totals: the
     highest single figure, since they overlap and summing them would count deaths twice."""
-    occurrences, params = _occurrences(con, filters, kind)
+    occurrences, params = _occurrences(filters, kind)
     summed = kind in SUMMED_KINDS
     aggregate = "sum" if summed else "max"
     return _arrow(
@@ -301,7 +305,7 @@ def monthly_killed(con: duckdb.DuckDBPyConnection, filters: Filters) -> pa.Table
     """Killed per month by nationality for individuals and incidents, each occurrence once.
 
     The month is that of the occurrence's earliest report; undated occurrences are left out."""
-    occurrences, params = _occurrences(con, filters, None)
+    occurrences, params = _occurrences(filters, None)
     return _arrow(
         con,
         f"""
@@ -324,9 +328,9 @@ def tally_spans(con: duckdb.DuckDBPyConnection, filters: Filters, limit: int | N
     nationality in the same period, under the filter's other slices, so an analyst sees how
     much of the tally the named reports account for. They are shown beside it, never added.
     `limit` keeps the first tallies in date order."""
-    occurrences, params = _occurrences(con, filters, "tally")
+    occurrences, params = _occurrences(filters, "tally")
     undated = replace(filters, date_from=None, date_to=None)
-    named, named_params = _occurrences(con, undated, None)
+    named, named_params = _occurrences(undated, None)
     return _arrow(
         con,
         f"""
@@ -357,7 +361,7 @@ def monthly_tally_rates(con: duckdb.DuckDBPyConnection, filters: Filters) -> pa.
     """For each month and nationality, the highest monthly rate of the tallies covering it (tallies overlap: never summed),
     with the nationality's tallies' killed (to order the chart's legend). A month covered only by tallies
     without a killed figure has an empty rate: it still belongs to the chart's span."""
-    occurrences, params = _occurrences(con, filters, "tally")
+    occurrences, params = _occurrences(filters, "tally")
     return _arrow(
         con,
         f"""
@@ -381,7 +385,7 @@ def monthly_tally_rates(con: duckdb.DuckDBPyConnection, filters: Filters) -> pa.
 def events_per_month(con: duckdb.DuckDBPyConnection, filters: Filters) -> dict:
     """Events under the filter per month (first day of the month → count; None: undated), for the
     chart's axis and the timeline's count in one scan."""
-    predicate = filters.events()
+    predicate = _events(con, filters)
     rows = con.execute(
         f"SELECT date_trunc('month', date)::DATE, count(*) FROM events WHERE {predicate.sql} GROUP BY 1",
         list(predicate.params),
@@ -391,7 +395,7 @@ def events_per_month(con: duckdb.DuckDBPyConnection, filters: Filters) -> dict:
 
 def event_occurrences(con: duckdb.DuckDBPyConnection, event_id: str) -> pa.Table:
     """The casualty occurrences linked to one event, whatever the filter."""
-    occurrences, params = _occurrences_sql(Filters(), None, Predicate("event_id = ?", (event_id,)))
+    occurrences, params = _occurrences(Filters(), None, event_id)
     return _arrow(con, f"SELECT * FROM ({occurrences}) ORDER BY kind, nationality", params)
 
 
@@ -423,7 +427,7 @@ def facet_counts(con: duckdb.DuckDBPyConnection, filters: Filters, facet: str) -
         actor_ids=filters.actor_ids,
         include_imprecise=filters.include_imprecise,
     )
-    events, casualties = others.events(), others.casualties()
+    events, casualties = _events(con, others), others.casualties()
     if facet == "front":
         event_values = f"SELECT front AS value, count(*) FILTER (WHERE {events.sql}) AS n FROM events GROUP BY 1"
         event_params = events.params
@@ -479,7 +483,8 @@ def actor_hierarchy(con: duckdb.DuckDBPyConnection) -> pa.Table:
 
 def row_count(con: duckdb.DuckDBPyConnection, filters: Filters, table: str) -> int:
     """Rows of one table under the filter (casualties: reports)."""
-    predicate = {"events": filters.events, "actors": filters.actors, "casualties": filters.casualties, "forces": filters.forces}[table]()
+    predicate = {"events": lambda: _events(con, filters), "actors": filters.actors, "casualties": filters.casualties,
+                 "forces": filters.forces}[table]()
     return con.execute(f'SELECT count(*) FROM "{table}" WHERE {predicate.sql}', list(predicate.params)).fetchall()[0][0]
 
 

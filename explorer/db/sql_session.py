@@ -16,7 +16,7 @@ from datetime import date
 
 import duckdb
 
-from explorer.db.catalog import Catalog
+from explorer.db.catalog import OCCURRENCE_VIEWS, Catalog
 from explorer.db.errors import QueryError
 from explorer.db.filters import Filters, Predicate
 from explorer.db.guard import Guard, T, one_line_error
@@ -154,10 +154,13 @@ class SqlSession:
             raise QueryError(one_line_error(error)) from None
 
     def schema(self) -> list[tuple[str, str, str]]:
-        """(table or view, column, type) of everything a query can read, the user's temporary tables included."""
+        """(table or view, column, type) of everything a query can read, the user's temporary tables included
+        (not the two halves of `occurrences`, which the panes read)."""
         return self.rows(
             "SELECT table_name, column_name, data_type FROM duckdb_columns() "
-            "WHERE NOT internal AND database_name IN ('memory', 'temp') ORDER BY table_name, column_index"
+            "WHERE NOT internal AND database_name IN ('memory', 'temp') AND NOT list_contains(?, table_name) "
+            "ORDER BY table_name, column_index",
+            [sorted(OCCURRENCE_VIEWS - {"occurrences"})],
         )
 
     def interrupt(self) -> None:
