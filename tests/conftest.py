@@ -7,7 +7,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-from textual.widgets import DataTable
 from textual.worker import WorkerCancelled
 
 from explorer.builtin import builtin_data_dir
@@ -34,10 +33,6 @@ async def settle(pilot) -> None:
         except WorkerCancelled:
             continue  # an older filter's refresh, replaced by a newer one
         await pilot.pause()
-    for _ in range(100):  # a DataTable sizes its columns when idle, which a busy machine delays
-        if not any(table._require_update_dimensions for table in pilot.app.screen.query(DataTable)):
-            break
-        await pilot.pause(0.02)
     await pilot.wait_for_scheduled_animations()  # the tabs' underline follows a label that grew a count
     await pilot.pause()
 

@@ -193,7 +193,32 @@ async def test_sort_keys(app):
         await pilot.press("S")
         killed = [r["killed"] for r in casualties.records]
         assert killed == sorted(killed, reverse=True) and killed[0] == 23
-        assert "Killed ▼" in str(casualties.columns["killed"].label)
+        assert casualties.column_label("killed") == "Killed ▼"
+
+
+def shown_lines(table: RecordTable) -> list[str]:
+    """The table's lines as drawn on screen (header first)."""
+    return [table.render_line(y).text for y in range(table.size.height)]
+
+
+async def test_tables_draw_the_rows_in_view_and_follow_the_cursor(app):
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        events = table(app, "#events")
+        first, last = events.records[0], events.records[-1]
+        lines = shown_lines(events)
+        assert lines[0].split()[:2] == ["Date", "Event"] and first["title"][:20] in lines[1]
+        assert not any(last["title"][:20] in line for line in lines)
+        await pilot.press("G")
+        await settle(pilot)
+        assert events.cursor_row == events.row_count - 1 and app.query_one("#timeline").selected_event is last
+        lines = shown_lines(events)
+        assert last["title"][:20] in lines[-1] and not any(first["title"][:20] in line for line in lines)
+        cursor_style, other_style = (next(iter(events.render_line(y))).style for y in (events.size.height - 1, 1))
+        assert cursor_style != other_style  # the highlighted row is drawn apart
+        await pilot.press("g", "j", "j")
+        await settle(pilot)
+        assert events.current_record is events.records[2] and first["title"][:20] in shown_lines(events)[1]
 
 
 async def test_khan_tuman_disagreement_is_visible(app):
