@@ -54,6 +54,17 @@ def _fit(text: str, width: int) -> str:
     return set_cell_size(text, width - 1) + "…"
 
 
+class _RecordMessage(Message):
+    def __init__(self, table: RecordTable, record: dict | None) -> None:
+        super().__init__()
+        self.table = table
+        self.record = record
+
+    @property
+    def control(self) -> RecordTable:
+        return self.table
+
+
 class RecordTable(ScrollView, can_focus=True):
     """Rows are records; `s` sorts by the next column, `S` reverses the order.
 
@@ -102,29 +113,11 @@ class RecordTable(ScrollView, can_focus=True):
 
     cursor_row: reactive[int] = reactive(0, init=False)
 
-    class RecordHighlighted(Message):
+    class RecordHighlighted(_RecordMessage):
         """The cursor is on a new record (None when the table is empty)."""
 
-        def __init__(self, table: RecordTable, record: dict | None) -> None:
-            super().__init__()
-            self.table = table
-            self.record = record
-
-        @property
-        def control(self) -> RecordTable:
-            return self.table
-
-    class RowSelected(Message):
+    class RowSelected(_RecordMessage):
         """Enter (or a click on the highlighted row) asks for the record's detail."""
-
-        def __init__(self, table: RecordTable, record: dict) -> None:
-            super().__init__()
-            self.table = table
-            self.record = record
-
-        @property
-        def control(self) -> RecordTable:
-            return self.table
 
     def __init__(self, columns: list[Column], **kwargs) -> None:
         super().__init__(**kwargs)
