@@ -142,6 +142,17 @@ def occurrences_sql(part: str = "all") -> str:
     """
 
 
+def _date_bounds(filters: Filters) -> Predicate:
+    """The date range on a single occurrence's first and last date: implied by the filter (they are
+    its report's), and simple enough to reach the Parquet scan, which skips row groups outside it."""
+    predicate = Predicate()
+    if filters.date_to:
+        predicate &= Predicate("first_date IS NULL OR first_date <= ?", (filters.date_to,))
+    if filters.date_from:
+        predicate &= Predicate("last_date IS NULL OR last_date >= ?", (filters.date_from,))
+    return predicate
+
+
 def _occurrences(filters: Filters, kind: str | None, event_id: str | None = None) -> tuple[str, tuple]:
     """SQL of the occurrences (rows of `occurrences`) with at least one report under the filter
     (and of the event), of one basis or all.
@@ -156,7 +167,8 @@ def _occurrences(filters: Filters, kind: str | None, event_id: str | None = None
     basis = _kind_predicate(kind)
     if report.sql == "TRUE":
         return f"SELECT * FROM occurrences WHERE {basis.sql}", basis.params
-    single, repeated = report & basis, Predicate(f"len(list_filter(report_facets, lambda r: {each.sql})) > 0", each.params) & basis
+    single = _date_bounds(filters) & report & basis
+    repeated = Predicate(f"len(list_filter(report_facets, lambda r: {each.sql})) > 0", each.params) & basis
     return (
         f"SELECT *, NULL::{REPORT_FACETS_TYPE} AS report_facets FROM single_occurrences WHERE {single.sql} "
         f"UNION ALL SELECT * FROM repeated_occurrences WHERE {repeated.sql}",
@@ -377,6 +389,27 @@ def monthly_tally_rates(con: duckdb.DuckDBPyConnection, filters: Filters) -> pa.
         FROM spans, unnest(generate_series(first_month, last_month, INTERVAL 1 MONTH)) AS months(month)
         GROUP BY ALL
         ORDER BY month, dataset, nationality
+        """,
+        params,
+    )
+
+
+def monthly_cumulative(con: duckdb.DuckDBPyConnection, filters: Filters) -> pa.Table:
+    """For each dataset, nationality and month with a cumulative total as of a day in it: the latest
+    killed total that month (on one day, the lowest figure; empty when none gives one), and the sum of
+    the month's totals (to order the chart's legend). The chart carries each total forward to the
+    next one; totals are never added together on the chart."""
+    occurrences, params = _occurrences(filters, "cumulative")
+    return _arrow(
+        con,
+        f"""
+        SELECT dataset, coalesce(nationality, '{UNKNOWN}') AS nationality, date_trunc('month', first_date)::DATE AS month,
+            arg_max(killed, struct_pack(day := first_date, lowest := -killed)) FILTER (WHERE killed IS NOT NULL) AS latest_killed,
+            coalesce(sum(killed), 0)::BIGINT AS killed_in_month
+        FROM ({occurrences})
+        WHERE first_date IS NOT NULL
+        GROUP BY ALL
+        ORDER BY dataset, nationality, month
         """,
         params,
     )

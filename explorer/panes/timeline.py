@@ -45,9 +45,8 @@ def _chart_data(con: duckdb.DuckDBPyConnection, filters: Filters, events_per_mon
     """Aggregate the chart's series: a few rows per month, never the underlying rows."""
     monthly = queries.monthly_killed(con, filters).to_pylist()
     rates = queries.monthly_tally_rates(con, filters).to_pylist()
-    cumulative = queries.casualty_occurrences(con, filters, "cumulative").to_pylist()
-    dates = [row["month"] for row in monthly] + [row["month"] for row in rates]
-    dates += [row["first_date"] for row in cumulative if row["first_date"]]
+    cumulative = queries.monthly_cumulative(con, filters).to_pylist()
+    dates = [row["month"] for row in monthly] + [row["month"] for row in rates] + [row["month"] for row in cumulative]
     if filters.date_from or filters.date_to:
         event_dates = list(events_per_month)
         first = filters.date_from or min(dates + event_dates, default=None)
@@ -71,19 +70,15 @@ def _chart_data(con: duckdb.DuckDBPyConnection, filters: Filters, events_per_mon
         tally_totals[rate["nationality"]] = rate["nationality_killed"] or 0
     for nationality, killed in tally_totals.items():
         totals[nationality] = totals.get(nationality, 0) + killed
-    latest: dict[tuple[str, str], list[tuple[date, int]]] = {}
+    latest: dict[tuple[str, str], dict[date, int]] = {}
     for row in cumulative:
-        if row["killed"] is not None and row["first_date"] is not None:
-            nationality = row["nationality"] or "unknown"
-            latest.setdefault((row["dataset"], nationality), []).append((row["first_date"], row["killed"]))
-            totals[nationality] = totals.get(nationality, 0) + row["killed"]
-    for (dataset, nationality), figures in latest.items():
-        figures.sort(key=lambda figure: (figure[0], -figure[1]))  # same as-of date: the lowest figure last wins
-        steps, index, current = {}, 0, None
+        if row["latest_killed"] is not None:
+            latest.setdefault((row["dataset"], row["nationality"]), {})[row["month"]] = row["latest_killed"]
+        totals[row["nationality"]] = totals.get(row["nationality"], 0) + row["killed_in_month"]
+    for (dataset, nationality), by_month in latest.items():
+        steps, current = {}, None
         for month in data.months:
-            while index < len(figures) and (figures[index][0].year, figures[index][0].month) <= (month.year, month.month):
-                current = figures[index][1]
-                index += 1
+            current = by_month.get(month, current)
             if current is not None:
                 steps[month] = current
         data.steps.setdefault(dataset, {})[nationality] = steps
