@@ -349,20 +349,26 @@ def tally_spans(con: duckdb.DuckDBPyConnection, filters: Filters, limit: int | N
         WITH tallies AS (
             SELECT * FROM ({occurrences}) WHERE first_date IS NOT NULL ORDER BY first_date, occurrence_id {_limit(limit)}
         ),
-        named AS (SELECT * FROM ({named}) WHERE kind IN ('individual', 'incident') AND first_date IS NOT NULL)
+        named AS (
+            SELECT kind, nationality, first_date AS day, sum(killed) AS killed
+            FROM ({named}) WHERE kind IN ('individual', 'incident') AND first_date IS NOT NULL
+            GROUP BY ALL
+        ),
+        in_period AS (
+            SELECT t.dataset, t.occurrence_id,
+                coalesce(sum(n.killed) FILTER (WHERE n.kind = 'individual'), 0)::BIGINT AS individuals_in_period,
+                coalesce(sum(n.killed) FILTER (WHERE n.kind = 'incident'), 0)::BIGINT AS incident_killed_in_period
+            FROM tallies AS t LEFT JOIN named AS n
+                ON n.nationality IS NOT DISTINCT FROM t.nationality AND n.day BETWEEN t.first_date AND t.last_date
+            GROUP BY t.dataset, t.occurrence_id
+        )
         SELECT t.*,
             date_trunc('month', t.first_date)::DATE AS first_month,
             date_trunc('month', t.last_date)::DATE AS last_month,
             datediff('month', t.first_date, t.last_date) + 1 AS months,
             t.killed / (datediff('month', t.first_date, t.last_date) + 1) AS killed_per_month,
-            (SELECT coalesce(sum(n.killed), 0) FROM named AS n WHERE n.kind = 'individual'
-                AND n.nationality IS NOT DISTINCT FROM t.nationality
-                AND n.first_date BETWEEN t.first_date AND t.last_date)::BIGINT AS individuals_in_period,
-            (SELECT coalesce(sum(n.killed), 0) FROM named AS n WHERE n.kind = 'incident'
-                AND n.nationality IS NOT DISTINCT FROM t.nationality
-                AND n.first_date BETWEEN t.first_date AND t.last_date)::BIGINT AS incident_killed_in_period
-        FROM tallies AS t
-        WHERE t.first_date IS NOT NULL
+            p.individuals_in_period, p.incident_killed_in_period
+        FROM tallies AS t JOIN in_period AS p ON p.dataset = t.dataset AND p.occurrence_id = t.occurrence_id
         ORDER BY t.first_date, t.occurrence_id
         """,
         params + named_params,
