@@ -97,6 +97,7 @@ class TimelinePane(Pane):
         super().__init__(**kwargs)
         self.event_casualties: dict[str, list[dict]] = {}
         """Casualty occurrences linked to each event seen so far (they do not depend on the filter)."""
+        self._requested_event: str | None = None
 
     def compose(self) -> ComposeResult:
         yield MonthlyChart(id="chart")
@@ -120,6 +121,7 @@ class TimelinePane(Pane):
         self.query_one("#events-note", Static).update(note)
         self.query_one("#events-note", Static).display = bool(note)
         self.show_detail()
+        self._request_event_casualties()  # now, not when the table's message arrives a frame or two later
 
     def row_count(self, data: TimelineData) -> int:
         return data.total
@@ -132,14 +134,26 @@ class TimelinePane(Pane):
         return self.query_one("#events", RecordTable).current_record
 
     @on(RecordTable.RecordHighlighted, "#events")
-    def _event_highlighted(self, event: RecordTable.RecordHighlighted) -> None:
+    def _event_highlighted(self) -> None:
         self.show_detail()
-        if event.record is not None and event.record["event_id"] not in self.event_casualties:
-            self._load_event_casualties(event.record["event_id"])
+        self._request_event_casualties()
+
+    def _request_event_casualties(self) -> None:
+        """Look up the selected event's linked casualties, unless they are known or on their way."""
+        event = self.selected_event
+        if event is None or event["event_id"] in self.event_casualties or event["event_id"] == self._requested_event:
+            return
+        self._requested_event = event["event_id"]
+        self._load_event_casualties(event["event_id"])
 
     @work(thread=True, exclusive=True, group="event-casualties")
     def _load_event_casualties(self, event_id: str) -> None:
-        rows = queries.event_occurrences(self.app.catalog.cursor(), event_id).to_pylist()
+        try:
+            rows = queries.event_occurrences(self.app.catalog.cursor(), event_id).to_pylist()
+        except duckdb.Error as error:
+            self.app.call_from_thread(self.app.notify, f"Could not look up the event's casualties: {str(error).splitlines()[0]}",
+                                      severity="error")
+            return
         self.app.call_from_thread(self._event_casualties_loaded, event_id, rows)
 
     def _event_casualties_loaded(self, event_id: str, rows: list[dict]) -> None:
