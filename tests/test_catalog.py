@@ -9,6 +9,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
+from explorer.db import queries
 from explorer.db.catalog import EngineLimits, open_catalog
 from explorer.db.check import check_data_dir
 from explorer.db.errors import DataDirectoryError
@@ -143,7 +144,7 @@ def test_occurrences_are_cached_per_data_directory_and_rebuilt_when_it_changes(d
     with open_catalog(data_copy) as first:
         counted = first.cursor().execute(query).fetchall()
     built = list(cache.rglob("*.parquet"))
-    assert sorted(path.name for path in built) == ["occurrences.parquet", "repeated_occurrences.parquet"]
+    assert sorted(path.name for path in built) == ["occurrence_events.parquet", "occurrences.parquet", "repeated_occurrences.parquet"]
     stamp = built[0].stat().st_mtime_ns
     with open_catalog(data_copy) as second:
         assert second.cursor().execute(query).fetchall() == counted
@@ -164,4 +165,6 @@ def test_without_a_writable_cache_the_occurrences_are_computed(data_copy, tmp_pa
     query = "SELECT kind, count(*), sum(killed) FROM occurrences GROUP BY 1 ORDER BY 1"
     with open_catalog(data_copy) as uncached:
         assert uncached.cursor().execute(query).fetchall() == catalog.cursor().execute(query).fetchall()
+        linked = queries.event_occurrences(uncached.cursor(), "E078")["occurrence_id"].to_pylist()
+        assert linked and sorted(linked) == sorted(queries.event_occurrences(catalog.cursor(), "E078")["occurrence_id"].to_pylist())
     assert blocked.read_text() == "a file where the cache folder would go"

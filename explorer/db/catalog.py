@@ -26,7 +26,7 @@ import duckdb
 
 from explorer.builtin import builtin_data_dir
 from explorer.db.errors import DataDirectoryError
-from explorer.db.queries import REPORT_FACETS_TYPE, occurrences_sql
+from explorer.db.queries import REPORT_FACETS_TYPE, occurrence_events_sql, occurrences_sql
 from explorer.db.schema import TABLES, Table, type_is_compatible
 
 
@@ -144,7 +144,7 @@ class Catalog:
 
 
 CACHES_KEPT = 16
-OCCURRENCES_VERSION = 3
+OCCURRENCES_VERSION = 4
 """Bump when the counting model's SQL changes, so older caches are not read."""
 
 
@@ -170,11 +170,37 @@ def _view_sql(files: TableFiles) -> str:
     return f'CREATE VIEW "{files.table.name}" AS SELECT {select_list} FROM {_read_parquet_sql(files)}'
 
 
-OCCURRENCE_FILES = {"single": "occurrences.parquet", "repeated": "repeated_occurrences.parquet"}
-"""The cached occurrences, in two files: reported once (most of them, with no per-report list) and more than once."""
+OCCURRENCE_FILES = {
+    "single_occurrences": "occurrences.parquet",
+    "repeated_occurrences": "repeated_occurrences.parquet",
+    "occurrence_events": "occurrence_events.parquet",
+}
+"""The cached views, each in a file of its own: the occurrences reported once (most of them, with no
+per-report list) and more than once, and which occurrences each event has (sorted by event, to find them fast)."""
+
+OCCURRENCE_VIEWS = frozenset(OCCURRENCE_FILES) | {"occurrences"}
+INTERNAL_VIEWS = frozenset(OCCURRENCE_FILES)
+"""Views the panes read and the schema browser leaves out: `occurrences` shows the same rows."""
 
 
-OCCURRENCE_VIEWS = frozenset({"occurrences", "single_occurrences", "repeated_occurrences"})
+def _occurrence_views(sources: dict[str, str]) -> list[str]:
+    """CREATE VIEW statements of the cached views (from `sources`, their SELECTs) and of `occurrences`."""
+    return [f"CREATE VIEW {name} AS {sources[name]}" for name in OCCURRENCE_FILES] + [
+        f"CREATE VIEW occurrences AS SELECT *, NULL::{REPORT_FACETS_TYPE} AS report_facets FROM single_occurrences "
+        "UNION ALL SELECT * FROM repeated_occurrences"
+    ]
+
+
+def _computed_sources() -> dict[str, str]:
+    return {
+        "single_occurrences": f"SELECT * EXCLUDE (report_facets) FROM ({occurrences_sql('single')})",
+        "repeated_occurrences": occurrences_sql("repeated"),
+        "occurrence_events": occurrence_events_sql(),
+    }
+
+
+def _file_sources(folder: Path, names: dict[str, str]) -> dict[str, str]:
+    return {view: f"SELECT * FROM read_parquet({_sql_string(str(folder / name))})" for view, name in names.items()}
 
 
 def cached_occurrences(tables: dict[str, TableFiles], limits: EngineLimits) -> Path | None:
@@ -184,41 +210,32 @@ def cached_occurrences(tables: dict[str, TableFiles], limits: EngineLimits) -> P
         return folder
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        partials = {part: folder / f".{name}-{os.getpid()}" for part, name in OCCURRENCE_FILES.items()}
+        partials = {view: f".{name}-{os.getpid()}" for view, name in OCCURRENCE_FILES.items()}
         con = duckdb.connect(":memory:", config={"threads": limits.threads, "memory_limit": limits.memory_limit,
                                                  "autoinstall_known_extensions": False, "autoload_known_extensions": False})
         try:
             con.execute("SET temp_directory = ?", [str(folder / ".spill")])
             for files in tables.values():
                 con.execute(_view_sql(files))
-            for part, partial in partials.items():
-                select = f"SELECT * EXCLUDE (report_facets) FROM ({occurrences_sql(part)})" if part == "single" else occurrences_sql(part)
-                con.execute(f"COPY ({select} ORDER BY first_date, occurrence_id) TO '{_sql_path(partial)}' (FORMAT parquet)")
+            computed, written = _computed_sources(), _file_sources(folder, partials)
+            for view, order in (("single_occurrences", "first_date, occurrence_id"),
+                                ("repeated_occurrences", "first_date, occurrence_id"), ("occurrence_events", "event_id")):
+                con.execute(f"COPY ({computed[view]} ORDER BY {order}) TO '{_sql_path(folder / partials[view])}' (FORMAT parquet)")
+                con.execute(f"CREATE VIEW {view} AS {written[view]}")  # the next file reads this one
         finally:
             con.close()
-        for part, partial in partials.items():
-            partial.replace(folder / OCCURRENCE_FILES[part])
+        for view, partial in partials.items():
+            (folder / partial).replace(folder / OCCURRENCE_FILES[view])
         shutil.rmtree(folder / ".spill", ignore_errors=True)
         _forget_old_caches(keep=folder)
     except (OSError, duckdb.Error):
-        return None  # a read-only home or a full disk: the view computes occurrences instead
+        return None  # a read-only home or a full disk: the views compute occurrences instead
     return folder
 
 
 def occurrences_views_sql(cache: Path | None) -> list[str]:
-    """The views `single_occurrences`, `repeated_occurrences` and `occurrences` (both): over the
-    cached files, or computed when there is no cache."""
-    if cache is None:
-        single, repeated = (occurrences_sql(part) for part in OCCURRENCE_FILES)
-        single = f"SELECT * EXCLUDE (report_facets) FROM ({single})"
-    else:
-        single, repeated = (f"SELECT * FROM read_parquet({_sql_string(str(cache / name))})" for name in OCCURRENCE_FILES.values())
-    return [
-        f"CREATE VIEW single_occurrences AS {single}",
-        f"CREATE VIEW repeated_occurrences AS {repeated}",
-        f"CREATE VIEW occurrences AS SELECT *, NULL::{REPORT_FACETS_TYPE} AS report_facets FROM single_occurrences "
-        "UNION ALL SELECT * FROM repeated_occurrences",
-    ]
+    """The views over the cached files, or computing them when there is no cache, and `occurrences`."""
+    return _occurrence_views(_file_sources(cache, OCCURRENCE_FILES) if cache is not None else _computed_sources())
 
 
 def _forget_old_caches(keep: Path) -> None:

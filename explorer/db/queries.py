@@ -432,10 +432,46 @@ def events_per_month(con: duckdb.DuckDBPyConnection, filters: Filters) -> dict:
     return dict(rows)
 
 
+def occurrence_events_sql() -> str:
+    """SQL of which occurrences each event has: one row per event and occurrence with a report of it,
+    from the views `single_occurrences` and `repeated_occurrences` (sorted by event in the cache)."""
+    return """
+        SELECT event_id, dataset, occurrence_id, first_date, FALSE AS repeated
+        FROM single_occurrences WHERE event_id IS NOT NULL
+        UNION
+        SELECT report.event_id, dataset, occurrence_id, first_date, TRUE
+        FROM (SELECT dataset, occurrence_id, first_date, unnest(report_facets) AS report FROM repeated_occurrences)
+        WHERE report.event_id IS NOT NULL
+    """
+
+
 def event_occurrences(con: duckdb.DuckDBPyConnection, event_id: str) -> pa.Table:
-    """The casualty occurrences linked to one event, whatever the filter."""
-    occurrences, params = _occurrences(Filters(), None, event_id)
-    return _arrow(con, f"SELECT * FROM ({occurrences}) ORDER BY kind, nationality", params)
+    """The casualty occurrences linked to one event, whatever the filter.
+
+    Found in `occurrence_events` first, then read by their keys and dates: the dates let the
+    Parquet scan skip the row groups that cannot hold them."""
+    keys = con.execute(
+        "SELECT dataset, occurrence_id, first_date, repeated FROM occurrence_events WHERE event_id = ?", [event_id]
+    ).fetchall()
+    parts, params = [], []
+    for repeated, view, facets in ((False, "single_occurrences", f"NULL::{REPORT_FACETS_TYPE} AS report_facets"),
+                                   (True, "repeated_occurrences", "")):
+        found = [key for key in keys if key[3] is repeated]
+        if not found:
+            continue
+        dates = sorted({key[2] for key in found if key[2] is not None})
+        when = []
+        if dates:
+            when.append(f"first_date IN ({', '.join('?' * len(dates))})")
+            params += dates
+        if any(key[2] is None for key in found):
+            when.append("first_date IS NULL")
+        parts.append(f"SELECT *{', ' + facets if facets else ''} FROM {view} WHERE ({' OR '.join(when)}) "
+                     "AND list_contains(?, occurrence_id) AND list_contains(?, [dataset, occurrence_id])")
+        params += [[key[1] for key in found], [[key[0], key[1]] for key in found]]
+    if not parts:
+        return _arrow(con, "SELECT * FROM occurrences WHERE FALSE")
+    return _arrow(con, f"SELECT * FROM ({' UNION ALL '.join(parts)}) ORDER BY kind, nationality", params)
 
 
 def forces_estimates(con: duckdb.DuckDBPyConnection, filters: Filters) -> pa.Table:

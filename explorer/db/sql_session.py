@@ -16,7 +16,7 @@ from datetime import date
 
 import duckdb
 
-from explorer.db.catalog import OCCURRENCE_VIEWS, Catalog
+from explorer.db.catalog import INTERNAL_VIEWS, Catalog
 from explorer.db.errors import QueryError
 from explorer.db.filters import Filters, Predicate
 from explorer.db.guard import Guard, T, one_line_error
@@ -155,12 +155,12 @@ class SqlSession:
 
     def schema(self) -> list[tuple[str, str, str]]:
         """(table or view, column, type) of everything a query can read, the user's temporary tables included
-        (not the two halves of `occurrences`, which the panes read)."""
+        (not the views under `occurrences`, which the panes read)."""
         return self.rows(
             "SELECT table_name, column_name, data_type FROM duckdb_columns() "
             "WHERE NOT internal AND database_name IN ('memory', 'temp') AND NOT list_contains(?, table_name) "
             "ORDER BY table_name, column_index",
-            [sorted(OCCURRENCE_VIEWS - {"occurrences"})],
+            [sorted(INTERNAL_VIEWS)],
         )
 
     def interrupt(self) -> None:
