@@ -12,7 +12,7 @@ import sys
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import pyarrow as pa
 
@@ -162,7 +162,7 @@ def write_result(result: pa.Table, output_format: str, out) -> None:
 def _query(args: argparse.Namespace) -> int:
     from explorer.db.guard import Guard, run_guarded
 
-    with open_catalog(args.data, _limits(args)) as catalog:
+    with open_catalog(args.data, _limits(args), _say_building(args.data)) as catalog:
         result = run_guarded(catalog.cursor(), Guard(catalog.protected_names), args.sql)
         if result is None:
             print("ok (the statement returned no rows)")
@@ -225,8 +225,20 @@ def _build_data(args: argparse.Namespace) -> int:
     return 0
 
 
+def _say_building(data_dir: Path | None) -> Callable[[], None] | None:
+    """On a terminal, what a first opening of a data directory prints while it counts the occurrences once."""
+    if not sys.stderr.isatty():
+        return None  # scripts read stdout and a one-line error; nothing else goes to stderr
+
+    def say() -> None:
+        print(f"conflict-explorer: first opening of {data_dir or 'the built-in data'}: counting its casualty "
+              "occurrences once (large directories take a while; later starts read the result) ...",
+              file=sys.stderr, flush=True)
+    return say
+
+
 def _launch(args: argparse.Namespace) -> int:
-    catalog = open_catalog(args.data_dir, _limits(args))
+    catalog = open_catalog(args.data_dir, _limits(args), _say_building(args.data_dir))
     from explorer.app import ExplorerApp
 
     try:

@@ -14,6 +14,7 @@ from explorer.db.catalog import EngineLimits, open_catalog
 from explorer.db.check import check_data_dir
 from explorer.db.errors import DataDirectoryError
 from explorer.db.schema import TABLES
+from conftest import DATA_DIR
 
 
 def count(catalog, table):
@@ -158,6 +159,17 @@ def test_occurrences_are_cached_per_data_directory_and_rebuilt_when_it_changes(d
     assert len(list(cache.rglob("occurrences.parquet"))) == 2
 
 
+def test_only_a_first_opening_builds_the_cache_and_says_so_beforehand(data_copy, tmp_path, monkeypatch):
+    monkeypatch.setenv("CONFLICT_EXPLORER_CACHE_DIR", str(tmp_path / "fresh-cache"))
+    calls = []
+    with open_catalog(data_copy, on_build=lambda: calls.append(list((tmp_path / "fresh-cache").rglob("*.parquet")))):
+        pass
+    assert calls == [[]], "called once, before any file is written"
+    with open_catalog(data_copy, on_build=lambda: calls.append("again")):
+        pass
+    assert calls == [[]]
+
+
 def test_without_a_writable_cache_the_occurrences_are_computed(data_copy, tmp_path, monkeypatch, catalog):
     blocked = tmp_path / "not-a-folder"
     blocked.write_text("a file where the cache folder would go")
@@ -168,3 +180,20 @@ def test_without_a_writable_cache_the_occurrences_are_computed(data_copy, tmp_pa
         linked = queries.event_occurrences(uncached.cursor(), "E078")["occurrence_id"].to_pylist()
         assert linked and sorted(linked) == sorted(queries.event_occurrences(catalog.cursor(), "E078")["occurrence_id"].to_pylist())
     assert blocked.read_text() == "a file where the cache folder would go"
+
+
+def test_the_cache_can_be_built_a_part_at_a_time(tmp_path):
+    """Under a small memory limit the occurrences are grouped in parts: the same rows come out."""
+    from explorer.db.catalog import _copy_in_parts, _view_sql, find_table_files
+    from explorer.db.queries import occurrences_sql
+
+    con = duckdb.connect()
+    for table in TABLES.values():
+        con.execute(_view_sql(find_table_files(DATA_DIR, table)))
+    for part in ("single", "repeated"):
+        select = occurrences_sql(part)
+        whole, in_parts = tmp_path / f"{part}-whole.parquet", tmp_path / f"{part}-parts.parquet"
+        con.execute(f"COPY ({select} ORDER BY first_date, occurrence_id) TO '{whole}'")
+        _copy_in_parts(con, select, "first_date, occurrence_id", str(in_parts))
+        assert pq.read_table(in_parts).to_pylist() == pq.read_table(whole).to_pylist()
+        assert pq.read_table(in_parts).num_rows > 0

@@ -19,6 +19,7 @@ import os
 import shutil
 import tempfile
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -203,11 +204,37 @@ def _file_sources(folder: Path, names: dict[str, str]) -> dict[str, str]:
     return {view: f"SELECT * FROM read_parquet({_sql_string(str(folder / name))})" for view, name in names.items()}
 
 
-def cached_occurrences(tables: dict[str, TableFiles], limits: EngineLimits) -> Path | None:
-    """The folder in our cache holding this data directory's occurrences, built if missing; None if it cannot be."""
+BUILD_PARTS = (4, 16)
+"""Under a small memory limit, the occurrences are grouped a part at a time: in 4 parts, else in 16."""
+
+
+def _copy_in_parts(con: duckdb.DuckDBPyConnection, select: str, order: str, target: str) -> None:
+    """Write `select` as `COPY` would, grouping a part of the occurrences at a time: their lists
+    and per-report states cannot spill to disk, but a table of finished rows can."""
+    for count in BUILD_PARTS:
+        parts = f"SELECT * FROM ({select}) WHERE hash(dataset, occurrence_id) % {count} = ?"
+        try:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE built AS {parts}", [0])
+            for part in range(1, count):
+                con.execute(f"INSERT INTO built {parts}", [part])
+            break
+        except duckdb.OutOfMemoryException:
+            if count == BUILD_PARTS[-1]:
+                raise
+    con.execute(f"COPY (SELECT * FROM built ORDER BY {order}) TO '{target}' (FORMAT parquet)")
+    con.execute("DROP TABLE built")
+
+
+def cached_occurrences(
+    tables: dict[str, TableFiles], limits: EngineLimits, on_build: Callable[[], None] | None = None
+) -> Path | None:
+    """The folder in our cache holding this data directory's occurrences, built if missing (after
+    calling `on_build`, which can say so); None if it cannot be."""
     folder = cache_root() / _cache_key(tables)
     if all((folder / name).is_file() for name in OCCURRENCE_FILES.values()):
         return folder
+    if on_build is not None:
+        on_build()
     try:
         folder.mkdir(parents=True, exist_ok=True)
         partials = {view: f".{name}-{os.getpid()}" for view, name in OCCURRENCE_FILES.items()}
@@ -220,7 +247,11 @@ def cached_occurrences(tables: dict[str, TableFiles], limits: EngineLimits) -> P
             computed, written = _computed_sources(), _file_sources(folder, partials)
             for view, order in (("single_occurrences", "first_date, occurrence_id"),
                                 ("repeated_occurrences", "first_date, occurrence_id"), ("occurrence_events", "event_id")):
-                con.execute(f"COPY ({computed[view]} ORDER BY {order}) TO '{_sql_path(folder / partials[view])}' (FORMAT parquet)")
+                target = _sql_path(folder / partials[view])
+                try:
+                    con.execute(f"COPY ({computed[view]} ORDER BY {order}) TO '{target}' (FORMAT parquet)")
+                except duckdb.OutOfMemoryException:
+                    _copy_in_parts(con, computed[view], order, target)
                 con.execute(f"CREATE VIEW {view} AS {written[view]}")  # the next file reads this one
         finally:
             con.close()
@@ -271,8 +302,11 @@ def _locked_connection(
     return con
 
 
-def open_catalog(data_dir: Path | str | None = None, limits: EngineLimits = EngineLimits()) -> Catalog:
-    """Open and validate a data directory (default: the built-in dataset) and register its views."""
+def open_catalog(
+    data_dir: Path | str | None = None, limits: EngineLimits = EngineLimits(), on_build: Callable[[], None] | None = None
+) -> Catalog:
+    """Open and validate a data directory (default: the built-in dataset) and register its views;
+    `on_build` is called before a first opening builds the occurrences cache."""
     data_dir = Path(data_dir) if data_dir is not None else builtin_data_dir()
     if not data_dir.exists():
         raise DataDirectoryError(f"{data_dir}: no such data directory")
@@ -281,7 +315,7 @@ def open_catalog(data_dir: Path | str | None = None, limits: EngineLimits = Engi
     data_dir = data_dir.resolve()
     tables = {name: find_table_files(data_dir, table) for name, table in TABLES.items()}
     _check_tables(tables)
-    occurrences = cached_occurrences(tables, limits)
+    occurrences = cached_occurrences(tables, limits, on_build)
     spill_dir = Path(tempfile.mkdtemp(prefix="conflict-explorer-spill-"))
     try:
         con = _locked_connection(data_dir, spill_dir, limits, occurrences)

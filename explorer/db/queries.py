@@ -438,8 +438,8 @@ def occurrence_events_sql() -> str:
     return """
         SELECT event_id, dataset, occurrence_id, first_date, FALSE AS repeated
         FROM single_occurrences WHERE event_id IS NOT NULL
-        UNION
-        SELECT report.event_id, dataset, occurrence_id, first_date, TRUE
+        UNION ALL
+        SELECT DISTINCT report.event_id, dataset, occurrence_id, first_date, TRUE
         FROM (SELECT dataset, occurrence_id, first_date, unnest(report_facets) AS report FROM repeated_occurrences)
         WHERE report.event_id IS NOT NULL
     """
