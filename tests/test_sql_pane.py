@@ -149,6 +149,12 @@ async def test_filtered_views_follow_the_filter_and_ctrl_t_inserts_it(sql_app):
         await settle(pilot)
         await run_sql(app, pilot, "select count(*) as n from filtered_casualties")
         assert app.query_one(ResultGrid).row(0) == (128,)
+        app.filters = Filters(nationalities=frozenset({"Russian"}))
+        await settle(pilot)
+        await run_sql(app, pilot, "select count(*) as n from filtered_casualties")
+        assert app.query_one(ResultGrid).row(0) == (5,), "the next statement follows the new filter"
+        app.filters = Filters(nationalities=frozenset({"Iranian"}))
+        await settle(pilot)
         editor = app.query_one(TextArea)
         editor.text = "select count(*) as n from casualties\n"
         editor.move_cursor(editor.document.end)

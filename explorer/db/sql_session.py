@@ -125,12 +125,20 @@ class SqlSession:
         self.lock = threading.RLock()
         """One statement at a time on the cursor: a page fetch waits for a running export batch, never interleaves."""
         self.guard = Guard(catalog.protected_names | frozenset(FILTERED_VIEWS))
-        self.set_filters(Filters())
+        self._wanted_filters = self._applied_filters = Filters()
+        self._set_filters(Filters())
 
     def set_filters(self, filters: Filters) -> None:
-        """Point the filtered_* views at a new filter (they read it at query time)."""
-        with self.lock:
-            self._set_filters(filters)
+        """The filter the filtered_* views follow from the next statement run here on.
+
+        Nothing runs now: a filter change costs the panes' refresh nothing here, and a result
+        already shown keeps the rows it was run on while it is paged through."""
+        self._wanted_filters = filters
+
+    def _follow_filters(self) -> None:
+        if self._wanted_filters != self._applied_filters:
+            self._set_filters(self._wanted_filters)
+            self._applied_filters = self._wanted_filters
 
     def _set_filters(self, filters: Filters) -> None:
         for table in FILTERED_TABLES:
@@ -176,6 +184,7 @@ class SqlSession:
         started = time.perf_counter()
         result: ResultSet | None = None
         try:
+            self._follow_filters()
             for statement in statements:
                 if statement.type == T.SELECT:
                     relation = self.cursor.sql(statement.query)

@@ -242,14 +242,7 @@ class SqlPane(Vertical):
 
     def set_filters(self, filters: Filters) -> None:
         self.filters = filters
-        self._apply_filters(filters)
-
-    @work(thread=True, group="sql-filters")
-    def _apply_filters(self, filters: Filters) -> None:
-        try:
-            self.session.set_filters(filters)
-        except ExplorerError as error:
-            self.app.call_from_thread(self._status, f"✗ filtered views: {error}", error=True)
+        self.session.set_filters(filters)
 
     def action_run(self) -> None:
         editor = self.query_one(TextArea)
