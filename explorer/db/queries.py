@@ -232,18 +232,33 @@ def casualty_reports(
 
 
 def events_in_range(con: duckdb.DuckDBPyConnection, filters: Filters, limit: int | None = None) -> pa.Table:
-    """Events in date order, with the short names of their actors; `limit` keeps the first rows only."""
+    """Events in date order, with the short names of their actors; `limit` keeps the first rows only.
+
+    With a limit, the first events' ids and dates are found first (two narrow columns), then
+    their rows are read: the dates let the Parquet scan skip the row groups that cannot hold them."""
     predicate = _events(con, filters)
+    shown = f"SELECT * FROM events WHERE {predicate.sql}"
+    params = list(predicate.params)
+    if limit is not None:
+        first = con.execute(
+            f"SELECT event_id, date FROM events WHERE {predicate.sql} ORDER BY date NULLS LAST, event_id {_limit(limit)}",
+            params,
+        ).fetchall()
+        dates = sorted({day for _, day in first if day is not None})
+        when = ([f"date IN ({', '.join('?' * len(dates))})"] if dates else []) + (
+            ["date IS NULL"] if any(day is None for _, day in first) else [])
+        shown = f"SELECT * FROM events WHERE ({' OR '.join(when) or 'FALSE'}) AND list_contains(?, event_id) AND ({predicate.sql})"
+        params = dates + [[event_id for event_id, _ in first]] + params
     return _arrow(
         con,
         f"""
         WITH names AS (SELECT map(list(actor_id), list(short_name)) AS short_name_of FROM actors),
-        shown AS (SELECT * FROM events WHERE {predicate.sql} ORDER BY date NULLS LAST, event_id {_limit(limit)})
+        shown AS ({shown})
         SELECT e.*, list_transform(e.actor_ids, lambda id: coalesce(names.short_name_of[id], id)) AS actor_names
         FROM shown AS e, names
         ORDER BY e.date NULLS LAST, e.event_id
         """,
-        predicate.params,
+        params,
     )
 
 
