@@ -523,23 +523,23 @@ def facet_counts(con: duckdb.DuckDBPyConnection, filters: Filters, facet: str) -
         event_params = events.params
     else:
         event_values = f"""
-            WITH e AS (SELECT event_id, actor_ids, ({events.sql}) AS matches FROM events),
-            nationality_of AS (SELECT unnest(?) AS country, unnest(?) AS nationality),
-            per_actor AS (
-                SELECT e.event_id, e.matches, n.nationality
-                FROM e
-                LEFT JOIN (SELECT event_id, unnest(actor_ids) AS actor_id FROM e) AS ea ON ea.event_id = e.event_id
-                LEFT JOIN actors AS a ON a.actor_id = ea.actor_id
-                LEFT JOIN nationality_of AS n ON n.country = a.country
+            WITH nationality_of AS (
+                SELECT map(list(a.actor_id), list(n.nationality)) AS actor
+                FROM actors AS a JOIN (SELECT unnest(?) AS country, unnest(?) AS nationality) AS n ON n.country = a.country
+            ),
+            e AS (
+                SELECT ({events.sql}) AS matches,
+                    list_distinct(list_filter(list_transform(actor_ids, lambda a: nationality_of.actor[a]), lambda x: x IS NOT NULL)) AS nationalities
+                FROM events, nationality_of
             )
-            SELECT value, count(DISTINCT event_id) FILTER (WHERE matches) AS n FROM (
-                SELECT event_id, matches, nationality AS value FROM per_actor WHERE nationality IS NOT NULL
+            SELECT value, count(*) FILTER (WHERE matches) AS n FROM (
+                SELECT matches, unnest(nationalities) AS value FROM e
                 UNION ALL
-                SELECT event_id, bool_or(matches), NULL FROM per_actor GROUP BY event_id HAVING count(nationality) = 0
+                SELECT matches, NULL FROM e WHERE coalesce(len(nationalities), 0) = 0
             )
             GROUP BY 1
         """
-        event_params = events.params + (list(NATIONALITY_BY_COUNTRY), list(NATIONALITY_BY_COUNTRY.values()))
+        event_params = (list(NATIONALITY_BY_COUNTRY), list(NATIONALITY_BY_COUNTRY.values())) + events.params
     return _arrow(
         con,
         f"""
