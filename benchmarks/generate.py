@@ -28,9 +28,19 @@ DAYS = 2100
 SOURCE = "'synthetic benchmark data (not a real report)'"
 
 
+MODULUS = 2147483647
+
+
 def _uniform(seed: str, salt: int) -> str:
-    """A deterministic pseudo-random number in [0, 1) from an integer SQL expression (no hash: stable across versions)."""
-    return f"(((({seed}) * 2654435761 + {salt * 40503 + 12345}) % 4294967296) / 4294967296.0)"
+    """A deterministic pseudo-random number in [0, 1) from an integer SQL expression (no hash: stable across versions).
+
+    Each salt gets its own multipliers and the bits are mixed twice (xor-shift), so the numbers of
+    different salts are independent: nationality, front, basis and date do not follow one another."""
+    mixed = f"((({seed}) * {48271 + 7919 * salt} + {salt * 40503 + 12345}) % {MODULUS})"
+    mixed = f"xor({mixed}, {mixed} >> 13)"
+    mixed = f"(({mixed}) * {69621 + 104729 * salt} % {MODULUS})"
+    mixed = f"xor({mixed}, {mixed} >> 11)"
+    return f"((({mixed}) % {MODULUS}) / {MODULUS}.0)"
 
 
 def _skewed(seed: str, salt: int, count: int, power: float = 2.5) -> str:
@@ -110,10 +120,17 @@ def generate(casualty_rows: int, out: Path) -> None:
             NULL AS personnel_low, NULL AS personnel_high,
             'synthetic' AS dataset, {SOURCE} AS source, NULL AS source_url, NULL AS note
         FROM range({FORCE_COUNT}) t(i)""", "date, force_id", out / "forces.parquet")
-    (out / "SYNTHETIC.txt").write_text(
-        f"Synthetic benchmark data made by benchmarks/generate.py ({casualty_rows:,} casualty reports). "
-        "Not a real event, person or figure.\n"
-    )
+    (out / "SYNTHETIC.txt").write_text(marker(casualty_rows))
+
+
+GENERATOR_VERSION = 2
+"""Bump when the generated rows change, so that older benchmark data is generated again."""
+
+
+def marker(casualty_rows: int) -> str:
+    """The text of a generated directory's SYNTHETIC.txt, naming the generator's version."""
+    return (f"Synthetic benchmark data made by benchmarks/generate.py version {GENERATOR_VERSION} "
+            f"({casualty_rows:,} casualty reports). Not a real event, person or figure.\n")
 
 
 def main() -> None:

@@ -261,10 +261,11 @@ def _child(*args: str, env: dict | None = None) -> dict:
 
 def ensure_data(label: str) -> Path:
     target = DATA_ROOT / label
-    if not (target / "casualties.parquet").is_file():
-        sys.path.insert(0, str(ROOT / "benchmarks"))
-        from generate import generate
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from generate import generate, marker
 
+    made_by = target / "SYNTHETIC.txt"
+    if not made_by.is_file() or made_by.read_text() != marker(SIZES[label]):
         print(f"generating {label} synthetic casualty rows into {target} ...", flush=True)
         generate(SIZES[label], target)
     return target
