@@ -48,8 +48,12 @@ def private_state(tmp_path, tmp_path_factory, monkeypatch) -> Path:
 
 
 @pytest.fixture(scope="session")
-def catalog():
-    with open_catalog() as opened:
+def catalog(tmp_path_factory):
+    """The built-in dataset, opened once, with its occurrences cache in a private folder."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CONFLICT_EXPLORER_CACHE_DIR", str(tmp_path_factory.mktemp("session-cache")))
+        opened = open_catalog()
+    with opened:
         yield opened
 
 

@@ -145,7 +145,9 @@ def test_occurrences_are_cached_per_data_directory_and_rebuilt_when_it_changes(d
     with open_catalog(data_copy) as first:
         counted = first.cursor().execute(query).fetchall()
     built = list(cache.rglob("*.parquet"))
-    assert sorted(path.name for path in built) == ["occurrence_events.parquet", "occurrences.parquet", "repeated_occurrences.parquet"]
+    assert sorted(path.name for path in built) == [
+        "events_by_date.parquet", "occurrence_events.parquet", "occurrence_months.parquet", "occurrences.parquet",
+        "repeated_occurrences.parquet"]
     stamp = built[0].stat().st_mtime_ns
     with open_catalog(data_copy) as second:
         assert second.cursor().execute(query).fetchall() == counted

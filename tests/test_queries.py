@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
+import duckdb
 import pytest
 
 from explorer.db import queries
+from explorer.db.catalog import open_catalog
 from explorer.db.filters import Filters
 
 IRANIAN = frozenset({"Iranian"})
@@ -214,3 +216,64 @@ def test_events_by_nationality_agree_with_and_without_the_actor_lookup(con, nati
     assert chosen[0] == chosen[1]
     assert chosen[0] or nationalities == {None}  # every built-in event has an actor of a known country
     assert chosen[0] == set(queries.events_in_range(con, filters)["event_id"].to_pylist())
+
+
+MONTHLY_FILTERS = FILTERS_TO_COMPARE + [
+    Filters(date_from=date(2015, 10, 17)),
+    Filters(date_to=date(2016, 2, 9), fronts=frozenset({"Aleppo", None})),
+    Filters(date_from=date(2016, 5, 3), date_to=date(2016, 5, 21), include_imprecise=False),
+    Filters(date_from=date(2013, 6, 30), date_to=date(2016, 7, 1), nationalities=frozenset({"Afghan", "Iranian"})),
+]
+
+
+def monthly_from_occurrences(con, filters):
+    """Killed per month summed from every occurrence under the filter, one by one: what the summary must give."""
+    con.register("shown_occurrences", queries.casualty_occurrences(con, filters))
+    return sorted(con.execute(
+        """SELECT dataset, kind, date_trunc('month', first_date)::DATE, coalesce(nationality, 'unknown'), sum(killed)::BIGINT, count(*)
+           FROM shown_occurrences WHERE kind IN ('individual', 'incident') AND first_date IS NOT NULL GROUP BY ALL"""
+    ).fetchall(), key=str)
+
+
+def monthly_rows(con, filters):
+    return sorted((tuple(row.values()) for row in queries.monthly_killed(con, filters).to_pylist()), key=str)
+
+
+@pytest.mark.parametrize("filters", MONTHLY_FILTERS, ids=lambda filters: filters.summary())
+def test_monthly_killed_from_the_summary_equals_every_occurrence_summed(con, filters):
+    expected = monthly_from_occurrences(con, filters)
+    assert expected, "the filter should show some individuals or incidents"
+    assert monthly_rows(con, filters) == expected
+
+
+def test_monthly_killed_counts_occurrences_that_span_months_once(data_copy):
+    """Incidents over several months (one reported once, one twice) are summed in their first month
+    when the range reaches any day of them, whether the range's ends fall inside their months or not."""
+    casualties = data_copy / "casualties.parquet"
+    with duckdb.connect() as writer:
+        writer.execute(f"""
+            CREATE TABLE spanning AS SELECT * FROM read_parquet('{casualties}') WHERE casualty_id = (
+                SELECT min(casualty_id) FROM read_parquet('{casualties}') WHERE kind = 'incident')""")
+        for casualty_id, occurrence_id, start, end, killed in (
+            ("test-span-1", "test-span-a", "2015-09-20", "2015-11-10", 7),
+            ("test-span-2", "test-span-b", "2015-10-25", "2015-12-05", 4),
+            ("test-span-3", "test-span-b", "2015-10-28", "2015-12-02", 9),
+        ):
+            writer.execute("""
+                INSERT INTO spanning SELECT * REPLACE (?::VARCHAR AS casualty_id, ?::VARCHAR AS occurrence_id, ?::DATE AS period_start,
+                    ?::DATE AS period_end, ?::INTEGER AS killed, 'day' AS date_precision, NULL::VARCHAR AS event_id)
+                FROM spanning LIMIT 1""", [casualty_id, occurrence_id, start, end, killed])
+        writer.execute(f"""COPY (SELECT * FROM read_parquet('{casualties}') UNION ALL SELECT * FROM spanning WHERE casualty_id LIKE 'test-%')
+                           TO '{data_copy / "with-spans.parquet"}' (FORMAT parquet)""")
+    (data_copy / "with-spans.parquet").replace(casualties)
+    with open_catalog(data_copy) as catalog:
+        con = catalog.cursor()
+        for date_from, date_to in ((date(2015, 11, 5), date(2015, 11, 20)), (date(2015, 10, 1), date(2015, 10, 31)),
+                                   (date(2015, 11, 11), None), (None, date(2015, 9, 19)), (date(2015, 12, 3), date(2016, 1, 4)),
+                                   (date(2015, 8, 1), date(2015, 9, 20)), (date(2015, 12, 6), None)):
+            filters = Filters(date_from=date_from, date_to=date_to)
+            assert monthly_rows(con, filters) == monthly_from_occurrences(con, filters)
+        november = Filters(date_from=date(2015, 11, 5), date_to=date(2015, 11, 20))
+        spans = {row["occurrence_id"]: row["killed"] for row in queries.casualty_occurrences(con, november).to_pylist()
+                 if row["occurrence_id"].startswith("test-")}
+        assert spans == {"test-span-a": 7, "test-span-b": 4}

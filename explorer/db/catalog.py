@@ -27,7 +27,7 @@ import duckdb
 
 from explorer.builtin import builtin_data_dir
 from explorer.db.errors import DataDirectoryError
-from explorer.db.queries import REPORT_FACETS_TYPE, occurrence_events_sql, occurrences_sql
+from explorer.db.queries import REPORT_FACETS_TYPE, occurrence_events_sql, occurrence_months_sql, occurrences_sql
 from explorer.db.schema import TABLES, Table, type_is_compatible
 
 
@@ -145,7 +145,7 @@ class Catalog:
 
 
 CACHES_KEPT = 16
-OCCURRENCES_VERSION = 4
+OCCURRENCES_VERSION = 6
 """Bump when the counting model's SQL changes, so older caches are not read."""
 
 
@@ -171,22 +171,39 @@ def _view_sql(files: TableFiles) -> str:
     return f'CREATE VIEW "{files.table.name}" AS SELECT {select_list} FROM {_read_parquet_sql(files)}'
 
 
-OCCURRENCE_FILES = {
+CACHED_FILES = {
     "single_occurrences": "occurrences.parquet",
     "repeated_occurrences": "repeated_occurrences.parquet",
     "occurrence_events": "occurrence_events.parquet",
+    "occurrence_months": "occurrence_months.parquet",
+    "events_by_date": "events_by_date.parquet",
 }
 """The cached views, each in a file of its own: the occurrences reported once (most of them, with no
-per-report list) and more than once, and which occurrences each event has (sorted by event, to find them fast)."""
+per-report list) and more than once, which occurrences each event has (sorted by event, to find them
+fast), the summed killed per month of the individuals and incidents reported once (for the chart),
+and the events in date order in small row groups (to read a page of them without the whole file)."""
 
-OCCURRENCE_VIEWS = frozenset(OCCURRENCE_FILES) | {"occurrences"}
-INTERNAL_VIEWS = frozenset(OCCURRENCE_FILES)
-"""Views the panes read and the schema browser leaves out: `occurrences` shows the same rows."""
+CACHED_ORDER = {
+    "single_occurrences": "kind, first_date, occurrence_id",
+    "repeated_occurrences": "kind, first_date, occurrence_id",
+    "occurrence_events": "event_id",
+    "occurrence_months": "kind, first_month, nationality, front",
+    "events_by_date": "date NULLS LAST, event_id",
+}
+"""How each cached file is sorted: by basis, then date, lets a scan of one basis or one date range
+skip the row groups that cannot hold it."""
+
+ROW_GROUP_ROWS = 32_768
+"""Rows per row group of the cached files: small enough that a scan skips most of a file."""
+
+CACHED_VIEWS = frozenset(CACHED_FILES) | {"occurrences"}
+INTERNAL_VIEWS = frozenset(CACHED_FILES)
+"""Views the panes read and the schema browser leaves out: `occurrences` and `events` show the same rows."""
 
 
 def _occurrence_views(sources: dict[str, str]) -> list[str]:
     """CREATE VIEW statements of the cached views (from `sources`, their SELECTs) and of `occurrences`."""
-    return [f"CREATE VIEW {name} AS {sources[name]}" for name in OCCURRENCE_FILES] + [
+    return [f"CREATE VIEW {name} AS {sources[name]}" for name in CACHED_FILES] + [
         f"CREATE VIEW occurrences AS SELECT *, NULL::{REPORT_FACETS_TYPE} AS report_facets FROM single_occurrences "
         "UNION ALL SELECT * FROM repeated_occurrences"
     ]
@@ -197,6 +214,8 @@ def _computed_sources() -> dict[str, str]:
         "single_occurrences": f"SELECT * EXCLUDE (report_facets) FROM ({occurrences_sql('single')})",
         "repeated_occurrences": occurrences_sql("repeated"),
         "occurrence_events": occurrence_events_sql(),
+        "occurrence_months": occurrence_months_sql(),
+        "events_by_date": "SELECT * FROM events",
     }
 
 
@@ -221,7 +240,7 @@ def _copy_in_parts(con: duckdb.DuckDBPyConnection, select: str, order: str, targ
         except duckdb.OutOfMemoryException:
             if count == BUILD_PARTS[-1]:
                 raise
-    con.execute(f"COPY (SELECT * FROM built ORDER BY {order}) TO '{target}' (FORMAT parquet)")
+    con.execute(f"COPY (SELECT * FROM built ORDER BY {order}) TO '{target}' (FORMAT parquet, ROW_GROUP_SIZE {ROW_GROUP_ROWS})")
     con.execute("DROP TABLE built")
 
 
@@ -231,13 +250,13 @@ def cached_occurrences(
     """The folder in our cache holding this data directory's occurrences, built if missing (after
     calling `on_build`, which can say so); None if it cannot be."""
     folder = cache_root() / _cache_key(tables)
-    if all((folder / name).is_file() for name in OCCURRENCE_FILES.values()):
+    if all((folder / name).is_file() for name in CACHED_FILES.values()):
         return folder
     if on_build is not None:
         on_build()
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        partials = {view: f".{name}-{os.getpid()}" for view, name in OCCURRENCE_FILES.items()}
+        partials = {view: f".{name}-{os.getpid()}" for view, name in CACHED_FILES.items()}
         con = duckdb.connect(":memory:", config={"threads": limits.threads, "memory_limit": limits.memory_limit,
                                                  "autoinstall_known_extensions": False, "autoload_known_extensions": False})
         try:
@@ -245,18 +264,17 @@ def cached_occurrences(
             for files in tables.values():
                 con.execute(_view_sql(files))
             computed, written = _computed_sources(), _file_sources(folder, partials)
-            for view, order in (("single_occurrences", "first_date, occurrence_id"),
-                                ("repeated_occurrences", "first_date, occurrence_id"), ("occurrence_events", "event_id")):
+            for view, order in CACHED_ORDER.items():
                 target = _sql_path(folder / partials[view])
                 try:
-                    con.execute(f"COPY ({computed[view]} ORDER BY {order}) TO '{target}' (FORMAT parquet)")
+                    con.execute(f"COPY ({computed[view]} ORDER BY {order}) TO '{target}' (FORMAT parquet, ROW_GROUP_SIZE {ROW_GROUP_ROWS})")
                 except duckdb.OutOfMemoryException:
                     _copy_in_parts(con, computed[view], order, target)
                 con.execute(f"CREATE VIEW {view} AS {written[view]}")  # the next file reads this one
         finally:
             con.close()
         for view, partial in partials.items():
-            (folder / partial).replace(folder / OCCURRENCE_FILES[view])
+            (folder / partial).replace(folder / CACHED_FILES[view])
         shutil.rmtree(folder / ".spill", ignore_errors=True)
         _forget_old_caches(keep=folder)
     except (OSError, duckdb.Error):
@@ -266,7 +284,7 @@ def cached_occurrences(
 
 def occurrences_views_sql(cache: Path | None) -> list[str]:
     """The views over the cached files, or computing them when there is no cache, and `occurrences`."""
-    return _occurrence_views(_file_sources(cache, OCCURRENCE_FILES) if cache is not None else _computed_sources())
+    return _occurrence_views(_file_sources(cache, CACHED_FILES) if cache is not None else _computed_sources())
 
 
 def _forget_old_caches(keep: Path) -> None:
@@ -295,6 +313,7 @@ def _locked_connection(
         },
     )
     con.execute("SET temp_directory = ?", [str(spill_dir)])
+    con.execute("SET GLOBAL parquet_metadata_cache = true")  # every refresh reads the same files' footers again
     allowed = [f"{data_dir}/", f"{spill_dir}/"] + ([f"{cache_dir}/"] if cache_dir is not None else [])
     con.execute("SET allowed_directories = ?", [allowed])
     con.execute("SET enable_external_access = false")
@@ -331,4 +350,4 @@ def open_catalog(
         con.close()
         shutil.rmtree(spill_dir, ignore_errors=True)
         raise
-    return Catalog(data_dir, con, tables, spill_dir, protected_names=frozenset(tables) | OCCURRENCE_VIEWS)
+    return Catalog(data_dir, con, tables, spill_dir, protected_names=frozenset(tables) | CACHED_VIEWS)

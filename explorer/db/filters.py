@@ -136,6 +136,24 @@ class Filters:
             predicate &= Predicate(f"list_contains(?, {row}actor_id)", (sorted(self.actor_ids),))
         return predicate
 
+    def casualty_rows(self, row: str = "") -> Predicate:
+        """Casualty figures under the filter, on columns that hold what `casualties()` works out from a
+        report: `first_date` and `last_date` (the start and end it is matched on) and `precise` (not
+        imprecise), with `nationality`, `front` and `actor_id`. `row` qualifies them, as there."""
+        predicate = self._date_range(f"{row}first_date", f"{row}last_date") & self.summary_facets(row)
+        if self.actor_ids:
+            predicate &= Predicate(f"list_contains(?, {row}actor_id)", (sorted(self.actor_ids),))
+        return predicate
+
+    def summary_facets(self, row: str = "") -> Predicate:
+        """Nationality, front and precision, on the columns `nationality`, `front` and `precise`."""
+        predicate = Predicate() if self.include_imprecise else Predicate(f"{row}precise")
+        if self.nationalities:
+            predicate &= _value_set(f"{row}nationality", self.nationalities)
+        if self.fronts:
+            predicate &= _value_set(f"{row}front", self.fronts)
+        return predicate
+
     def actors(self) -> Predicate:
         predicate = Predicate()
         if self.nationalities:

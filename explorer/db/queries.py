@@ -10,20 +10,23 @@ tallies and cumulative totals, which overlap each other, are never summed at all
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import replace
+from datetime import timedelta
 
 import duckdb
 import pyarrow as pa
 
 from explorer.db.filters import Filters, Predicate
-from explorer.db.schema import CASUALTY_KINDS, NATIONALITY_BY_COUNTRY, TABLES, UNKNOWN
+from explorer.db.schema import CASUALTY_KINDS, NATIONALITY_BY_COUNTRY, UNKNOWN
 
 SUMMED_KINDS = ("individual", "incident")
 """Bases whose occurrences are distinct deaths, so their counts add up within a basis and dataset."""
 
-REPORT_FACETS = ("kind", "period_start", "period_end", "date_precision", "location_precision", "nationality", "front", "actor_id", "event_id")
-"""The report columns a filter reads: kept per report for occurrences reported more than once."""
-REPORT_FACETS_TYPE = "STRUCT(" + ", ".join(f"{column} {TABLES['casualties'].column(column).type}" for column in REPORT_FACETS) + ")[]"
+REPORT_FACETS = {"first_date": "DATE", "last_date": "DATE", "precise": "BOOLEAN", "nationality": "VARCHAR", "front": "VARCHAR",
+                 "actor_id": "VARCHAR", "event_id": "VARCHAR"}
+"""What a filter reads of a report (see `Filters.casualty_rows`): kept per report for occurrences reported more than once."""
+REPORT_FACETS_TYPE = "STRUCT(" + ", ".join(f"{name} {type_}" for name, type_ in REPORT_FACETS.items()) + ")[]"
 
 FACETS = ("nationality", "front")
 
@@ -37,8 +40,13 @@ def _events(con: duckdb.DuckDBPyConnection, filters: Filters) -> Predicate:
     return filters.events(_country_actors(con) if filters.nationalities else None)
 
 
+# Results here are pages and aggregates, so the copy DuckDB warns of costs little; `con.sql(...)` would
+# bind every statement twice, partly in Python, and a worker holding the GIL slows down while the UI draws.
+warnings.filterwarnings("ignore", message="Arrow output on a DB-API result makes an extra copy", category=UserWarning)
+
+
 def _arrow(con: duckdb.DuckDBPyConnection, sql: str, params: tuple | list = ()) -> pa.Table:
-    return con.sql(sql, params=list(params)).to_arrow_table()
+    return con.execute(sql, list(params)).to_arrow_table()
 
 
 def _kind_predicate(kind: str | None) -> Predicate:
@@ -73,19 +81,22 @@ def occurrences_sql(part: str = "all") -> str:
         "id := casualty_id)"
     )
     counted = (
-        "struct_pack(id := casualty_id, "
-        "first_date := CASE WHEN kind = 'cumulative' THEN period_end ELSE coalesce(period_start, period_end) END, "
-        "last_date := coalesce(period_end, period_start), killed_qualifier := killed_qualifier, wounded_qualifier := wounded_qualifier)"
+        "struct_pack(id := casualty_id, first_date := first_date, last_date := last_date, "
+        "killed_qualifier := killed_qualifier, wounded_qualifier := wounded_qualifier)"
     )
     facets = ", ".join(f"{column} := {column}" for column in REPORT_FACETS)
+    precise = Filters(include_imprecise=False).casualties()
     return f"""
         WITH repeated AS (
             SELECT dataset, occurrence_id FROM casualties GROUP BY dataset, occurrence_id HAVING count(*) > 1
         ),
+        reports AS (
+            SELECT *, CASE WHEN kind = 'cumulative' THEN period_end ELSE coalesce(period_start, period_end) END AS first_date,
+                coalesce(period_end, period_start) AS last_date, coalesce({precise.sql}, FALSE) AS precise
+            FROM casualties
+        ),
         single AS (
-            SELECT dataset, occurrence_id, kind, casualty_id AS counted_report,
-                CASE WHEN kind = 'cumulative' THEN period_end ELSE coalesce(period_start, period_end) END AS first_date,
-                coalesce(period_end, period_start) AS last_date,
+            SELECT dataset, occurrence_id, kind, casualty_id AS counted_report, first_date, last_date,
                 coalesce(period_start, period_end) AS earliest_reported_date,
                 coalesce(period_end, period_start) AS latest_reported_date,
                 nationality, actor_id, front, event_id, person_name, ranks,
@@ -96,9 +107,9 @@ def occurrences_sql(part: str = "all") -> str:
                 (killed IS NOT NULL OR killed_high IS NOT NULL)::BIGINT AS killed_reports,
                 (wounded IS NOT NULL OR wounded_high IS NOT NULL)::BIGINT AS wounded_reports,
                 list_sort(list_distinct([source])) AS sources,
-                period_start, period_end, date_precision, location_precision,
+                period_start, period_end, date_precision, location_precision, precise,
                 NULL::{REPORT_FACETS_TYPE} AS report_facets
-            FROM casualties ANTI JOIN repeated USING (dataset, occurrence_id)
+            FROM reports ANTI JOIN repeated USING (dataset, occurrence_id)
         ),
         aggregated AS (
             SELECT
@@ -125,7 +136,7 @@ def occurrences_sql(part: str = "all") -> str:
                 count(*) FILTER (WHERE wounded IS NOT NULL OR wounded_high IS NOT NULL) AS wounded_reports,
                 list_sort(list_distinct(list(source))) AS sources,
                 list(struct_pack({facets})) AS report_facets
-            FROM casualties SEMI JOIN repeated USING (dataset, occurrence_id)
+            FROM reports SEMI JOIN repeated USING (dataset, occurrence_id)
             GROUP BY dataset, occurrence_id
         ),
         grouped AS (
@@ -135,10 +146,24 @@ def occurrences_sql(part: str = "all") -> str:
                 wounded, counted.wounded_qualifier AS wounded_qualifier, wounded_low, wounded_high,
                 reports, killed_reports, wounded_reports, sources,
                 NULL::DATE AS period_start, NULL::DATE AS period_end, NULL::VARCHAR AS date_precision,
-                NULL::VARCHAR AS location_precision, report_facets
+                NULL::VARCHAR AS location_precision, NULL::BOOLEAN AS precise, report_facets
             FROM aggregated
         )
         {OCCURRENCE_PARTS[part]}
+    """
+
+
+def occurrence_months_sql() -> str:
+    """SQL of the summed killed and the number of occurrences of the individuals and incidents reported
+    once (the view `single_occurrences`), per dataset, basis, nationality, front, precision and first
+    and last month: enough to answer most of the chart's bars without reading every occurrence."""
+    return """
+        SELECT dataset, kind, nationality, front, precise,
+            date_trunc('month', first_date)::DATE AS first_month, date_trunc('month', last_date)::DATE AS last_month,
+            sum(killed)::BIGINT AS killed, count(*) AS occurrences
+        FROM single_occurrences
+        WHERE kind IN ('individual', 'incident') AND first_date IS NOT NULL
+        GROUP BY ALL
     """
 
 
@@ -160,7 +185,7 @@ def _occurrences(filters: Filters, kind: str | None, event_id: str | None = None
     An occurrence of one report carries that report's columns; one of several carries each
     report's in `report_facets`, tested in a lambda. Either way no join with the reports is
     needed, and the plain predicate reaches the Parquet scan of the single occurrences."""
-    report, each = filters.casualties(), filters.casualties("r.")
+    report, each = filters.casualty_rows(), filters.casualty_rows("r.")
     if event_id is not None:
         report &= Predicate("event_id = ?", (event_id,))
         each &= Predicate("r.event_id = ?", (event_id,))
@@ -235,20 +260,19 @@ def events_in_range(con: duckdb.DuckDBPyConnection, filters: Filters, limit: int
     """Events in date order, with the short names of their actors; `limit` keeps the first rows only.
 
     With a limit, the first events' ids and dates are found first (two narrow columns), then
-    their rows are read: the dates let the Parquet scan skip the row groups that cannot hold them."""
+    their rows are read: their span of dates lets the scan of `events_by_date` skip the row groups outside it."""
     predicate = _events(con, filters)
-    shown = f"SELECT * FROM events WHERE {predicate.sql}"
+    shown = f"SELECT * FROM events_by_date WHERE {predicate.sql}"
     params = list(predicate.params)
     if limit is not None:
         first = con.execute(
-            f"SELECT event_id, date FROM events WHERE {predicate.sql} ORDER BY date NULLS LAST, event_id {_limit(limit)}",
+            f"SELECT event_id, date FROM events_by_date WHERE {predicate.sql} ORDER BY date NULLS LAST, event_id {_limit(limit)}",
             params,
         ).fetchall()
-        dates = sorted({day for _, day in first if day is not None})
-        when = ([f"date IN ({', '.join('?' * len(dates))})"] if dates else []) + (
-            ["date IS NULL"] if any(day is None for _, day in first) else [])
-        shown = f"SELECT * FROM events WHERE ({' OR '.join(when) or 'FALSE'}) AND list_contains(?, event_id) AND ({predicate.sql})"
-        params = dates + [[event_id for event_id, _ in first]] + params
+        dates = [day for _, day in first if day is not None]
+        when = (["date BETWEEN ? AND ?"] if dates else []) + (["date IS NULL"] if len(dates) < len(first) else [])
+        shown = f"SELECT * FROM events_by_date WHERE ({' OR '.join(when) or 'FALSE'}) AND list_contains(?, event_id) AND ({predicate.sql})"
+        params = ([min(dates), max(dates)] if dates else []) + [[event_id for event_id, _ in first]] + params
     return _arrow(
         con,
         f"""
@@ -332,20 +356,55 @@ def monthly_killed(con: duckdb.DuckDBPyConnection, filters: Filters) -> pa.Table
     """Killed per month by nationality for individuals and incidents, each occurrence once.
 
     The month is that of the occurrence's earliest report; undated occurrences are left out."""
-    occurrences, params = _occurrences(filters, None)
+    occurrences, params = _summed_by_month(filters)
     return _arrow(
         con,
         f"""
-        SELECT dataset, kind, date_trunc('month', first_date)::DATE AS month,
-            coalesce(nationality, '{UNKNOWN}') AS nationality,
-            sum(killed)::BIGINT AS killed, count(*) AS occurrences
+        SELECT dataset, kind, month, coalesce(nationality, '{UNKNOWN}') AS nationality,
+            sum(killed)::BIGINT AS killed, sum(occurrences)::BIGINT AS occurrences
         FROM ({occurrences})
-        WHERE kind IN ('individual', 'incident') AND first_date IS NOT NULL
         GROUP BY ALL
         ORDER BY month, dataset, kind, nationality
         """,
         params,
     )
+
+
+def _summed_by_month(filters: Filters) -> tuple[str, tuple]:
+    """SQL of (dataset, kind, month, nationality, killed, occurrences) rows of the individuals and
+    incidents under the filter, to be summed: most from the `occurrence_months` summary.
+
+    The summary answers for the occurrences reported once whose months lie inside the filter's range
+    or outside it. Those that start in its last month or end in its first are read one by one, since
+    the range is exact to the day, and so are the occurrences reported more than once (any of their
+    reports may match). The summary has no actor: under an actor filter, every occurrence is read."""
+    dated = Predicate("kind IN ('individual', 'incident') AND first_date IS NOT NULL")
+    rows = "SELECT dataset, kind, date_trunc('month', first_date)::DATE AS month, nationality, killed, 1 AS occurrences FROM ({}) WHERE {}"
+    if filters.actor_ids:
+        occurrences, params = _occurrences(filters, None)
+        return rows.format(occurrences, dated.sql), params
+    facets, inside, edges = filters.summary_facets(), Predicate(), []
+    if filters.date_to:
+        last_month = filters.date_to.replace(day=1)
+        inside &= Predicate("first_month < ?", (last_month,))
+        edges.append(Predicate("first_date >= ?", (last_month,)))
+    if filters.date_from:
+        first_month = filters.date_from.replace(day=1)
+        inside &= Predicate("last_month > ?", (first_month,))
+        next_month = (first_month + timedelta(days=31)).replace(day=1)
+        edges.append(Predicate("last_date >= ? AND last_date < ?", (first_month, next_month)))
+    summary = facets & inside
+    parts = [(f"SELECT dataset, kind, first_month AS month, nationality, killed, occurrences FROM occurrence_months WHERE {summary.sql}",
+              summary.params)]
+    if edges:
+        edge = Predicate(" OR ".join(f"({predicate.sql})" for predicate in edges), sum((p.params for p in edges), ()))
+        single = _date_bounds(filters) & filters.casualty_rows() & dated & edge
+        parts.append((rows.format("SELECT * FROM single_occurrences", single.sql), single.params))
+    each = filters.casualty_rows("r.")
+    repeated = dated & (Predicate(f"len(list_filter(report_facets, lambda r: {each.sql})) > 0", each.params)
+                        if each.sql != "TRUE" else Predicate())
+    parts.append((rows.format("SELECT * FROM repeated_occurrences", repeated.sql), repeated.params))
+    return " UNION ALL ".join(sql for sql, _ in parts), sum((params for _, params in parts), ())
 
 
 def tally_spans(con: duckdb.DuckDBPyConnection, filters: Filters, limit: int | None = None) -> pa.Table:
@@ -398,18 +457,23 @@ def monthly_tally_rates(con: duckdb.DuckDBPyConnection, filters: Filters) -> pa.
     return _arrow(
         con,
         f"""
-        WITH spans AS (
+        WITH tallies AS (
             SELECT dataset, coalesce(nationality, '{UNKNOWN}') AS nationality, killed,
-                sum(killed) OVER (PARTITION BY coalesce(nationality, '{UNKNOWN}')) AS nationality_killed,
-                killed / (datediff('month', first_date, last_date) + 1) AS rate,
                 date_trunc('month', first_date)::DATE AS first_month, date_trunc('month', last_date)::DATE AS last_month
             FROM ({occurrences}) WHERE first_date IS NOT NULL
+        ),
+        totals AS (SELECT nationality, sum(killed)::BIGINT AS nationality_killed FROM tallies GROUP BY nationality),
+        spans AS (
+            SELECT dataset, nationality, first_month, last_month,
+                max(killed) / (datediff('month', first_month, last_month) + 1) AS rate
+            FROM tallies GROUP BY dataset, nationality, first_month, last_month
         )
-        SELECT dataset, month::DATE AS month, nationality, max(rate) AS killed_per_month,
-            any_value(nationality_killed)::BIGINT AS nationality_killed
-        FROM spans, unnest(generate_series(first_month, last_month, INTERVAL 1 MONTH)) AS months(month)
+        SELECT s.dataset, month::DATE AS month, s.nationality, max(s.rate) AS killed_per_month,
+            any_value(t.nationality_killed) AS nationality_killed
+        FROM spans AS s JOIN totals AS t USING (nationality),
+            unnest(generate_series(s.first_month, s.last_month, INTERVAL 1 MONTH)) AS months(month)
         GROUP BY ALL
-        ORDER BY month, dataset, nationality
+        ORDER BY month, s.dataset, s.nationality
         """,
         params,
     )
