@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
 from dataclasses import replace
 from datetime import date
@@ -34,6 +36,9 @@ from explorer.widgets.screens import DetailScreen, ExportScreen, HelpScreen
 from explorer.widgets.value_picker import ValuePicker
 
 PANES = (("timeline", TimelinePane), ("actors", ActorsPane), ("casualties", CasualtiesPane))
+GIL_SWITCH_SECONDS = 0.001
+"""How long a thread may hold the GIL while another waits (Python's default: 5 ms). The query workers
+hold it only between DuckDB calls; a short turn lets them go on while the UI thread draws."""
 MAIN_WIDGETS = {"timeline": "#events", "actors": "#actor-tree", "casualties": "#casualty-table", "sql": "#sql-editor"}
 
 
@@ -80,6 +85,9 @@ class ExplorerApp(App):
 
     def __init__(self, catalog: Catalog) -> None:
         super().__init__()
+        if "TEXTUAL_ANIMATIONS" not in os.environ:
+            self.animation_level = "none"  # over SSH every frame of a slide costs; the tab underline jumps instead
+        sys.setswitchinterval(GIL_SWITCH_SECONDS)
         self.catalog = catalog
         self.sub_title = str(catalog.data_dir)
         self.refreshes = 0

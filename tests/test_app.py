@@ -393,9 +393,11 @@ async def test_actor_detail_lists_personnel_estimates_that_disagree(app):
             if tree.cursor_node is not None and tree.cursor_node.data == "irgc":
                 break
             await pilot.press("down")
+        await settle(pilot)
         detail = str(app.query_one("#actors .detail", Static).render())
         assert "Personnel estimates (10, each with its source)" in detail
         assert "~3,000" in detail and "≤2,000" in detail and "1,300" in detail
+        assert "Events (26 under this filter):" in detail and "… and 14 more" in detail  # 12 shown, 12 read
 
 
 async def test_a_table_longer_than_it_loads_says_so_and_the_tab_counts_every_row(app, con, monkeypatch):

@@ -149,7 +149,8 @@ class ActorsPane(Pane):
 
     @work(thread=True, exclusive=True, group="actor-events")
     def _load_events(self, actor_id: str, filters: Filters) -> None:
-        events = queries.events_in_range(self.app.catalog.cursor(), replace(filters, actor_ids=frozenset({actor_id})))
+        events = queries.events_in_range(self.app.catalog.cursor(), replace(filters, actor_ids=frozenset({actor_id})),
+                                         limit=EVENTS_IN_DETAIL)
         rows = events.select(["date", "title"]).to_pylist()
         self.app.call_from_thread(self._events_loaded, actor_id, rows)
 
@@ -184,7 +185,7 @@ class ActorsPane(Pane):
         lines.append(f"[b]Events[/b] ({actor['events']} under this filter):")
         for event in (events or [])[:EVENTS_IN_DETAIL]:
             lines.append(f"  {event['date'] or 'undated'}  {escape(event['title'])}")
-        if events and len(events) > EVENTS_IN_DETAIL:
-            lines.append(f"  … and {len(events) - EVENTS_IN_DETAIL} more")
+        if events is not None and actor["events"] > len(events):
+            lines.append(f"  … and {actor['events'] - len(events):,} more")
         lines += ["", f"[b]Source[/b]: {escape(actor['source'])}", f"[dim]{actor['actor_id']} · dataset {escape(actor['dataset'])}[/dim]"]
         return "\n".join(lines)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import groupby
 
 from rich.style import Style
 from rich.text import Text
@@ -65,6 +66,7 @@ class ChartData:
     """cumulative: dataset → nationality → month → latest total as of that month."""
     events: dict[date, int] = field(default_factory=dict)
     nationalities: list[str] = field(default_factory=list)
+    _rates_by_month: dict[tuple[str, date], dict[str, float]] | None = field(default=None, repr=False, compare=False)
 
     def datasets(self, basis: str) -> list[str]:
         """The datasets with figures of `basis`, each drawn on its own."""
@@ -82,12 +84,18 @@ class ChartData:
         if basis in ("individual", "incident"):
             return self.bars.get((basis, dataset), {}).get(month, {})
         if basis == "tally":
-            rates: dict[str, float] = {}
-            for first, last, nationality, rate, _, span_dataset in self.spans:
-                if span_dataset == dataset and first <= month <= last:
-                    rates[nationality] = max(rates.get(nationality, 0.0), rate)
-            return rates
+            return self._tally_rates().get((dataset, month), {})
         return {n: steps[month] for n, steps in self.steps.get(dataset, {}).items() if month in steps}
+
+    def _tally_rates(self) -> dict[tuple[str, date], dict[str, float]]:
+        """(dataset, month) → nationality → the highest rate of the tallies covering it, worked out once."""
+        if self._rates_by_month is None:
+            self._rates_by_month = {}
+            for first, last, nationality, rate, _, dataset in self.spans:
+                for month in month_range(first, last):
+                    rates = self._rates_by_month.setdefault((dataset, month), {})
+                    rates[nationality] = max(rates.get(nationality, 0.0), rate)
+        return self._rates_by_month
 
     def peak(self, basis: str, dataset: str | None = None) -> float:
         """The top of the scale: the highest stacked bar, or the highest cumulative total."""
@@ -201,8 +209,8 @@ class MonthlyChart(Widget, can_focus=True):
         for row in range(plot_rows):
             label = f"{peak:,.0f}" if row == 0 else ("0" if row == plot_rows - 1 else "")
             line = Text(f"{label:>{AXIS_WIDTH - 1}}│", style="dim")
-            for glyph, style in grid[row]:
-                line.append(glyph, style=style)
+            for style, cells in groupby(grid[row], key=lambda cell: cell[1]):  # a span per run, not per cell
+                line.append("".join(glyph for glyph, _ in cells), style=style)
             lines.append(line)
         lines += self._axis(months, first, per)
         for line in lines:
