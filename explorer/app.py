@@ -135,6 +135,8 @@ class ExplorerApp(App):
         worker = get_current_worker()
         if self._refresh_cursor is not None:
             self._refresh_cursor.interrupt()
+            for pane in panes:
+                pane.interrupt()
         con = self._refresh_cursor = self.catalog.cursor()
         open_pane = self._open_pane_id
         results = []

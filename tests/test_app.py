@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import csv
+import threading
 from datetime import date
 
+import duckdb
 import pytest
 from textual.widgets import Input, SelectionList, Static, TabbedContent, Tree
 
 from explorer.app import ExplorerApp
 from explorer.db import queries
 from explorer.db.filters import Filters
+from explorer.panes import timeline
 from explorer.panes.casualties import CasualtiesPane
 from explorer.widgets.chart import MonthlyChart
 from explorer.widgets.record_table import RecordTable
@@ -448,3 +451,31 @@ async def test_only_the_open_pane_loads_on_a_filter_change_the_others_when_opene
         assert len(casualty_table.records) == 4
         assert [r["occurrence_id"] for r in casualty_table.records] == queries.casualty_occurrences(
             con, Filters(nationalities=frozenset({"Russian"})), "incident")["occurrence_id"].to_pylist()
+
+
+async def test_a_newer_filter_stops_the_chart_queries_of_the_older_one(app, monkeypatch):
+    """The chart's queries run on a cursor of their own: a newer filter must interrupt them too."""
+    stopped = threading.Event()
+    chart_rows = timeline._chart_rows
+
+    def slow_for_aleppo(con, filters):
+        if filters.fronts == frozenset({"Aleppo"}):
+            try:
+                con.execute("SELECT sum(a.range * b.range) FROM range(1000000) a, range(1000000) b").fetchall()
+            except duckdb.InterruptException:
+                stopped.set()
+                raise
+        return chart_rows(con, filters)
+
+    monkeypatch.setattr(timeline, "_chart_rows", slow_for_aleppo)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.filters = Filters(fronts=frozenset({"Aleppo"}))
+        await pilot.pause(0.5)
+        iranian = Filters(nationalities=frozenset({"Iranian"}))
+        app.filters = iranian
+        await settle(pilot)
+        assert stopped.wait(5), "the older filter's chart query was not interrupted"
+        assert summary(app) == "Filter: Iranian · imprecise rows shown"
+        assert app.query_one(MonthlyChart).data.nationalities[0] == "Iranian"
+        assert table(app, "#events").row_count == queries.events_in_range(app.catalog.cursor(), iranian).num_rows

@@ -37,6 +37,9 @@ class Pane(Vertical):
     def show(self, data: Any) -> None:
         raise NotImplementedError
 
+    def interrupt(self) -> None:
+        """Stop the queries `load` runs on cursors of its own (a newer filter has come)."""
+
     def row_count(self, data: Any) -> int:
         raise NotImplementedError
 
