@@ -37,6 +37,11 @@ async def settle(pilot) -> None:
     await pilot.pause()
 
 
+def shown_text(widget) -> str:
+    """The lines a Line API widget draws (its content area), as the screen shows them."""
+    return "\n".join(widget.render_line(y).text for y in range(widget.size.height))
+
+
 @pytest.fixture(autouse=True)
 def private_state(tmp_path, tmp_path_factory, monkeypatch) -> Path:
     """Query history, editor text and the occurrences cache go to private folders; no user config file is read."""

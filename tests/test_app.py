@@ -19,7 +19,7 @@ from explorer.widgets.chart import MonthlyChart
 from explorer.widgets.record_table import RecordTable
 from explorer.widgets.screens import ExportScreen, HelpScreen
 from explorer.widgets.value_picker import ValuePicker
-from conftest import settle
+from conftest import settle, shown_text
 
 IRANIAN = frozenset({"Iranian"})
 
@@ -260,7 +260,7 @@ async def test_chart_shows_the_iranian_tally_rate_and_enter_narrows_to_the_month
         autumn = chart.data.value_at("tally", date(2015, 11, 1))["Iranian"]
         before = chart.data.value_at("tally", date(2014, 6, 1))["Iranian"]
         assert autumn > 4 * before
-        assert "2015-11" in str(chart.render()) and "Iranian" in str(chart.render())
+        assert "2015-11" in shown_text(chart) and "Iranian" in shown_text(chart)
         await pilot.press("enter")
         await settle(pilot)
         assert (app.filters.date_from, app.filters.date_to) == (date(2015, 11, 1), date(2015, 11, 30))
@@ -349,7 +349,7 @@ async def test_no_color_still_tells_nationalities_apart(catalog, monkeypatch):
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         assert app.no_color
-        legend = str(app.query_one(MonthlyChart).render()).splitlines()[0]
+        legend = shown_text(app.query_one(MonthlyChart)).splitlines()[0]
         assert "█Lebanese" in legend and "▓Iranian" in legend
 
 

@@ -19,7 +19,7 @@ from explorer.db.filters import Filters
 from explorer.importers import output as output_module
 from explorer.importers.progress import Progress
 from explorer.importers.run import ImportRequest, run_import
-from conftest import fingerprint
+from conftest import fingerprint, shown_text
 
 FIXTURES = Path(__file__).parent / "fixtures" / "importers"
 
@@ -400,11 +400,11 @@ async def test_the_explorer_opens_an_imported_directory(tmp_path):
                 await pilot.press("b")
             assert chart.shown_dataset == "ACLED"
             assert chart.data.value_at("incident", february, "ACLED") == {"unknown": 10}
-            assert str(chart.render()).startswith("Incidents · ACLED: killed/month")
+            assert shown_text(chart).startswith("Incidents · ACLED: killed/month")
             await pilot.press("b")
             assert (chart.basis, chart.shown_dataset) == ("incident", "UCDP GED")
             assert chart.data.value_at("incident", february, "UCDP GED") == {"Syrian": 3, "unknown": 10}
-            assert str(chart.render()).startswith("Incidents · UCDP GED: killed/month")
+            assert shown_text(chart).startswith("Incidents · UCDP GED: killed/month")
             await pilot.press("b")
             assert chart.basis == "individual"
             await pilot.press("3")

@@ -17,6 +17,7 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.message import Message
 from textual.reactive import reactive
+from textual.strip import Strip
 from textual.widget import Widget
 
 BASES = ("tally", "incident", "individual", "cumulative")
@@ -129,10 +130,14 @@ class MonthlyChart(Widget, can_focus=True):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.data = ChartData()
+        self._data_version = 0
+        self._strips: list[Strip] = []
+        self._strips_key: tuple | None = None
 
     def set_data(self, data: ChartData) -> None:
         current = self.current_month
         self.data = data
+        self._data_version += 1
         if current in data.months:
             self.cursor = data.months.index(current)
         else:
@@ -188,13 +193,24 @@ class MonthlyChart(Widget, can_focus=True):
         first = 0 if count <= shown else min(max(0, self.cursor - shown // 2), count - shown)
         return first, min(shown, count), width
 
-    def render(self) -> Text:
+    def render_line(self, y: int) -> Strip:
+        """One line of the chart, drawn once per state (data, size, basis, dataset, month) and kept:
+        a screen update redraws lines many times, and a chart has hundreds of styled runs."""
+        key = (self._data_version, self.size, self.basis, self.dataset, self.cursor, self.app.no_color, self.rich_style)
+        if key != self._strips_key:
+            base, width = self.rich_style, self.size.width
+            self._strips = [Strip(line.render(self.app.console)).apply_style(base).extend_cell_length(width, base)
+                            for line in self._lines()]
+            self._strips_key = key
+        return self._strips[y] if y < len(self._strips) else Strip.blank(self.size.width, self.rich_style)
+
+    def _lines(self) -> list[Text]:
         width, height = self.size.width, self.size.height
         plot_rows = max(2, height - 4)
         lines = [self._legend(width)]
         if not self.data.months:
             lines.append(Text("  Nothing to chart under this filter."))
-            return Text("\n").join(lines)
+            return lines
         first, shown, per = self._window(width - AXIS_WIDTH)
         months = self.data.months[first : first + shown]
         peak = self.data.peak(self.basis, self.shown_dataset) or 1.0
@@ -217,7 +233,7 @@ class MonthlyChart(Widget, can_focus=True):
             line.truncate(width, overflow="crop")
         lines.append(self._status())
         lines[-1].truncate(width, overflow="ellipsis")
-        return Text("\n", no_wrap=True).join(lines)
+        return lines
 
     def _legend(self, width: int) -> Text:
         title = BASIS_TITLES[self.basis]
