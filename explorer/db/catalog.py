@@ -27,7 +27,8 @@ import duckdb
 
 from explorer.builtin import builtin_data_dir
 from explorer.db.errors import DataDirectoryError
-from explorer.db.queries import REPORT_FACETS_TYPE, occurrence_events_sql, occurrence_months_sql, occurrences_sql
+from explorer.db.queries import (REPORT_FACETS_TYPE, events_by_date_sql, occurrence_events_sql, occurrence_months_sql,
+                                  occurrences_sql)
 from explorer.db.schema import TABLES, Table, type_is_compatible
 
 
@@ -145,7 +146,7 @@ class Catalog:
 
 
 CACHES_KEPT = 16
-OCCURRENCES_VERSION = 6
+OCCURRENCES_VERSION = 7
 """Bump when the counting model's SQL changes, so older caches are not read."""
 
 
@@ -181,7 +182,8 @@ CACHED_FILES = {
 """The cached views, each in a file of its own: the occurrences reported once (most of them, with no
 per-report list) and more than once, which occurrences each event has (sorted by event, to find them
 fast), the summed killed per month of the individuals and incidents reported once (for the chart),
-and the events in date order in small row groups (to read a page of them without the whole file)."""
+and the events in date order in small row groups (to read a page of them without the whole file),
+each with the nationalities of its actors (to count events by nationality)."""
 
 CACHED_ORDER = {
     "single_occurrences": "kind, first_date, occurrence_id",
@@ -215,7 +217,7 @@ def _computed_sources() -> dict[str, str]:
         "repeated_occurrences": occurrences_sql("repeated"),
         "occurrence_events": occurrence_events_sql(),
         "occurrence_months": occurrence_months_sql(),
-        "events_by_date": "SELECT * FROM events",
+        "events_by_date": events_by_date_sql(),
     }
 
 

@@ -582,40 +582,43 @@ def facet_counts(con: duckdb.DuckDBPyConnection, filters: Filters, facet: str) -
         include_imprecise=filters.include_imprecise,
     )
     events, casualties = _events(con, others), others.casualties()
-    if facet == "front":
-        event_values = f"SELECT front AS value, count(*) FILTER (WHERE {events.sql}) AS n FROM events GROUP BY 1"
-        event_params = events.params
-    else:
-        event_values = f"""
-            WITH nationality_of AS (
-                SELECT map(list(a.actor_id), list(n.nationality)) AS actor
-                FROM actors AS a JOIN (SELECT unnest(?) AS country, unnest(?) AS nationality) AS n ON n.country = a.country
-            ),
-            e AS (
-                SELECT ({events.sql}) AS matches,
-                    list_distinct(list_filter(list_transform(actor_ids, lambda a: nationality_of.actor[a]), lambda x: x IS NOT NULL)) AS nationalities
-                FROM events, nationality_of
-            )
-            SELECT value, count(*) FILTER (WHERE matches) AS n FROM (
-                SELECT matches, unnest(nationalities) AS value FROM e
-                UNION ALL
-                SELECT matches, NULL FROM e WHERE coalesce(len(nationalities), 0) = 0
-            )
-            GROUP BY 1
-        """
-        event_params = (list(NATIONALITY_BY_COUNTRY), list(NATIONALITY_BY_COUNTRY.values())) + events.params
+    value = "front" if facet == "front" else "unnest(CASE WHEN len(nationalities) = 0 THEN [NULL] ELSE nationalities END)"
     return _arrow(
         con,
         f"""
-        WITH ev AS ({event_values}),
+        WITH ev AS (
+            SELECT value, count(*) FILTER (WHERE matches) AS n
+            FROM (SELECT ({events.sql}) AS matches, {value} AS value FROM events_by_date)
+            GROUP BY 1
+        ),
         cas AS (SELECT {facet} AS value, count(*) FILTER (WHERE {casualties.sql}) AS n FROM casualties GROUP BY 1)
         SELECT coalesce(value, '{UNKNOWN}') AS value, value IS NULL AS is_unknown,
             coalesce(ev.n, 0) AS events, coalesce(cas.n, 0) AS casualty_reports
         FROM ev FULL OUTER JOIN cas USING (value)
         ORDER BY is_unknown, casualty_reports + events DESC, value
         """,
-        event_params + casualties.params,
+        events.params + casualties.params,
     )
+
+
+def events_by_date_sql() -> str:
+    """SQL of the events with `nationalities`: the distinct nationalities of their actors' countries
+    (empty when none has one of ours), so that a count by nationality needs no lookup per event."""
+    pairs = ", ".join(f"({_literal(country)}, {_literal(nationality)})" for country, nationality in NATIONALITY_BY_COUNTRY.items())
+    return f"""
+        WITH nationality_of AS (
+            SELECT map(list(a.actor_id), list(n.nationality)) AS actor
+            FROM actors AS a JOIN (VALUES {pairs}) AS n(country, nationality) ON n.country = a.country
+        )
+        SELECT e.*, list_sort(list_distinct(list_filter(list_transform(e.actor_ids, lambda id: nationality_of.actor[id]),
+            lambda nationality: nationality IS NOT NULL))) AS nationalities
+        FROM events AS e, nationality_of
+    """
+
+
+def _literal(text: str) -> str:
+    """A SQL string literal of one of our own constants (never user input: that goes in as a parameter)."""
+    return "'" + text.replace("'", "''") + "'"
 
 
 def data_span(con: duckdb.DuckDBPyConnection) -> tuple:
