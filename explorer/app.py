@@ -23,6 +23,7 @@ from explorer.db import queries
 from explorer.db.catalog import Catalog
 from explorer.db.filters import Filters
 from explorer.db.schema import UNKNOWN
+from explorer.format import counted_noun
 from explorer.panes.actors import ActorsPane
 from explorer.panes.base import Pane
 from explorer.panes.casualties import CasualtiesPane
@@ -317,7 +318,8 @@ class ExplorerApp(App):
         selected = self.filters.nationalities if facet == "nationality" else self.filters.fronts
         choices = [
             (None if row["is_unknown"] else row["value"],
-             f"{UNKNOWN if row['is_unknown'] else row['value']}  ({row['casualty_reports']:,} casualty reports · {row['events']:,} events)")
+             f"{UNKNOWN if row['is_unknown'] else row['value']}  "
+             f"({counted_noun(row['casualty_reports'], 'casualty report')} · {counted_noun(row['events'], 'event')})")
             for row in counts
         ]
         title = "Nationalities" if facet == "nationality" else "Fronts"

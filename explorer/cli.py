@@ -19,7 +19,7 @@ import pyarrow as pa
 from explorer import __version__
 from explorer.db.catalog import EngineLimits, open_catalog
 from explorer.db.errors import ExplorerError
-from explorer.format import cell
+from explorer.format import cell, counted_noun
 
 COMMANDS = ("query", "check", "import", "build-data")
 CELL_WIDTH = 48
@@ -140,7 +140,7 @@ def format_table(result: pa.Table) -> str:
     lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip(),
              "  ".join("─" * w for w in widths)]
     lines += ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
-    lines.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+    lines.append(f"({counted_noun(len(rows), 'row')})")
     return "\n".join(lines)
 
 

@@ -7,6 +7,11 @@ from datetime import date
 QUALIFIER_PREFIX = {"about": "~", "at least": "≥", "at most": "≤", "exact": ""}
 
 
+def counted_noun(count: int, noun: str) -> str:
+    """`1 event`, `2,000 events`: a count with its noun in the singular or the plural."""
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
 def figure(value: int | None, qualifier: str | None = None, high: int | None = None) -> str:
     """One reported figure: `~50`, `≥100`, `≤50`, `1,300–1,500`, or `—` when not reported."""
     if value is None and high is None:
@@ -29,7 +34,7 @@ def counted(value: int | None, low: int | None, high: int | None, reports: int, 
     spread = low is not None and high is not None and low != high
     if reports > 1 or spread:
         range_text = f"{low:,}–{high:,} · " if spread else ""
-        return f"{shown} ({range_text}{reports} report{'s' if reports != 1 else ''})"
+        return f"{shown} ({range_text}{counted_noun(reports, 'report')})"
     return shown
 
 

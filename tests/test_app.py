@@ -479,3 +479,17 @@ async def test_a_newer_filter_stops_the_chart_queries_of_the_older_one(app, monk
         assert summary(app) == "Filter: Iranian · imprecise rows shown"
         assert app.query_one(MonthlyChart).data.nationalities[0] == "Iranian"
         assert table(app, "#events").row_count == queries.events_in_range(app.catalog.cursor(), iranian).num_rows
+
+
+async def test_the_nationality_picker_counts_reports_and_events_in_words(app, con):
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        options = app.screen.query_one(SelectionList)
+        labels = {options.get_option_at_index(index).value: str(options.get_option_at_index(index).prompt)
+                  for index in range(options.option_count)}
+        counts = {row["value"]: row for row in queries.facet_counts(con, Filters(), "nationality").to_pylist()}
+        assert counts["Egyptian"]["casualty_reports"] == 1 and counts["Egyptian"]["events"] == 0
+        assert labels["Egyptian"] == "Egyptian  (1 casualty report · 0 events)"
+        assert labels["Iranian"] == f"Iranian  ({counts['Iranian']['casualty_reports']} casualty reports · {counts['Iranian']['events']} events)"

@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from explorer.format import counted, figure, period
+from explorer.format import counted, counted_noun, figure, period
 
 
 def test_reported_figures_keep_their_qualifier():
@@ -26,3 +26,9 @@ def test_periods():
     assert period(None, date(2016, 5, 31)) == "as of 2016-05-31"
     assert period(date(2016, 5, 7), date(2016, 5, 7)) == "2016-05-07"
     assert period(None, None) == "date unknown"
+
+
+def test_counted_noun_is_singular_for_one_only():
+    assert counted_noun(1, "event") == "1 event"
+    assert counted_noun(0, "casualty report") == "0 casualty reports"
+    assert counted_noun(2000, "row") == "2,000 rows"

@@ -29,7 +29,7 @@ from explorer.db.filters import Filters
 from explorer.db.sql_session import ResultSet, SqlSession, quote_identifier, where_clause
 from explorer.db.state import EditorState, QueryHistory
 from explorer.db.statements import statement_at
-from explorer.format import cell
+from explorer.format import cell, counted_noun
 from explorer.widgets.result_grid import PAGE_ROWS, ResultGrid
 from explorer.widgets.screens import ExportScreen
 
@@ -280,7 +280,7 @@ class SqlPane(Vertical):
             self._status("✓ done (the statement returns no rows)")
             return
         columns = len(result.columns)
-        shape = f"✓ {count:,} rows · {columns} column{'s' if columns != 1 else ''}"
+        shape = f"✓ {counted_noun(count, 'row')} · {counted_noun(columns, 'column')}"
         self._status(f"{shape} · {view} (u: back)" if view else f"{shape} · {result.elapsed:.3f} s")
 
     def action_cancel(self) -> None:

@@ -20,6 +20,8 @@ from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
 
+from explorer.format import counted_noun
+
 BASES = ("tally", "incident", "individual", "cumulative")
 BASIS_TITLES = {
     "tally": "Tallies: killed/month over each period",
@@ -302,5 +304,5 @@ class MonthlyChart(Widget, can_focus=True):
         parts = [f"{nationality} {_amount(value)}{unit}" for nationality, value in sorted(values.items(), key=lambda item: -item[1])]
         status.append(" " + (", ".join(parts) if parts else f"no {BASIS_NAMES[self.basis]}"))
         events = self.data.events.get(month, 0)
-        status.append(f" · {events} event{'s' if events != 1 else ''} · ←/→ month · enter: narrow to it", style="dim")
+        status.append(f" · {counted_noun(events, 'event')} · ←/→ month · enter: narrow to it", style="dim")
         return status
