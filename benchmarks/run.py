@@ -1,8 +1,8 @@
 """The benchmark: the real app, headless, on synthetic data of 100 thousand to 10 million casualty rows.
 
 For each size it measures start-up (cold and warm), filter changes until every pane is refreshed,
-the SQL pane's first rows and jump to the last row of a query over every casualty row, and the
-peak memory of the process. Beside each figure, the floor: the very statements the app issued for
+the nationality picker's opening, the SQL pane's first rows and jump to the last row of a query
+over every casualty row, and the peak memory of the process. Beside each figure, the floor: the very statements the app issued for
 that step, run one after another by plain DuckDB in a fresh connection in the same process.
 
     .venv/bin/python benchmarks/run.py                 # 100k, 1m, 10m (+ the built-in data's start-up)
@@ -179,12 +179,13 @@ def child_interactive(data_dir: Path) -> dict:
     from explorer.config import engine_limits
     from explorer.db.catalog import open_catalog
     from explorer.widgets.result_grid import PAGE_ROWS, ResultGrid
+    from explorer.widgets.value_picker import ValuePicker
 
     log: list = []
     catalog = open_catalog(data_dir, engine_limits())
     trace_catalog(catalog, log)
     app = ExplorerApp(catalog)
-    steps: dict[str, list] = {"filter": [], "sql_first": [], "sql_end": []}
+    steps: dict[str, list] = {"filter": [], "picker": [], "sql_first": [], "sql_end": []}
 
     async def measure(name: str, action, done) -> None:
         del log[:]
@@ -210,6 +211,17 @@ def child_interactive(data_dir: Path) -> dict:
                     await on_screen(pilot, app)
 
                 await measure("filter", change, refreshed)
+
+            async def open_picker() -> None:
+                await pilot.press("n")
+
+            async def picker_shown() -> None:
+                await _until(pilot, lambda: isinstance(app.screen, ValuePicker))
+                await on_screen(pilot, app)
+
+            await measure("picker", open_picker, picker_shown)
+            await pilot.press("escape")
+            await pilot.pause()
             await pilot.press("4")
             await pilot.pause()
             editor = app.query_one(TextArea)
@@ -297,6 +309,7 @@ def measure_size(label: str) -> list[tuple[str, str, float, float | None, str]]:
         for name, share in (("p50", 0.5), ("p95", 0.95)):
             rows.append((label, f"filter change, {name}", _percentile(interactive["filter"], share),
                          _percentile(interactive["filter_floor"], share), filter_target if name == "p95" else ""))
+        rows.append((label, "nationality picker opens", interactive["picker"][0], interactive["picker_floor"][0], ""))
         sql_target = "< 0.5 s" if label == "10m" else ""
         rows.append((label, f"SQL: first rows of {interactive['rows']:,}", interactive["sql_first"][0], interactive["sql_first_floor"][0], sql_target))
         rows.append((label, "SQL: jump to last row", interactive["sql_end"][0], interactive["sql_end_floor"][0], sql_target))
