@@ -146,7 +146,7 @@ class Catalog:
 
 
 CACHES_KEPT = 16
-OCCURRENCES_VERSION = 7
+OCCURRENCES_VERSION = 8
 """Bump when the counting model's SQL changes, so older caches are not read."""
 
 
@@ -207,7 +207,7 @@ def _occurrence_views(sources: dict[str, str]) -> list[str]:
     """CREATE VIEW statements of the cached views (from `sources`, their SELECTs) and of `occurrences`."""
     return [f"CREATE VIEW {name} AS {sources[name]}" for name in CACHED_FILES] + [
         f"CREATE VIEW occurrences AS SELECT *, NULL::{REPORT_FACETS_TYPE} AS report_facets FROM single_occurrences "
-        "UNION ALL SELECT * FROM repeated_occurrences"
+        "UNION ALL SELECT * EXCLUDE (summarised) FROM repeated_occurrences"
     ]
 
 

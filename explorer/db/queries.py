@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import replace
-from datetime import timedelta
+from datetime import date, timedelta
 
 import duckdb
 import pyarrow as pa
@@ -60,8 +60,16 @@ def _kind_predicate(kind: str | None) -> Predicate:
 OCCURRENCE_PARTS = {
     "single": "SELECT * FROM single",
     "repeated": "SELECT * FROM grouped",
-    "all": "SELECT * FROM single UNION ALL SELECT * FROM grouped",
+    "all": "SELECT * FROM single UNION ALL SELECT * EXCLUDE (summarised) FROM grouped",
 }
+
+SUMMARISED = """kind IN ('individual', 'incident') AND len(list_distinct(list_transform(report_facets, lambda r: struct_pack(
+    nationality := r.nationality, front := r.front, precise := r.precise, first_month := date_trunc('month', r.first_date),
+    last_month := date_trunc('month', r.last_date))))) = 1
+    AND date_trunc('month', report_facets[1].first_date) = date_trunc('month', report_facets[1].last_date)"""
+"""An occurrence reported several times that `occurrence_months` counts: an individual or incident whose
+reports agree on nationality, front and precision and are all dated within one month. Any date range
+then takes all its reports or none, except in the range's first and last month."""
 
 
 def occurrences_sql(part: str = "all") -> str:
@@ -146,7 +154,8 @@ def occurrences_sql(part: str = "all") -> str:
                 wounded, counted.wounded_qualifier AS wounded_qualifier, wounded_low, wounded_high,
                 reports, killed_reports, wounded_reports, sources,
                 NULL::DATE AS period_start, NULL::DATE AS period_end, NULL::VARCHAR AS date_precision,
-                NULL::VARCHAR AS location_precision, NULL::BOOLEAN AS precise, report_facets
+                NULL::VARCHAR AS location_precision, NULL::BOOLEAN AS precise, report_facets,
+                coalesce({SUMMARISED}, FALSE) AS summarised
             FROM aggregated
         )
         {OCCURRENCE_PARTS[part]}
@@ -161,10 +170,19 @@ def occurrence_months_sql() -> str:
         SELECT dataset, kind, nationality, front, precise,
             date_trunc('month', first_date)::DATE AS first_month, date_trunc('month', last_date)::DATE AS last_month,
             sum(killed)::BIGINT AS killed, count(*) AS occurrences
-        FROM single_occurrences
-        WHERE kind IN ('individual', 'incident') AND first_date IS NOT NULL
+        FROM (
+            SELECT dataset, kind, nationality, front, precise, first_date, last_date, killed
+            FROM single_occurrences WHERE kind IN ('individual', 'incident') AND first_date IS NOT NULL
+            UNION ALL
+            SELECT dataset, kind, nationality, front, report_facets[1].precise, first_date, last_date, killed
+            FROM repeated_occurrences WHERE summarised
+        )
         GROUP BY ALL
     """
+
+
+def _next_month(month: date) -> date:
+    return (month + timedelta(days=31)).replace(day=1)
 
 
 def _date_bounds(filters: Filters) -> Predicate:
@@ -196,7 +214,7 @@ def _occurrences(filters: Filters, kind: str | None, event_id: str | None = None
     repeated = Predicate(f"len(list_filter(report_facets, lambda r: {each.sql})) > 0", each.params) & basis
     return (
         f"SELECT *, NULL::{REPORT_FACETS_TYPE} AS report_facets FROM single_occurrences WHERE {single.sql} "
-        f"UNION ALL SELECT * FROM repeated_occurrences WHERE {repeated.sql}",
+        f"UNION ALL SELECT * EXCLUDE (summarised) FROM repeated_occurrences WHERE {repeated.sql}",
         single.params + repeated.params,
     )
 
@@ -391,8 +409,7 @@ def _summed_by_month(filters: Filters) -> tuple[str, tuple]:
     if filters.date_from:
         first_month = filters.date_from.replace(day=1)
         inside &= Predicate("last_month > ?", (first_month,))
-        next_month = (first_month + timedelta(days=31)).replace(day=1)
-        edges.append(Predicate("last_date >= ? AND last_date < ?", (first_month, next_month)))
+        edges.append(Predicate("last_date >= ? AND last_date < ?", (first_month, _next_month(first_month))))
     summary = facets & inside
     parts = [(f"SELECT dataset, kind, first_month AS month, nationality, killed, occurrences FROM occurrence_months WHERE {summary.sql}",
               summary.params)]
@@ -403,6 +420,10 @@ def _summed_by_month(filters: Filters) -> tuple[str, tuple]:
     each = filters.casualty_rows("r.")
     repeated = dated & (Predicate(f"len(list_filter(report_facets, lambda r: {each.sql})) > 0", each.params)
                         if each.sql != "TRUE" else Predicate())
+    edge_months = [Predicate("first_date >= ? AND first_date < ?", (month, _next_month(month)))
+                   for month in {bound.replace(day=1) for bound in (filters.date_from, filters.date_to) if bound}]
+    summarised_edges = Predicate(" OR ".join(f"({p.sql})" for p in edge_months) or "FALSE", sum((p.params for p in edge_months), ()))
+    repeated &= Predicate(f"NOT summarised OR ({summarised_edges.sql})", summarised_edges.params)
     parts.append((rows.format("SELECT * FROM repeated_occurrences", repeated.sql), repeated.params))
     return " UNION ALL ".join(sql for sql, _ in parts), sum((params for _, params in parts), ())
 
@@ -533,8 +554,8 @@ def event_occurrences(con: duckdb.DuckDBPyConnection, event_id: str) -> pa.Table
         "SELECT dataset, occurrence_id, first_date, repeated FROM occurrence_events WHERE event_id = ?", [event_id]
     ).fetchall()
     parts, params = [], []
-    for repeated, view, facets in ((False, "single_occurrences", f"NULL::{REPORT_FACETS_TYPE} AS report_facets"),
-                                   (True, "repeated_occurrences", "")):
+    for repeated, view, columns in ((False, "single_occurrences", f"*, NULL::{REPORT_FACETS_TYPE} AS report_facets"),
+                                    (True, "repeated_occurrences", "* EXCLUDE (summarised)")):
         found = [key for key in keys if key[3] is repeated]
         if not found:
             continue
@@ -545,7 +566,7 @@ def event_occurrences(con: duckdb.DuckDBPyConnection, event_id: str) -> pa.Table
             params += dates
         if any(key[2] is None for key in found):
             when.append("first_date IS NULL")
-        parts.append(f"SELECT *{', ' + facets if facets else ''} FROM {view} WHERE ({' OR '.join(when)}) "
+        parts.append(f"SELECT {columns} FROM {view} WHERE ({' OR '.join(when)}) "
                      "AND list_contains(?, occurrence_id) AND list_contains(?, [dataset, occurrence_id])")
         params += [[key[1] for key in found], [[key[0], key[1]] for key in found]]
     if not parts:
