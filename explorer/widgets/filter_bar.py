@@ -59,7 +59,8 @@ class FilterBar(Widget):
     def show_summary(self, filters: Filters, message: str = "") -> None:
         summary = self.query_one("#filter-summary", Static)
         summary.set_class(bool(message), "-invalid")
-        summary.update(f"✗ {message} — keeping: {filters.summary()}" if message else f"Filter: {filters.summary()}")
+        summary.update(f"✗ {message} — keeping: {filters.summary()}" if message else f"Filter: {filters.summary()}",
+                       layout=False)  # one line high whatever it says: no need to lay the screen out again
 
     @staticmethod
     def _parses_to(text: str, bound: date | None, end: bool) -> bool:
