@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 
 import duckdb
 import pyarrow as pa
@@ -13,6 +14,7 @@ from explorer.db import queries
 from explorer.db.catalog import EngineLimits, open_catalog
 from explorer.db.check import check_data_dir
 from explorer.db.errors import DataDirectoryError
+from explorer.db.filters import Filters
 from explorer.db.schema import TABLES
 from conftest import DATA_DIR
 
@@ -181,6 +183,10 @@ def test_without_a_writable_cache_the_occurrences_are_computed(data_copy, tmp_pa
         assert uncached.cursor().execute(query).fetchall() == catalog.cursor().execute(query).fetchall()
         linked = queries.event_occurrences(uncached.cursor(), "E078")["occurrence_id"].to_pylist()
         assert linked and sorted(linked) == sorted(queries.event_occurrences(catalog.cursor(), "E078")["occurrence_id"].to_pylist())
+        autumn = Filters(date_from=date(2015, 10, 10), date_to=date(2016, 2, 20), nationalities=frozenset({"Iranian", None}))
+        for ask in (lambda con: queries.monthly_killed(con, autumn), lambda con: queries.events_in_range(con, autumn, limit=20),
+                    lambda con: queries.facet_counts(con, autumn, "nationality")):
+            assert ask(uncached.cursor()).to_pylist() == ask(catalog.cursor()).to_pylist()
     assert blocked.read_text() == "a file where the cache folder would go"
 
 
