@@ -9,6 +9,7 @@ import argparse
 import csv
 import json
 import sys
+import time
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -225,15 +226,20 @@ def _build_data(args: argparse.Namespace) -> int:
     return 0
 
 
-def _say_building(data_dir: Path | None) -> Callable[[], None] | None:
-    """On a terminal, what a first opening of a data directory prints while it counts the occurrences once."""
+def _say_building(data_dir: Path | None) -> Callable[[str], None] | None:
+    """On a terminal, what a first opening of a data directory prints while it counts the occurrences once:
+    a line to begin with, then each step with the time since the start."""
     if not sys.stderr.isatty():
         return None  # scripts read stdout and a one-line error; nothing else goes to stderr
+    started: list[float] = []
 
-    def say() -> None:
-        print(f"conflict-explorer: first opening of {data_dir or 'the built-in data'}: counting its casualty "
-              "occurrences once (large directories take a while; later starts read the result) ...",
-              file=sys.stderr, flush=True)
+    def say(step: str) -> None:
+        if not started:
+            started.append(time.monotonic())
+            print(f"conflict-explorer: first opening of {data_dir or 'the built-in data'}: counting its casualty "
+                  "occurrences once (large directories take a while; later starts read the result)",
+                  file=sys.stderr, flush=True)
+        print(f"  {time.monotonic() - started[0]:5.0f} s  {step} ...", file=sys.stderr, flush=True)
     return say
 
 

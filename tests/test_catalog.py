@@ -166,12 +166,18 @@ def test_occurrences_are_cached_per_data_directory_and_rebuilt_when_it_changes(d
 def test_only_a_first_opening_builds_the_cache_and_says_so_beforehand(data_copy, tmp_path, monkeypatch):
     monkeypatch.setenv("CONFLICT_EXPLORER_CACHE_DIR", str(tmp_path / "fresh-cache"))
     calls = []
-    with open_catalog(data_copy, on_build=lambda: calls.append(list((tmp_path / "fresh-cache").rglob("*.parquet")))):
+
+    def note(step: str) -> None:
+        calls.append((step, len(list((tmp_path / "fresh-cache").rglob(".*.parquet-*")))))  # files written so far
+
+    with open_catalog(data_copy, on_build=note):
         pass
-    assert calls == [[]], "called once, before any file is written"
-    with open_catalog(data_copy, on_build=lambda: calls.append("again")):
+    assert calls == [("the occurrences reported once (1 of 5)", 0), ("the occurrences reported several times (2 of 5)", 1),
+                     ("each event's occurrences (3 of 5)", 2), ("the monthly summary (4 of 5)", 3),
+                     ("the events in date order (5 of 5)", 4)], "each step said before its file is written"
+    with open_catalog(data_copy, on_build=lambda step: calls.append("again")):
         pass
-    assert calls == [[]]
+    assert len(calls) == 5
 
 
 def test_without_a_writable_cache_the_occurrences_are_computed(data_copy, tmp_path, monkeypatch, catalog):

@@ -246,16 +246,24 @@ def _copy_in_parts(con: duckdb.DuckDBPyConnection, select: str, order: str, targ
     con.execute("DROP TABLE built")
 
 
+BUILD_STEPS = {
+    "single_occurrences": "the occurrences reported once",
+    "repeated_occurrences": "the occurrences reported several times",
+    "occurrence_events": "each event's occurrences",
+    "occurrence_months": "the monthly summary",
+    "events_by_date": "the events in date order",
+}
+"""What each cached file holds, as a first opening says while it writes them."""
+
+
 def cached_occurrences(
-    tables: dict[str, TableFiles], limits: EngineLimits, on_build: Callable[[], None] | None = None
+    tables: dict[str, TableFiles], limits: EngineLimits, on_build: Callable[[str], None] | None = None
 ) -> Path | None:
-    """The folder in our cache holding this data directory's occurrences, built if missing (after
-    calling `on_build`, which can say so); None if it cannot be."""
+    """The folder in our cache holding this data directory's occurrences, built if missing (calling
+    `on_build` before each file, with what it holds and its number, which can say so); None if it cannot be."""
     folder = cache_root() / _cache_key(tables)
     if all((folder / name).is_file() for name in CACHED_FILES.values()):
         return folder
-    if on_build is not None:
-        on_build()
     try:
         folder.mkdir(parents=True, exist_ok=True)
         partials = {view: f".{name}-{os.getpid()}" for view, name in CACHED_FILES.items()}
@@ -266,7 +274,9 @@ def cached_occurrences(
             for files in tables.values():
                 con.execute(_view_sql(files))
             computed, written = _computed_sources(), _file_sources(folder, partials)
-            for view, order in CACHED_ORDER.items():
+            for number, (view, order) in enumerate(CACHED_ORDER.items(), start=1):
+                if on_build is not None:
+                    on_build(f"{BUILD_STEPS[view]} ({number} of {len(CACHED_ORDER)})")
                 target = _sql_path(folder / partials[view])
                 try:
                     con.execute(f"COPY ({computed[view]} ORDER BY {order}) TO '{target}' (FORMAT parquet, ROW_GROUP_SIZE {ROW_GROUP_ROWS})")
@@ -324,10 +334,10 @@ def _locked_connection(
 
 
 def open_catalog(
-    data_dir: Path | str | None = None, limits: EngineLimits = EngineLimits(), on_build: Callable[[], None] | None = None
+    data_dir: Path | str | None = None, limits: EngineLimits = EngineLimits(), on_build: Callable[[str], None] | None = None
 ) -> Catalog:
     """Open and validate a data directory (default: the built-in dataset) and register its views;
-    `on_build` is called before a first opening builds the occurrences cache."""
+    `on_build` is called before each file a first opening writes to the occurrences cache."""
     data_dir = Path(data_dir) if data_dir is not None else builtin_data_dir()
     if not data_dir.exists():
         raise DataDirectoryError(f"{data_dir}: no such data directory")
