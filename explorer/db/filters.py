@@ -64,6 +64,12 @@ class Predicate:
         return Predicate(f"({self.sql}) AND ({other.sql})", self.params + other.params)
 
 
+def any_of(predicates: list[Predicate]) -> Predicate:
+    """True where one of `predicates` is (FALSE when there are none)."""
+    return Predicate(" OR ".join(f"({predicate.sql})" for predicate in predicates) or "FALSE",
+                     sum((predicate.params for predicate in predicates), ()))
+
+
 def _value_set(column: str, values: frozenset[str | None]) -> Predicate:
     """`column` is one of `values`; None in `values` also selects empty values."""
     known = sorted(value for value in values if value is not None)

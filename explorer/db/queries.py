@@ -17,7 +17,7 @@ from datetime import date, timedelta
 import duckdb
 import pyarrow as pa
 
-from explorer.db.filters import Filters, Predicate
+from explorer.db.filters import Filters, Predicate, any_of
 from explorer.db.schema import CASUALTY_KINDS, NATIONALITY_BY_COUNTRY, UNKNOWN
 
 SUMMED_KINDS = ("individual", "incident")
@@ -392,10 +392,11 @@ def _summed_by_month(filters: Filters) -> tuple[str, tuple]:
     """SQL of (dataset, kind, month, nationality, killed, occurrences) rows of the individuals and
     incidents under the filter, to be summed: most from the `occurrence_months` summary.
 
-    The summary answers for the occurrences reported once whose months lie inside the filter's range
-    or outside it. Those that start in its last month or end in its first are read one by one, since
-    the range is exact to the day, and so are the occurrences reported more than once (any of their
-    reports may match). The summary has no actor: under an actor filter, every occurrence is read."""
+    The summary answers for the occurrences whose months lie inside the filter's range or outside it:
+    those reported once, and those reported several times whose reports agree (`summarised`). Those
+    that start in the range's last month or end in its first are read one by one, since the range is
+    exact to the day, and so are the other occurrences reported several times (any of their reports
+    may match). The summary has no actor: under an actor filter, every occurrence is read."""
     dated = Predicate("kind IN ('individual', 'incident') AND first_date IS NOT NULL")
     rows = "SELECT dataset, kind, date_trunc('month', first_date)::DATE AS month, nationality, killed, 1 AS occurrences FROM ({}) WHERE {}"
     if filters.actor_ids:
@@ -414,16 +415,14 @@ def _summed_by_month(filters: Filters) -> tuple[str, tuple]:
     parts = [(f"SELECT dataset, kind, first_month AS month, nationality, killed, occurrences FROM occurrence_months WHERE {summary.sql}",
               summary.params)]
     if edges:
-        edge = Predicate(" OR ".join(f"({predicate.sql})" for predicate in edges), sum((p.params for p in edges), ()))
-        single = _date_bounds(filters) & filters.casualty_rows() & dated & edge
+        single = _date_bounds(filters) & filters.casualty_rows() & dated & any_of(edges)
         parts.append((rows.format("SELECT * FROM single_occurrences", single.sql), single.params))
     each = filters.casualty_rows("r.")
     repeated = dated & (Predicate(f"len(list_filter(report_facets, lambda r: {each.sql})) > 0", each.params)
                         if each.sql != "TRUE" else Predicate())
-    edge_months = [Predicate("first_date >= ? AND first_date < ?", (month, _next_month(month)))
-                   for month in {bound.replace(day=1) for bound in (filters.date_from, filters.date_to) if bound}]
-    summarised_edges = Predicate(" OR ".join(f"({p.sql})" for p in edge_months) or "FALSE", sum((p.params for p in edge_months), ()))
-    repeated &= Predicate(f"NOT summarised OR ({summarised_edges.sql})", summarised_edges.params)
+    in_edge_month = any_of([Predicate("first_date >= ? AND first_date < ?", (month, _next_month(month)))
+                            for month in sorted({bound.replace(day=1) for bound in (filters.date_from, filters.date_to) if bound})])
+    repeated &= Predicate(f"NOT summarised OR ({in_edge_month.sql})", in_edge_month.params)
     parts.append((rows.format("SELECT * FROM repeated_occurrences", repeated.sql), repeated.params))
     return " UNION ALL ".join(sql for sql, _ in parts), sum((params for _, params in parts), ())
 
