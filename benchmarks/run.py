@@ -62,21 +62,18 @@ def trace_catalog(catalog, log: list) -> None:
 def floor_seconds(data_dir: Path, statements: list) -> float:
     """Run `statements` one after another in a fresh DuckDB connection with the same views; seconds taken.
 
-    The views are the app's own: the four tables over the data directory's Parquet files and
-    `occurrences` over the cache the app built (or the counting model's SQL where it has none)."""
+    The tables are the app's own: the cache database the app built, attached read-only as the app
+    does, in a connection with none of the app's other settings."""
     import duckdb
 
-    from explorer.db.catalog import EngineLimits, _view_sql, cached_occurrences, find_table_files, occurrences_views_sql
-    from explorer.db.schema import TABLES
+    from explorer.db.catalog import DATABASE_ALIAS, EngineLimits, open_catalog
 
     limits = EngineLimits()
-    con = duckdb.connect(config={"threads": limits.threads, "memory_limit": limits.memory_limit})
-    con.execute("SET GLOBAL parquet_metadata_cache = true")  # as the app does: the ratio is the app's own overhead
-    tables = {name: find_table_files(data_dir, table) for name, table in TABLES.items()}
-    for files in tables.values():
-        con.execute(_view_sql(files))
-    for view in occurrences_views_sql(cached_occurrences(tables, limits)):
-        con.execute(view)
+    with open_catalog(data_dir if str(data_dir) != "builtin" else None, limits) as catalog:
+        database = catalog.cache.path
+        con = duckdb.connect(config={"threads": limits.threads, "memory_limit": limits.memory_limit})
+        con.execute(f"ATTACH '{database}' AS {DATABASE_ALIAS} (READ_ONLY)")
+        con.execute(f"USE {DATABASE_ALIAS}")
     failures = []
     started = time.perf_counter()
     for query, params in statements:

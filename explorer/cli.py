@@ -8,12 +8,16 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import sys
+import threading
 import time
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import closing
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from collections.abc import Callable, Sequence
+from typing import TextIO
 
 import pyarrow as pa
 
@@ -49,6 +53,16 @@ def _add_engine_options(parser: argparse.ArgumentParser) -> None:
                        help=f"DuckDB worker threads (default: the config file's, else {EngineLimits.threads})")
 
 
+def _seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = 0.0
+    if not seconds > 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds above 0")
+    return seconds
+
+
 def _limits(args: argparse.Namespace) -> EngineLimits:
     from explorer.config import engine_limits
 
@@ -79,6 +93,7 @@ def _command_parser() -> argparse.ArgumentParser:
     query.add_argument("sql", metavar="SQL", help="one or more statements separated by ';' (the last result is printed)")
     query.add_argument("--data", type=Path, metavar="DIR", help="data directory (default: the built-in dataset)")
     query.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output format (default: %(default)s)")
+    query.add_argument("--timeout", type=_seconds, metavar="SECONDS", help="stop the statement if it runs longer than this")
     _add_engine_options(query)
 
     check = commands.add_parser("check", help="validate a data directory",
@@ -131,45 +146,154 @@ def _text(value: object) -> str:
     return cell(_plain(value), separator="; ")
 
 
-def format_table(result: pa.Table) -> str:
-    """Aligned columns for a terminal, long cells cut with an ellipsis."""
-    rows = [[_text(value) for value in row.values()] for row in result.to_pylist()]
-    rows = [[cell if len(cell) <= CELL_WIDTH else cell[: CELL_WIDTH - 1] + "…" for cell in row] for row in rows]
-    rows = [[cell.replace("\n", " ") for cell in row] for row in rows]
-    headers = result.column_names
-    widths = [max([len(header)] + [len(row[i]) for row in rows]) for i, header in enumerate(headers)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip(),
-             "  ".join("─" * w for w in widths)]
-    lines += ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
-    lines.append(f"({counted_noun(len(rows), 'row')})")
-    return "\n".join(lines)
+TABLE_BLOCK_ROWS = 1000
+"""The `table` format sets its column widths from the first rows it prints, so it can stream the rest."""
 
 
-def write_result(result: pa.Table, output_format: str, out) -> None:
+def _table_cell(value: object) -> str:
+    text = _text(value).replace("\n", " ")
+    return text if len(text) <= CELL_WIDTH else text[: CELL_WIDTH - 1] + "…"
+
+
+def write_batches(columns: list[str], batches: Iterable[pa.RecordBatch], output_format: str, out: TextIO) -> int:
+    """Write a result as it streams from DuckDB, one batch at a time (memory stays flat); the row count."""
+    rows = 0
+    widths: list[int] | None = None
+    block: list[list[str]] = []
+
+    def table_lines(cells: list[list[str]]) -> str:
+        return "".join("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() + "\n" for row in cells)
+
+    def start_table() -> None:
+        nonlocal widths
+        widths = [max([len(header)] + [len(row[index]) for row in block]) for index, header in enumerate(columns)]
+        out.write("  ".join(header.ljust(width) for header, width in zip(columns, widths)).rstrip() + "\n")
+        out.write("  ".join("─" * width for width in widths) + "\n" + table_lines(block))
+
+    writer = csv.writer(out, lineterminator="\n") if output_format == "csv" else None
+    if writer is not None:
+        writer.writerow(columns)
+    elif output_format == "json":
+        out.write("[")
+    for batch in batches:
+        for record in batch.to_pylist():
+            values = list(record.values())
+            if writer is not None:
+                writer.writerow([_text(value) for value in values])
+            elif output_format == "json":
+                out.write(("\n" if rows == 0 else ",\n") + json.dumps(_plain(dict(zip(columns, values))), ensure_ascii=False))
+            elif widths is None:
+                block.append([_table_cell(value) for value in values])
+                if len(block) == TABLE_BLOCK_ROWS:
+                    start_table()
+            else:
+                out.write(table_lines([[_table_cell(value) for value in values]]))
+            rows += 1
     if output_format == "json":
-        json.dump([_plain(row) for row in result.to_pylist()], out, ensure_ascii=False, indent=1)
-        out.write("\n")
-    elif output_format == "csv":
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(result.column_names)
-        for row in result.to_pylist():
-            writer.writerow([_text(value) for value in row.values()])
-    else:
-        out.write(format_table(result) + "\n")
+        out.write("\n]\n")
+    elif output_format == "table":
+        if widths is None:
+            start_table()
+        out.write(f"({counted_noun(rows, 'row')})\n")
+    return rows
 
 
 # --- commands --------------------------------------------------------------------
 
+MEMORY_MARGIN_BYTES = 512 << 20
+"""What `query` may hold beyond the engine's memory limit: Python, the libraries, one batch of output."""
+UNITS = {"bytes": 1, "KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30, "TiB": 1 << 40,
+         "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12}
+
+
+def _memory_limit_bytes(session) -> int | None:
+    """The engine's memory limit as DuckDB reports it ('1.8 GiB'), in bytes."""
+    number, _, unit = str(session.scalar("SELECT current_setting('memory_limit')")).partition(" ")
+    try:
+        return int(float(number) * UNITS[unit])
+    except (ValueError, KeyError):
+        return None
+
+
+def _cap_memory(session) -> None:
+    """Hold this process to the engine's limit plus a margin: DuckDB's limit bounds its buffers, not every
+    allocation (a huge string, a result held whole), so past the cap an allocation fails with an
+    out-of-memory error instead of taking the machine's memory."""
+    limit = _memory_limit_bytes(session)
+    try:
+        import resource
+
+        status = Path("/proc/self/status").read_text()
+        used = next(int(line.split()[1]) * 1024 for line in status.splitlines() if line.startswith("VmData:"))
+    except (ImportError, OSError, StopIteration, ValueError):
+        return  # not Linux: no cap
+    if limit is not None:
+        cap = used + limit + MEMORY_MARGIN_BYTES
+        resource.setrlimit(resource.RLIMIT_DATA, (cap, resource.getrlimit(resource.RLIMIT_DATA)[1]))
+
+
+def _stream_query(session, sql: str, output_format: str, out: TextIO) -> None:
+    result = session.run(sql)
+    if result is None:
+        out.write("ok (the statement returned no rows)\n")
+        return
+    with closing(result.batches(batch_rows=10_000)) as batches:  # closed on this thread, which holds its lock
+        write_batches(result.columns, batches, output_format, out)
+    out.flush()
+
+
 def _query(args: argparse.Namespace) -> int:
-    from explorer.db.guard import Guard, run_guarded
+    """Run the statement in a thread while this one waits: only the main thread sees Ctrl-C, and it
+    must stay free to interrupt DuckDB (on Ctrl-C or at the --timeout)."""
+    import duckdb
+
+    from explorer.db.guard import one_line_error
+    from explorer.db.sql_session import SqlSession
 
     with open_catalog(args.data, _limits(args), _say_building(args.data)) as catalog:
-        result = run_guarded(catalog.cursor(), Guard(catalog.protected_names), args.sql)
-        if result is None:
-            print("ok (the statement returned no rows)")
-        else:
-            write_result(result, args.format, sys.stdout)
+        _say_note(catalog)
+        session = SqlSession(catalog)
+        _cap_memory(session)
+        outcome: list[BaseException] = []
+        done = threading.Event()  # not Thread.join, which Ctrl-C can leave thinking the thread has ended
+
+        def run() -> None:
+            try:
+                _stream_query(session, args.sql, args.format, sys.stdout)
+            except BaseException as error:  # handed to the main thread, which reports it
+                outcome.append(error)
+            finally:
+                done.set()
+
+        deadline = time.monotonic() + args.timeout if args.timeout else None
+        timed_out = False
+        threading.Thread(target=run, name="query", daemon=True).start()
+        try:
+            while not done.wait(0.05):
+                if deadline is not None and not timed_out and time.monotonic() > deadline:
+                    timed_out = True
+                    session.interrupt()
+        except KeyboardInterrupt:
+            session.interrupt()
+            done.wait(5)
+            raise
+        if outcome:
+            error = outcome[0]
+            if timed_out and isinstance(error, (ExplorerError, duckdb.InterruptException)):
+                raise ExplorerError(f"the statement ran longer than {args.timeout:g} s (--timeout) and was stopped") from None
+            if isinstance(error, duckdb.Error):
+                raise ExplorerError(one_line_error(error)) from None
+            if isinstance(error, MemoryError):
+                raise ExplorerError("the result needs more memory than --memory-limit allows: select fewer rows or "
+                                    "shorter values, or give more memory") from None
+            raise error
     return 0
+
+
+def _say_note(catalog) -> None:
+    """One line on stderr when the opening had something to say (a damaged cache rebuilt)."""
+    if catalog.cache.note:
+        print(f"conflict-explorer: {catalog.cache.note}", file=sys.stderr, flush=True)
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -245,6 +369,7 @@ def _say_building(data_dir: Path | None) -> Callable[[str], None] | None:
 
 def _launch(args: argparse.Namespace) -> int:
     catalog = open_catalog(args.data_dir, _limits(args), _say_building(args.data_dir))
+    _say_note(catalog)
     from explorer.app import ExplorerApp
 
     try:
@@ -270,3 +395,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # the reader stopped reading (`| head`): nothing more to say, and nothing to flush at exit
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except OSError as error:
+        where = f"{error.filename}: " if error.filename else ""
+        print(f"error: {where}{error.strerror or error}", file=sys.stderr)
+        return 1

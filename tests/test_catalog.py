@@ -146,10 +146,8 @@ def test_occurrences_are_cached_per_data_directory_and_rebuilt_when_it_changes(d
     query = "SELECT count(*), sum(killed) FILTER (WHERE kind = 'individual') FROM occurrences"
     with open_catalog(data_copy) as first:
         counted = first.cursor().execute(query).fetchall()
-    built = list(cache.rglob("*.parquet"))
-    assert sorted(path.name for path in built) == [
-        "events_by_date.parquet", "occurrence_events.parquet", "occurrence_months.parquet", "occurrences.parquet",
-        "repeated_occurrences.parquet"]
+    built = list(cache.glob("*/data.duckdb"))
+    assert len(built) == 1 and (built[0].parent / "manifest.json").is_file()
     stamp = built[0].stat().st_mtime_ns
     with open_catalog(data_copy) as second:
         assert second.cursor().execute(query).fetchall() == counted
@@ -160,32 +158,35 @@ def test_occurrences_are_cached_per_data_directory_and_rebuilt_when_it_changes(d
     (data_copy / "fewer.parquet").replace(data_copy / "casualties.parquet")
     with open_catalog(data_copy) as changed:
         assert changed.cursor().execute(query).fetchall()[0][1] is None
-    assert len(list(cache.rglob("occurrences.parquet"))) == 2
+    assert len(list(cache.glob("*/data.duckdb"))) == 2
 
 
 def test_only_a_first_opening_builds_the_cache_and_says_so_beforehand(data_copy, tmp_path, monkeypatch):
-    monkeypatch.setenv("CONFLICT_EXPLORER_CACHE_DIR", str(tmp_path / "fresh-cache"))
+    cache = tmp_path / "fresh-cache"
+    monkeypatch.setenv("CONFLICT_EXPLORER_CACHE_DIR", str(cache))
     calls = []
 
     def note(step: str) -> None:
-        calls.append((step, len(list((tmp_path / "fresh-cache").rglob(".*.parquet-*")))))  # files written so far
+        in_place = [path for path in cache.glob("*/data.duckdb") if not path.parent.name.startswith(".")]
+        calls.append((step, in_place))  # nothing where it would be read before the build is complete
 
     with open_catalog(data_copy, on_build=note):
         pass
-    assert calls == [("the occurrences reported once (1 of 5)", 0), ("the occurrences reported several times (2 of 5)", 1),
-                     ("each event's occurrences (3 of 5)", 2), ("the monthly summary (4 of 5)", 3),
-                     ("the events in date order (5 of 5)", 4)], "each step said before its file is written"
+    assert calls == [("the data's tables (1 of 6)", []), ("the occurrences reported once (2 of 6)", []),
+                     ("the occurrences reported several times (3 of 6)", []), ("each event's occurrences (4 of 6)", []),
+                     ("the monthly summary (5 of 6)", []), ("the events in date order (6 of 6)", [])]
     with open_catalog(data_copy, on_build=lambda step: calls.append("again")):
         pass
-    assert len(calls) == 5
+    assert len(calls) == 6
 
 
-def test_without_a_writable_cache_the_occurrences_are_computed(data_copy, tmp_path, monkeypatch, catalog):
+def test_without_a_writable_cache_folder_a_private_cache_serves_the_session(data_copy, tmp_path, monkeypatch, catalog):
     blocked = tmp_path / "not-a-folder"
     blocked.write_text("a file where the cache folder would go")
     monkeypatch.setenv("CONFLICT_EXPLORER_CACHE_DIR", str(blocked))
     query = "SELECT kind, count(*), sum(killed) FROM occurrences GROUP BY 1 ORDER BY 1"
     with open_catalog(data_copy) as uncached:
+        assert uncached.cache.private and uncached.cache.path.is_file()
         assert uncached.cursor().execute(query).fetchall() == catalog.cursor().execute(query).fetchall()
         linked = queries.event_occurrences(uncached.cursor(), "E078")["occurrence_id"].to_pylist()
         assert linked and sorted(linked) == sorted(queries.event_occurrences(catalog.cursor(), "E078")["occurrence_id"].to_pylist())
@@ -193,21 +194,22 @@ def test_without_a_writable_cache_the_occurrences_are_computed(data_copy, tmp_pa
         for ask in (lambda con: queries.monthly_killed(con, autumn), lambda con: queries.events_in_range(con, autumn, limit=20),
                     lambda con: queries.facet_counts(con, autumn, "nationality")):
             assert ask(uncached.cursor()).to_pylist() == ask(catalog.cursor()).to_pylist()
+        private = uncached.cache.path.parent
+    assert not private.exists(), "the private cache goes with the session"
     assert blocked.read_text() == "a file where the cache folder would go"
 
 
-def test_the_cache_can_be_built_a_part_at_a_time(tmp_path):
+def test_the_cache_can_be_built_a_part_at_a_time():
     """Under a small memory limit the occurrences are grouped in parts: the same rows come out."""
-    from explorer.db.catalog import _copy_in_parts, _view_sql, find_table_files
+    from explorer.db.catalog import _create_in_parts, _table_select, find_table_files
     from explorer.db.queries import occurrences_sql
 
     con = duckdb.connect()
     for table in TABLES.values():
-        con.execute(_view_sql(find_table_files(DATA_DIR, table)))
+        con.execute(f"CREATE TABLE {table.name} AS {_table_select(find_table_files(DATA_DIR, table))}")
     for part in ("single", "repeated"):
         select = occurrences_sql(part)
-        whole, in_parts = tmp_path / f"{part}-whole.parquet", tmp_path / f"{part}-parts.parquet"
-        con.execute(f"COPY ({select} ORDER BY first_date, occurrence_id) TO '{whole}'")
-        _copy_in_parts(con, select, "first_date, occurrence_id", str(in_parts))
-        assert pq.read_table(in_parts).to_pylist() == pq.read_table(whole).to_pylist()
-        assert pq.read_table(in_parts).num_rows > 0
+        con.execute(f"CREATE TABLE whole_{part} AS {select} ORDER BY first_date, occurrence_id")
+        _create_in_parts(con, f"parts_{part}", select, "first_date, occurrence_id")
+        whole = con.execute(f"SELECT * FROM whole_{part}").fetchall()
+        assert con.execute(f"SELECT * FROM parts_{part}").fetchall() == whole and whole

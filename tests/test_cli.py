@@ -5,11 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 
 from conftest import DATA_DIR, fingerprint
 
@@ -59,7 +61,7 @@ def test_refused_statement_exits_non_zero_and_changes_nothing(data_copy):
     assert result.stderr.strip().startswith("error: COPY refused")
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
     result = cli("query", "DROP VIEW casualties", "--data", str(data_copy))
-    assert result.returncode == 1 and "one of the data's views" in result.stderr
+    assert result.returncode == 1 and "the data is read-only: DROP works only on your own" in result.stderr
     assert fingerprint(data_copy) == before
 
 
@@ -160,3 +162,80 @@ def test_import_errors_are_one_line(tmp_path):
     both = cli("import", "acled", str(IMPORT_FIXTURES / "acled_api.csv"), "--out", str(tmp_path / "out"), "--append", "--force")
     assert both.returncode == 2 and "not allowed with argument" in both.stderr
     assert not (tmp_path / "out").exists()
+
+
+SLOW = "SELECT count(DISTINCT a.range * b.range) FROM range(100000) a, range(100000) b"
+
+
+def _command() -> list[str]:
+    return [str(SCRIPT)] if SCRIPT.is_file() else [sys.executable, "-m", "explorer"]
+
+
+def test_timeout_stops_a_long_statement_with_one_line():
+    result = cli("query", SLOW, "--timeout", "1")
+    assert result.returncode == 1
+    assert result.stderr == "error: the statement ran longer than 1 s (--timeout) and was stopped\n"
+
+
+def test_ctrl_c_prints_interrupted_and_exits_130():
+    import signal
+    import time
+
+    process = subprocess.Popen([*_command(), "query", SLOW], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    time.sleep(3)  # past start-up, into the statement
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130 and stderr == "interrupted\n"
+
+
+def test_a_closed_pipe_ends_the_output_quietly():
+    shell = f"{' '.join(_command())} query 'SELECT range FROM range(2000000)' --format csv | head -n 2"
+    result = subprocess.run(["bash", "-o", "pipefail", "-c", shell], capture_output=True, text=True, timeout=120)
+    assert result.stdout == "range\n0\n" and result.stderr == "" and result.returncode == 0
+
+
+def test_results_stream_so_memory_stays_flat(tmp_path):
+    """300 MB of result rows go through a process whose memory stays far below that."""
+    script = ("import resource, subprocess, sys; "
+              f"subprocess.run({[*_command(), 'query', 'SELECT repeat(chr(120), 1000) AS x FROM range(300000)', '--format', 'csv']!r}, "
+              "stdout=subprocess.DEVNULL, check=True); "
+              "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+    peak_kb = int(subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300, check=True).stdout)
+    assert peak_kb < 250 * 1024, f"peak {peak_kb / 1024:.0f} MB for 300 MB of rows"
+
+
+def test_a_value_beyond_the_memory_limit_is_one_line_not_the_machines_memory():
+    result = cli("query", "SELECT repeat('x', 4000000000) AS huge", "--memory-limit", "500MB")
+    assert result.returncode == 1 and result.stderr.count("\n") == 1 and "Out of Memory Error" in result.stderr
+
+
+def test_duckdbs_hints_are_kept_on_the_one_line():
+    result = cli("query", "SELECT * FROM casualtie")
+    assert result.returncode == 1 and result.stderr.count("\n") == 1 and 'Did you mean "casualties"' in result.stderr
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file: the next test simulates the refusal")
+def test_an_unreadable_data_file_is_one_line(data_copy):
+    (data_copy / "events.parquet").chmod(0)
+    result = cli("query", "SELECT 1", "--data", str(data_copy))
+    assert result.returncode == 1 and result.stderr.count("\n") == 1 and "permission denied" in result.stderr
+
+
+def test_an_unreadable_data_file_is_one_line_in_process(data_copy, monkeypatch, capsys):
+    """The refusal the OS gives a user without read permission, simulated (CI runs as root, who reads anything)."""
+    from pathlib import Path
+
+    from explorer.cli import main
+
+    original = Path.open
+
+    def refuse(self, *args, **kwargs):
+        if self.name == "events.parquet":
+            raise PermissionError(13, "Permission denied", str(self))
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", refuse)
+    assert main(["query", "SELECT 1", "--data", str(data_copy)]) == 1
+    assert capsys.readouterr().err == (f"error: {data_copy / 'events.parquet'}: permission denied "
+                                       "(the data must be readable by you)\n")

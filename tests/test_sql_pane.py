@@ -94,11 +94,14 @@ async def test_errors_are_one_line_and_the_pane_keeps_working(sql_app):
     ("sql", "reason"),
     [
         ("COPY events TO '{data}/events.parquet' (FORMAT parquet)", "COPY refused"),
-        ("DROP VIEW filtered_casualties", "one of the data's views"),
-        ("CREATE TEMP VIEW filtered_events AS SELECT 1", "one of the data's views"),
-        ("DROP VIEW events", "one of the data's views"),
+        ("/* /* */ */ EXPLAIN ANALYZE COPY events TO '{data}/events.parquet' (FORMAT parquet)", "COPY refused"),
+        ("DROP VIEW filtered_casualties", "follows the filter bar"),
+        ("CREATE OR REPLACE TEMP VIEW filtered_events AS SELECT 1", "follows the filter bar"),
+        ("DROP VIEW events", "the data is read-only"),
+        ("CREATE TEMP VIEW events AS SELECT 1", "one of the data's tables"),
+        ("CREATE TEMP MACRO count_star() AS 42", "is a DuckDB function"),
         ("ATTACH '{data}/x.db'", "ATTACH refused"),
-        ("SET VARIABLE conflict_explorer_filter_casualties_0 = 1", "SET refused"),
+        ("SET threads = 1", "SET refused"),
     ],
 )
 async def test_hostile_statements_are_refused_and_nothing_changes(sql_app, sql, reason):
@@ -108,7 +111,21 @@ async def test_hostile_statements_are_refused_and_nothing_changes(sql_app, sql, 
         await open_sql(app, pilot)
         await run_sql(app, pilot, sql.format(data=data))
         assert status(app).startswith("✗") and reason in status(app)
+        await run_sql(app, pilot, "select count(*) from filtered_events")
+        assert app.query_one(ResultGrid).row(0) == (80,)
     assert fingerprint(data) == before
+
+
+async def test_session_variables_are_the_analysts_own(sql_app):
+    """SET VARIABLE is allowed (the guard's docstring says so): the filtered views do not read variables."""
+    app, _ = sql_app
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_sql(app, pilot)
+        await run_sql(app, pilot, "SET VARIABLE low = 13")
+        assert status(app).startswith("✓ done")
+        await run_sql(app, pilot, "select count(*) from filtered_casualties where killed >= getvariable('low')")
+        assert status(app).startswith("✓ 1 row")
+        assert app.query_one(ResultGrid).row(0)[0] > 0
 
 
 async def test_ten_million_rows_open_at_once_and_scroll_to_the_end(sql_app):

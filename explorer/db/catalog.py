@@ -1,23 +1,20 @@
-"""Opening a data directory: find each table's files, validate them, register DuckDB views.
+"""Opening a data directory: find each table's files, validate them, and open the read-only engine.
 
 A table is `DIR/<table>.parquet`, or a folder `DIR/<table>/` of Parquet files (hive
-partitions such as `casualties/year=2015/part-0.parquet` included). The connection is
-locked down before any view exists: no file access outside the data directory, a private
-spill directory and our cache, no extensions, configuration locked.
+partitions such as `casualties/year=2015/part-0.parquet` included).
 
-Beside the four tables, the view `occurrences` holds one row per casualty occurrence (the
-counting model, computed once): it is cached as Parquet in the user's cache folder, keyed by
-the data files' paths, sizes and times, so the next start reads it instead of aggregating
-every report again.
+Every query of the app, the SQL pane and `conflict-explorer query` runs on one DuckDB engine
+that cannot write anywhere, by construction rather than by checking statements: it holds no
+database but the cache (see cache), attached READ_ONLY, with the in-memory database detached,
+external access off (no file, no extension, no other database: only its private spill folder)
+and its configuration locked. The cache, built once per data directory by a connection of its
+own that runs only our SQL, holds the four tables and the counting model: `occurrences` has
+one row per casualty occurrence, and the tables under it serve the panes fast.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
 import shutil
-import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,6 +23,7 @@ from pathlib import Path
 import duckdb
 
 from explorer.builtin import builtin_data_dir
+from explorer.db.cache import SPILL_PREFIX, CacheFile, cache_key, open_cache, private_folder
 from explorer.db.errors import DataDirectoryError
 from explorer.db.queries import (REPORT_FACETS_TYPE, events_by_date_sql, occurrence_events_sql, occurrence_months_sql,
                                   occurrences_sql)
@@ -74,8 +72,14 @@ def find_table_files(data_dir: Path, table: Table) -> TableFiles:
     )
 
 
+def internal_connection(limits: EngineLimits, database: str = ":memory:") -> duckdb.DuckDBPyConnection:
+    """A connection for our own SQL only (validating, checking and building the cache): never user text."""
+    return duckdb.connect(database, config={"threads": limits.threads, "memory_limit": limits.memory_limit,
+                                            "autoinstall_known_extensions": False, "autoload_known_extensions": False})
+
+
 def _check_tables(tables: dict[str, TableFiles]) -> None:
-    """Every table's columns and types, read before the catalog's connection exists."""
+    """Every table's columns and types, read before the engine exists."""
     con = duckdb.connect(":memory:", config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
     try:
         for files in tables.values():
@@ -116,13 +120,15 @@ def _check_columns(files: TableFiles, found: dict[str, str]) -> None:
 
 @dataclass
 class Catalog:
-    """An open, validated data directory with its views on one locked-down DuckDB connection."""
+    """An open, validated data directory on the read-only engine."""
 
     data_dir: Path
     connection: duckdb.DuckDBPyConnection
     tables: dict[str, TableFiles]
     spill_dir: Path
+    cache: CacheFile
     protected_names: frozenset[str]
+    """The names of the data's tables and views: nothing a session creates may take one."""
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
@@ -137,6 +143,7 @@ class Catalog:
     def close(self) -> None:
         self.connection.close()
         shutil.rmtree(self.spill_dir, ignore_errors=True)
+        self.cache.discard()
 
     def __enter__(self) -> Catalog:
         return self
@@ -145,45 +152,36 @@ class Catalog:
         self.close()
 
 
-CACHES_KEPT = 16
-OCCURRENCES_VERSION = 8
-"""Bump when the counting model's SQL changes, so older caches are not read."""
+DATABASE_ALIAS = "data"
+"""The name the cache database is attached under: the only database the engine has."""
 
 
-def cache_root() -> Path:
-    """`$CONFLICT_EXPLORER_CACHE_DIR`, else `$XDG_CACHE_HOME/conflict-explorer` (default ~/.cache)."""
-    override = os.environ.get("CONFLICT_EXPLORER_CACHE_DIR")
-    if override:
-        return Path(override)
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "conflict-explorer"
-
-
-def _cache_key(tables: dict[str, TableFiles]) -> str:
-    files = []
-    for files_of_table in tables.values():
-        for path in files_of_table.paths:
-            stat = path.stat()
-            files.append([str(path), stat.st_size, stat.st_mtime_ns])
-    return hashlib.sha256(json.dumps([OCCURRENCES_VERSION, duckdb.__version__, files]).encode()).hexdigest()[:24]
-
-
-def _view_sql(files: TableFiles) -> str:
+def _table_select(files: TableFiles) -> str:
+    """A table's rows from its Parquet files, each column cast to the schema's type."""
     select_list = ", ".join(f'CAST("{column.name}" AS {column.type}) AS "{column.name}"' for column in files.table.columns)
-    return f'CREATE VIEW "{files.table.name}" AS SELECT {select_list} FROM {_read_parquet_sql(files)}'
+    return f"SELECT {select_list} FROM {_read_parquet_sql(files)}"
 
 
-CACHED_FILES = {
-    "single_occurrences": "occurrences.parquet",
-    "repeated_occurrences": "repeated_occurrences.parquet",
-    "occurrence_events": "occurrence_events.parquet",
-    "occurrence_months": "occurrence_months.parquet",
-    "events_by_date": "events_by_date.parquet",
+def raw_connection(tables: dict[str, TableFiles], limits: EngineLimits) -> duckdb.DuckDBPyConnection:
+    """An internal connection with the four tables as views over their Parquet files (for `check`)."""
+    con = internal_connection(limits)
+    for files in tables.values():
+        con.execute(f'CREATE VIEW "{files.table.name}" AS {_table_select(files)}')
+    return con
+
+
+CACHED_TABLES = {
+    "single_occurrences": "the occurrences reported once",
+    "repeated_occurrences": "the occurrences reported several times",
+    "occurrence_events": "each event's occurrences",
+    "occurrence_months": "the monthly summary",
+    "events_by_date": "the events in date order",
 }
-"""The cached views, each in a file of its own: the occurrences reported once (most of them, with no
-per-report list) and more than once, which occurrences each event has (sorted by event, to find them
-fast), the summed killed per month of the individuals and incidents reported once (for the chart),
-and the events in date order in small row groups (to read a page of them without the whole file),
-each with the nationalities of its actors (to count events by nationality)."""
+"""The tables of the counting model, with what a first opening says while it writes each: the
+occurrences reported once (most of them, with no per-report list) and more than once, which
+occurrences each event has (sorted by event, to find them fast), the summed killed per month of
+the individuals and incidents reported once (for the chart), and the events in date order, each
+with the nationalities of its actors (to count events by nationality)."""
 
 CACHED_ORDER = {
     "single_occurrences": "kind, first_date, occurrence_id",
@@ -192,23 +190,17 @@ CACHED_ORDER = {
     "occurrence_months": "kind, first_month, nationality, front",
     "events_by_date": "date NULLS LAST, event_id",
 }
-"""How each cached file is sorted: by basis, then date, lets a scan of one basis or one date range
-skip the row groups that cannot hold it."""
+"""How each cached table is sorted: by basis, then date, lets a scan of one basis or one date range
+skip the row groups that cannot hold it (DuckDB keeps each row group's minimum and maximum)."""
 
-ROW_GROUP_ROWS = 32_768
-"""Rows per row group of the cached files: small enough that a scan skips most of a file."""
+CACHED_VIEWS = frozenset(CACHED_TABLES) | {"occurrences"}
+INTERNAL_VIEWS = frozenset(CACHED_TABLES)
+"""Tables the panes read and the schema browser leaves out: `occurrences` and `events` show the same rows."""
 
-CACHED_VIEWS = frozenset(CACHED_FILES) | {"occurrences"}
-INTERNAL_VIEWS = frozenset(CACHED_FILES)
-"""Views the panes read and the schema browser leaves out: `occurrences` and `events` show the same rows."""
-
-
-def _occurrence_views(sources: dict[str, str]) -> list[str]:
-    """CREATE VIEW statements of the cached views (from `sources`, their SELECTs) and of `occurrences`."""
-    return [f"CREATE VIEW {name} AS {sources[name]}" for name in CACHED_FILES] + [
-        f"CREATE VIEW occurrences AS SELECT *, NULL::{REPORT_FACETS_TYPE} AS report_facets FROM single_occurrences "
-        "UNION ALL SELECT * EXCLUDE (summarised) FROM repeated_occurrences"
-    ]
+OCCURRENCES_VIEW = (
+    f"CREATE VIEW occurrences AS SELECT *, NULL::{REPORT_FACETS_TYPE} AS report_facets FROM single_occurrences "
+    "UNION ALL SELECT * EXCLUDE (summarised) FROM repeated_occurrences"
+)
 
 
 def _computed_sources() -> dict[str, str]:
@@ -221,16 +213,12 @@ def _computed_sources() -> dict[str, str]:
     }
 
 
-def _file_sources(folder: Path, names: dict[str, str]) -> dict[str, str]:
-    return {view: f"SELECT * FROM read_parquet({_sql_string(str(folder / name))})" for view, name in names.items()}
-
-
 BUILD_PARTS = (4, 16)
 """Under a small memory limit, the occurrences are grouped a part at a time: in 4 parts, else in 16."""
 
 
-def _copy_in_parts(con: duckdb.DuckDBPyConnection, select: str, order: str, target: str) -> None:
-    """Write `select` as `COPY` would, grouping a part of the occurrences at a time: their lists
+def _create_in_parts(con: duckdb.DuckDBPyConnection, name: str, select: str, order: str) -> None:
+    """Create table `name` from `select`, grouping a part of the occurrences at a time: their lists
     and per-report states cannot spill to disk, but a table of finished rows can."""
     for count in BUILD_PARTS:
         parts = f"SELECT * FROM ({select}) WHERE hash(dataset, occurrence_id) % {count} = ?"
@@ -242,124 +230,118 @@ def _copy_in_parts(con: duckdb.DuckDBPyConnection, select: str, order: str, targ
         except duckdb.OutOfMemoryException:
             if count == BUILD_PARTS[-1]:
                 raise
-    con.execute(f"COPY (SELECT * FROM built ORDER BY {order}) TO '{target}' (FORMAT parquet, ROW_GROUP_SIZE {ROW_GROUP_ROWS})")
+    con.execute(f"CREATE TABLE {name} AS SELECT * FROM built ORDER BY {order}")
     con.execute("DROP TABLE built")
 
 
-BUILD_STEPS = {
-    "single_occurrences": "the occurrences reported once",
-    "repeated_occurrences": "the occurrences reported several times",
-    "occurrence_events": "each event's occurrences",
-    "occurrence_months": "the monthly summary",
-    "events_by_date": "the events in date order",
-}
-"""What each cached file holds, as a first opening says while it writes them."""
-
-
-def cached_occurrences(
-    tables: dict[str, TableFiles], limits: EngineLimits, on_build: Callable[[str], None] | None = None
-) -> Path | None:
-    """The folder in our cache holding this data directory's occurrences, built if missing (calling
-    `on_build` before each file, with what it holds and its number, which can say so); None if it cannot be."""
-    folder = cache_root() / _cache_key(tables)
-    if all((folder / name).is_file() for name in CACHED_FILES.values()):
-        return folder
+def build_cache_database(
+    path: Path, tables: dict[str, TableFiles], limits: EngineLimits, on_build: Callable[[str], None] | None = None
+) -> None:
+    """Write the cache database: the four tables read from their Parquet files, then the counting
+    model's tables (each reads the ones before it), then `occurrences` (calling `on_build` before each step)."""
+    steps = {"tables": "the data's tables", **CACHED_TABLES}
+    numbered = {name: f"{what} ({number} of {len(steps)})" for number, (name, what) in enumerate(steps.items(), start=1)}
+    con = internal_connection(limits, str(path))
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        partials = {view: f".{name}-{os.getpid()}" for view, name in CACHED_FILES.items()}
-        con = duckdb.connect(":memory:", config={"threads": limits.threads, "memory_limit": limits.memory_limit,
-                                                 "autoinstall_known_extensions": False, "autoload_known_extensions": False})
-        try:
-            con.execute("SET temp_directory = ?", [str(folder / ".spill")])
-            for files in tables.values():
-                con.execute(_view_sql(files))
-            computed, written = _computed_sources(), _file_sources(folder, partials)
-            for number, (view, order) in enumerate(CACHED_ORDER.items(), start=1):
-                if on_build is not None:
-                    on_build(f"{BUILD_STEPS[view]} ({number} of {len(CACHED_ORDER)})")
-                target = _sql_path(folder / partials[view])
-                try:
-                    con.execute(f"COPY ({computed[view]} ORDER BY {order}) TO '{target}' (FORMAT parquet, ROW_GROUP_SIZE {ROW_GROUP_ROWS})")
-                except duckdb.OutOfMemoryException:
-                    _copy_in_parts(con, computed[view], order, target)
-                con.execute(f"CREATE VIEW {view} AS {written[view]}")  # the next file reads this one
-        finally:
-            con.close()
-        for view, partial in partials.items():
-            (folder / partial).replace(folder / CACHED_FILES[view])
-        shutil.rmtree(folder / ".spill", ignore_errors=True)
-        _forget_old_caches(keep=folder)
-    except (OSError, duckdb.Error):
-        return None  # a read-only home or a full disk: the views compute occurrences instead
-    return folder
+        con.execute("SET temp_directory = ?", [str(path.parent / ".spill")])
+        if on_build is not None:
+            on_build(numbered["tables"])
+        for files in tables.values():
+            con.execute(f'CREATE TABLE "{files.table.name}" AS {_table_select(files)}')
+        computed = _computed_sources()
+        for name, order in CACHED_ORDER.items():
+            if on_build is not None:
+                on_build(numbered[name])
+            try:
+                con.execute(f"CREATE TABLE {name} AS {computed[name]} ORDER BY {order}")
+            except duckdb.OutOfMemoryException:
+                con.execute(f"DROP TABLE IF EXISTS {name}")
+                _create_in_parts(con, name, computed[name], order)
+        con.execute(OCCURRENCES_VIEW)
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+        shutil.rmtree(path.parent / ".spill", ignore_errors=True)
 
 
-def occurrences_views_sql(cache: Path | None) -> list[str]:
-    """The views over the cached files, or computing them when there is no cache, and `occurrences`."""
-    return _occurrence_views(_file_sources(cache, CACHED_FILES) if cache is not None else _computed_sources())
+def _read_only_engine(database: Path, spill_dir: Path, limits: EngineLimits) -> duckdb.DuckDBPyConnection:
+    """The engine every query runs on: the cache attached READ_ONLY and nothing else it could write.
 
-
-def _forget_old_caches(keep: Path) -> None:
-    """Keep the most recently built caches only (a changed directory leaves its old one behind)."""
-    folders = sorted((path for path in cache_root().iterdir() if path.is_dir() and path != keep),
-                     key=lambda path: path.stat().st_mtime, reverse=True)
-    for stale in folders[CACHES_KEPT - 1:]:
-        shutil.rmtree(stale, ignore_errors=True)
-
-
-def _sql_path(path: Path) -> str:
-    return str(path).replace("'", "''")
-
-
-def _locked_connection(
-    data_dir: Path, spill_dir: Path, limits: EngineLimits, cache_dir: Path | None = None
-) -> duckdb.DuckDBPyConnection:
-    """A connection that can read the data directory (and our cache) and spill to its private folder, nothing more."""
-    con = duckdb.connect(
-        ":memory:",
-        config={
-            "threads": limits.threads,
-            "memory_limit": limits.memory_limit,
-            "autoinstall_known_extensions": False,
-            "autoload_known_extensions": False,
-        },
-    )
-    con.execute("SET temp_directory = ?", [str(spill_dir)])
-    con.execute("SET GLOBAL parquet_metadata_cache = true")  # every refresh reads the same files' footers again
-    allowed = [f"{data_dir}/", f"{spill_dir}/"] + ([f"{cache_dir}/"] if cache_dir is not None else [])
-    con.execute("SET allowed_directories = ?", [allowed])
-    con.execute("SET enable_external_access = false")
-    con.execute("SET lock_configuration = true")
+    The in-memory database is detached (a session's scratch objects live in its own `temp`), and
+    with external access off no file, extension or other database can be reached: only the
+    private spill folder. The configuration is then locked, so no statement can undo any of it."""
+    con = duckdb.connect(":memory:", config={"threads": limits.threads, "memory_limit": limits.memory_limit,
+                                             "autoinstall_known_extensions": False, "autoload_known_extensions": False})
+    try:
+        con.execute("SET temp_directory = ?", [str(spill_dir)])
+        con.execute(f"ATTACH {_sql_string(str(database))} AS {DATABASE_ALIAS} (READ_ONLY)")
+        con.execute(f"USE {DATABASE_ALIAS}")
+        con.execute("DETACH memory")
+        con.execute("SET enable_external_access = false")
+        con.execute("SET lock_configuration = true")
+    except BaseException:
+        con.close()
+        raise
     return con
+
+
+def _data_names(con: duckdb.DuckDBPyConnection) -> frozenset[str]:
+    return frozenset(name for (name,) in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = ? "
+        "UNION SELECT view_name FROM duckdb_views() WHERE database_name = ? AND NOT internal",
+        [DATABASE_ALIAS, DATABASE_ALIAS]).fetchall())
+
+
+def find_tables(data_dir: Path | str | None) -> tuple[Path, dict[str, TableFiles]]:
+    """The data directory (default: the built-in dataset) and its tables' files, validated."""
+    data_dir = Path(data_dir) if data_dir is not None else builtin_data_dir()
+    try:
+        if not data_dir.exists():
+            raise DataDirectoryError(f"{data_dir}: no such data directory")
+        if not data_dir.is_dir():
+            raise DataDirectoryError(
+                f"{data_dir}: not a directory (give a folder holding events, actors, casualties and forces Parquet files)")
+        data_dir = data_dir.resolve()
+        tables = {name: find_table_files(data_dir, table) for name, table in TABLES.items()}
+        for files in tables.values():
+            for path in files.paths:
+                with path.open("rb"):
+                    pass
+    except PermissionError as error:
+        raise DataDirectoryError(f"{error.filename or data_dir}: permission denied (the data must be readable by you)") from None
+    except OSError as error:
+        raise DataDirectoryError(f"{error.filename or data_dir}: cannot be read ({error.strerror})") from None
+    _check_tables(tables)
+    return data_dir, tables
 
 
 def open_catalog(
     data_dir: Path | str | None = None, limits: EngineLimits = EngineLimits(), on_build: Callable[[str], None] | None = None
 ) -> Catalog:
-    """Open and validate a data directory (default: the built-in dataset) and register its views;
-    `on_build` is called before each file a first opening writes to the occurrences cache."""
-    data_dir = Path(data_dir) if data_dir is not None else builtin_data_dir()
-    if not data_dir.exists():
-        raise DataDirectoryError(f"{data_dir}: no such data directory")
-    if not data_dir.is_dir():
-        raise DataDirectoryError(f"{data_dir}: not a directory (give a folder holding events, actors, casualties and forces Parquet files)")
-    data_dir = data_dir.resolve()
-    tables = {name: find_table_files(data_dir, table) for name, table in TABLES.items()}
-    _check_tables(tables)
-    occurrences = cached_occurrences(tables, limits, on_build)
-    spill_dir = Path(tempfile.mkdtemp(prefix="conflict-explorer-spill-"))
+    """Open and validate a data directory (default: the built-in dataset) on the read-only engine;
+    `on_build` is called before each step of a first opening, which builds the cache."""
     try:
-        con = _locked_connection(data_dir, spill_dir, limits, occurrences)
+        internal_connection(limits).close()
+    except duckdb.Error as error:
+        raise DataDirectoryError(f"cannot start the engine: {_first_line(error)}") from None
+    data_dir, tables = find_tables(data_dir)
+    key = cache_key([path for files in tables.values() for path in files.paths])
+    try:
+        cache = open_cache(key, lambda path: build_cache_database(path, tables, limits, on_build), limits.threads)
+    except duckdb.OutOfMemoryException:
+        raise DataDirectoryError(f"building the cache needs more memory than {limits.memory_limit}: "
+                                 "give more with --memory-limit") from None
+    except duckdb.Error as error:
+        raise DataDirectoryError(f"cannot build the cache: {_first_line(error)}") from None
+    try:
+        spill_dir = private_folder(SPILL_PREFIX)
+    except OSError as error:
+        cache.discard()
+        raise DataDirectoryError(f"cannot make a temporary folder ({error.strerror}): set TMPDIR to a writable folder") from None
+    try:
+        con = _read_only_engine(cache.path, spill_dir, limits)
     except duckdb.Error as error:
         shutil.rmtree(spill_dir, ignore_errors=True)
+        cache.discard()
         raise DataDirectoryError(f"cannot start the engine: {_first_line(error)}") from None
-    try:
-        for files in tables.values():
-            con.execute(_view_sql(files))
-        for view in occurrences_views_sql(occurrences):
-            con.execute(view)
-    except BaseException:
-        con.close()
-        shutil.rmtree(spill_dir, ignore_errors=True)
-        raise
-    return Catalog(data_dir, con, tables, spill_dir, protected_names=frozenset(tables) | CACHED_VIEWS)
+    return Catalog(data_dir, con, tables, spill_dir, cache, protected_names=_data_names(con))

@@ -1,11 +1,14 @@
-"""`conflict-explorer check`: validate a data directory row by row and summarise what is in it."""
+"""`conflict-explorer check`: validate a data directory row by row and summarise what is in it.
+
+It reads the Parquet files on an internal connection that runs only the checks below, so it builds no cache.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from explorer.db.catalog import EngineLimits, open_catalog
+from explorer.db.catalog import EngineLimits, find_tables, raw_connection
 from explorer.db.schema import TABLES, VOCABULARIES
 
 EXAMPLES = 3
@@ -45,8 +48,8 @@ def check_data_dir(
 ) -> CheckResult:
     """What the directory holds, and every problem found; structural errors raise DataDirectoryError."""
     result = CheckResult()
-    with open_catalog(data_dir, limits) as catalog:
-        con = catalog.cursor()
+    _, tables = find_tables(data_dir)
+    with raw_connection(tables, limits) as con:
         for name, table in TABLES.items():
             count = con.execute(f'SELECT count(*) FROM "{name}"').fetchall()[0][0]
             line = f"  {name:<11} {count:>9,} rows"
@@ -56,7 +59,7 @@ def check_data_dir(
                     f'SELECT min({first}), max({last}), count(*) FILTER (WHERE {first} IS NULL) FROM "{name}"'
                 ).fetchall()[0]
                 line += f"  {low or '—'} → {high or '—'}" + (f"  ({undated:,} undated)" if undated else "")
-            files = catalog.tables[name]
+            files = tables[name]
             line += f"  [{len(files.paths)} file{'s' if len(files.paths) != 1 else ''}{', hive-partitioned' if files.hive else ''}]"
             result.summary.append(line)
 

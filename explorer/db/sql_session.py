@@ -1,10 +1,15 @@
-"""An ad-hoc SQL session: user statements through the guard, results paged from DuckDB.
+"""An ad-hoc SQL session: user statements on the read-only engine, results paged from DuckDB.
 
 The session has its own cursor, so scratch temporary tables live as long as it does. Views
 `filtered_events`, `filtered_actors`, `filtered_casualties` and `filtered_forces` follow the
-filter bar live: they read the filter's values from session variables that only the app
-sets (the guard refuses SET). A result is never loaded whole: `ResultSet.fetch` asks
-DuckDB for one window of rows at a time.
+filter bar: the app sets them from the filter, with its values written in, before a statement
+runs. A result is never loaded whole: `ResultSet.fetch` asks DuckDB for one window of rows at a time.
+
+The engine cannot write (see catalog); what a session can still change is its own `temp`
+catalog. Every statement that is not a plain SELECT therefore runs in a transaction, and the
+catalog is read afterwards: a temporary table, view or macro that takes the name of one of
+the data's tables and views or of a DuckDB function (so that `count(*)` or `events` would mean
+something else), or a change to a filtered_* view, rolls the statement back and refuses it.
 """
 
 from __future__ import annotations
@@ -16,25 +21,13 @@ from datetime import date
 
 import duckdb
 
-from explorer.db.catalog import INTERNAL_VIEWS, Catalog
-from explorer.db.errors import QueryError
-from explorer.db.filters import Filters, Predicate
-from explorer.db.guard import Guard, T, one_line_error
+from explorer.db.catalog import INTERNAL_VIEWS, Catalog, DATABASE_ALIAS
+from explorer.db.errors import QueryError, RefusedStatement
+from explorer.db.filters import Filters
+from explorer.db.guard import T, one_line_error, parse_statements, statement_type
 
 FILTERED_TABLES = ("events", "actors", "casualties", "forces")
 FILTERED_VIEWS = tuple(f"filtered_{table}" for table in FILTERED_TABLES)
-_VARIABLE = "conflict_explorer_filter_{table}_{index}"
-
-
-def _with_variables(table: str, predicate: Predicate) -> str:
-    """The predicate with its `?` placeholders read from session variables instead."""
-    parts = predicate.sql.split("?")
-    if len(parts) - 1 != len(predicate.params):
-        raise ValueError("predicate placeholders and parameters disagree")
-    text = parts[0]
-    for index, part in enumerate(parts[1:]):
-        text += f"getvariable('{_VARIABLE.format(table=table, index=index)}')" + part
-    return text
 
 
 def sql_literal(value: object) -> str:
@@ -54,12 +47,30 @@ def sql_literal(value: object) -> str:
 
 def where_clause(filters: Filters, table: str = "casualties") -> str:
     """The filter's slice of `table` as a WHERE clause with literal values."""
+    return f"WHERE {_predicate_text(filters, table)}"
+
+
+def _predicate_text(filters: Filters, table: str) -> str:
     predicate = getattr(filters, table)()
     parts = predicate.sql.split("?")
+    if len(parts) - 1 != len(predicate.params):
+        raise ValueError("predicate placeholders and parameters disagree")
     text = parts[0]
     for value, part in zip(predicate.params, parts[1:]):
         text += sql_literal(value) + part
-    return f"WHERE {text}"
+    return text
+
+
+def _single_select(sql: str) -> str:
+    """`sql` if DuckDB reads it as exactly one SELECT: what wraps a result's query for a page or a count
+    must never let a second statement through."""
+    try:
+        statements = duckdb.extract_statements(sql)
+    except duckdb.Error as error:
+        raise QueryError(one_line_error(error)) from None
+    if len(statements) != 1 or statement_type(statements[0]) != T.SELECT:
+        raise RefusedStatement("a result can only be read with a single SELECT")
+    return sql
 
 
 @dataclass
@@ -82,19 +93,19 @@ class ResultSet:
             if self.materialised is not None:
                 self._count = len(self.materialised)
             else:
-                self._count = self.session.scalar(f"SELECT count(*) FROM ({self.sql}\n)", self.params)
+                self._count = self.session.scalar(_single_select(f"SELECT count(*) FROM ({self.sql}\n)"), self.params)
         return self._count
 
     def fetch(self, offset: int, limit: int) -> list[tuple]:
         if self.materialised is not None:
             return self.materialised[offset : offset + limit]
-        return self.session.rows(f"SELECT * FROM ({self.sql}\n) LIMIT ? OFFSET ?", [*self.params, limit, offset])
+        return self.session.rows(_single_select(f"SELECT * FROM ({self.sql}\n) LIMIT ? OFFSET ?"), [*self.params, limit, offset])
 
     def derived(self, sql_around: str, params: list | None = None) -> ResultSet:
         """A result computed by DuckDB from this one: `sql_around` uses {rows} for this result's query."""
         if self.materialised is not None:
             raise QueryError("this result cannot be sorted, filtered or counted (EXPLAIN output)")
-        sql = sql_around.replace("{rows}", f"({self.sql}\n)")
+        sql = _single_select(sql_around.replace("{rows}", f"({self.sql}\n)"))
         all_params = [*self.params, *(params or [])]
         try:
             with self.session.lock:
@@ -112,7 +123,7 @@ class ResultSet:
             yield from pa.Table.from_pylist([dict(zip(self.columns, row)) for row in self.materialised]).to_batches()
             return
         with self.session.lock:
-            reader = self.session.cursor.sql(f"SELECT * FROM ({self.sql}\n)", params=self.params).to_arrow_reader(batch_rows)
+            reader = self.session.cursor.sql(_single_select(f"SELECT * FROM ({self.sql}\n)"), params=self.params).to_arrow_reader(batch_rows)
             yield from reader
 
 
@@ -124,8 +135,10 @@ class SqlSession:
         self.cursor = catalog.cursor()
         self.lock = threading.RLock()
         """One statement at a time on the cursor: a page fetch waits for a running export batch, never interleaves."""
-        self.guard = Guard(catalog.protected_names | frozenset(FILTERED_VIEWS))
         self._wanted_filters = self._applied_filters = Filters()
+        self._filtered_views: dict[str, str] = {}
+        """Each filtered_* view's definition as DuckDB holds it: no statement may change one."""
+        self._function_names: frozenset[str] | None = None
         self._set_filters(Filters())
 
     def set_filters(self, filters: Filters) -> None:
@@ -142,12 +155,13 @@ class SqlSession:
 
     def _set_filters(self, filters: Filters) -> None:
         for table in FILTERED_TABLES:
-            predicate = getattr(filters, table)()
-            for index, value in enumerate(predicate.params):
-                self.cursor.execute(f"SET VARIABLE {_VARIABLE.format(table=table, index=index)} = ?", [value])
             self.cursor.execute(
-                f'CREATE OR REPLACE TEMP VIEW "filtered_{table}" AS SELECT * FROM "{table}" WHERE {_with_variables(table, predicate)}'
+                f'CREATE OR REPLACE TEMP VIEW "filtered_{table}" AS '
+                f'SELECT * FROM {DATABASE_ALIAS}.main."{table}" WHERE {_predicate_text(filters, table)}'
             )
+        self._filtered_views = dict(self.cursor.execute(
+            "SELECT view_name, sql FROM duckdb_views() WHERE database_name = 'temp' AND list_contains(?, view_name)",
+            [list(FILTERED_VIEWS)]).fetchall())
 
     def scalar(self, sql: str, params: list | None = None):
         return self.rows(sql, params)[0][0]
@@ -163,12 +177,12 @@ class SqlSession:
 
     def schema(self) -> list[tuple[str, str, str]]:
         """(table or view, column, type) of everything a query can read, the user's temporary tables included
-        (not the views under `occurrences`, which the panes read)."""
+        (not the tables under `occurrences`, which the panes read)."""
         return self.rows(
             "SELECT table_name, column_name, data_type FROM duckdb_columns() "
-            "WHERE NOT internal AND database_name IN ('memory', 'temp') AND NOT list_contains(?, table_name) "
+            "WHERE NOT internal AND database_name IN (?, 'temp') AND NOT list_contains(?, table_name) "
             "ORDER BY table_name, column_index",
-            [sorted(INTERNAL_VIEWS)],
+            [DATABASE_ALIAS, sorted(INTERNAL_VIEWS)],
         )
 
     def interrupt(self) -> None:
@@ -176,7 +190,7 @@ class SqlSession:
 
     def run(self, sql: str) -> ResultSet | None:
         """Run every statement (all are checked first); the last one that returns rows becomes the result."""
-        statements = self.guard.parse(sql)
+        statements = parse_statements(sql)
         with self.lock:
             return self._run(statements)
 
@@ -186,16 +200,14 @@ class SqlSession:
         try:
             self._follow_filters()
             for statement in statements:
-                if statement.type == T.SELECT:
+                if statement_type(statement) == T.SELECT:
                     relation = self.cursor.sql(statement.query)
                     result = ResultSet(self, statement.query.strip().rstrip(";"), relation.columns,
                                        [str(kind) for kind in relation.types], 0.0)
-                elif statement.type == T.EXPLAIN:
-                    relation = self.cursor.sql(statement.query)
-                    rows = relation.fetchall()
-                    result = ResultSet(self, statement.query, relation.columns, [str(k) for k in relation.types], 0.0, rows)
                 else:
-                    self.cursor.execute(statement.query).fetchall()
+                    explained = self._run_checked(statement)
+                    if explained is not None:
+                        result = explained
             if result is not None:
                 result.fetch(0, 1)
         except duckdb.InterruptException:
@@ -205,6 +217,47 @@ class SqlSession:
         if result is not None:
             result.elapsed = time.perf_counter() - started
         return result
+
+    def _run_checked(self, statement: duckdb.Statement) -> ResultSet | None:
+        """A statement that may change the session's catalog, in a transaction kept only if the catalog
+        still passes `_check_catalog` afterwards; EXPLAIN's rows (small) come back as a result."""
+        self.cursor.execute("BEGIN TRANSACTION")
+        try:
+            relation = self.cursor.execute(statement.query)
+            rows = relation.fetchall() if statement_type(statement) == T.EXPLAIN else None
+            columns = [column[0] for column in relation.description or []]
+            types = [str(column[1]) for column in relation.description or []]
+            self._check_catalog()
+        except BaseException:
+            try:
+                self.cursor.execute("ROLLBACK")
+            except duckdb.Error:
+                pass  # DuckDB has already ended a transaction whose statement failed
+            raise
+        self.cursor.execute("COMMIT")
+        return ResultSet(self, statement.query, columns, types, 0.0, rows) if rows is not None else None
+
+    def _check_catalog(self) -> None:
+        """Refuse what a statement left in the session's catalog that would change what a name means."""
+        if self._function_names is None:
+            self._function_names = frozenset(name.lower() for (name,) in self.cursor.execute(
+                "SELECT DISTINCT function_name FROM duckdb_functions() WHERE database_name <> 'temp'").fetchall())
+        objects = self.cursor.execute(
+            "SELECT 'table', table_name FROM duckdb_tables() WHERE database_name = 'temp' "
+            "UNION ALL SELECT 'view', view_name FROM duckdb_views() WHERE database_name = 'temp' AND NOT internal "
+            "UNION ALL SELECT 'macro', function_name FROM duckdb_functions() WHERE database_name = 'temp'").fetchall()
+        data_names = {name.lower() for name in self.catalog.protected_names}
+        for kind, name in objects:
+            if kind == "macro" and name.lower() in self._function_names:
+                raise RefusedStatement(f"'{name}' is a DuckDB function: a macro of that name would change what it does (choose another name)")
+            if kind != "macro" and name.lower() in data_names:
+                raise RefusedStatement(f"'{name}' is one of the data's tables: a temporary {kind} cannot take its name (choose another)")
+        views = dict(self.cursor.execute(
+            "SELECT view_name, sql FROM duckdb_views() WHERE database_name = 'temp' AND list_contains(?, view_name)",
+            [list(FILTERED_VIEWS)]).fetchall())
+        changed = sorted(name for name in FILTERED_VIEWS if views.get(name) != self._filtered_views.get(name))
+        if changed:
+            raise RefusedStatement(f"'{changed[0]}' follows the filter bar: it cannot be replaced or dropped")
 
 
 def quote_identifier(name: str) -> str:

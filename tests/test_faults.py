@@ -1,0 +1,149 @@
+"""Faults: a damaged or stale cache, leftovers of killed processes. Each ends in a transparent rebuild or a
+one-line message, never a traceback or a wrong number."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import pytest
+
+from explorer.db.cache import BUILDING_PREFIX, PRIVATE_CACHE_PREFIX, SPILL_PREFIX, check_cache
+from explorer.db.catalog import open_catalog
+from explorer.db.errors import DataDirectoryError
+
+TOTALS = "SELECT kind, count(*), sum(killed) FROM occurrences GROUP BY ALL ORDER BY kind"
+
+
+@pytest.fixture
+def cache_root(tmp_path, monkeypatch):
+    root = tmp_path / "cache"
+    monkeypatch.setenv("CONFLICT_EXPLORER_CACHE_DIR", str(root))
+    return root
+
+
+def built_cache(data_dir):
+    with open_catalog(data_dir) as catalog:
+        return catalog.cache.path, catalog.cursor().execute(TOTALS).fetchall()
+
+
+def _truncate(path):
+    with path.open("r+b") as handle:
+        handle.truncate(path.stat().st_size // 2)
+
+
+def _empty(path):
+    path.write_bytes(b"")
+
+
+def _flip(offset_share):
+    def flip(path):
+        with path.open("r+b") as handle:
+            handle.seek(int(path.stat().st_size * offset_share))
+            byte = handle.read(1)
+            handle.seek(-1, 1)
+            handle.write(bytes([byte[0] ^ 0x01]))
+    return flip
+
+
+def _garble_manifest(path):
+    (path.parent / "manifest.json").write_text("{not json")
+
+
+def _remove_manifest(path):
+    (path.parent / "manifest.json").unlink()
+
+
+@pytest.mark.parametrize("damage", [_truncate, _empty, _flip(0.001), _flip(0.5), _flip(0.999), _garble_manifest, _remove_manifest],
+                         ids=["truncated", "zero bytes", "bit flipped in the header", "bit flipped mid-file",
+                              "bit flipped at the end", "manifest garbled", "manifest missing"])
+def test_a_damaged_cache_is_rebuilt_with_one_line_saying_so(data_copy, cache_root, damage):
+    path, totals = built_cache(data_copy)
+    damage(path)
+    with open_catalog(data_copy) as reopened:
+        assert reopened.cache.note and "\n" not in reopened.cache.note
+        assert reopened.cache.note.startswith("the cache of this data directory was rebuilt: ")
+        assert reopened.cursor().execute(TOTALS).fetchall() == totals
+    assert check_cache(path.parent, path.parent.name, threads=2) is None, "the rebuilt cache passes its own check"
+
+
+def test_a_damaged_cache_never_reaches_the_cli(data_copy, cache_root):
+    from test_cli import cli
+
+    path, _ = built_cache(data_copy)
+    _flip(0.5)(path)
+    result = cli("query", "SELECT sum(killed) AS k FROM occurrences WHERE kind = 'individual'", "--data", str(data_copy),
+                 "--format", "csv")
+    assert result.returncode == 0 and result.stdout.splitlines() == ["k", "547"]
+    assert result.stderr.count("\n") == 1 and "the cache of this data directory was rebuilt" in result.stderr
+
+
+@pytest.mark.parametrize("how", ["in place", "replaced by a copy"])
+def test_a_data_file_rewritten_with_its_size_and_time_put_back_rebuilds_the_cache(data_copy, cache_root, how):
+    """Size and modification time can be put back after a rewrite; the change time and the inode cannot."""
+    built_cache(data_copy)
+    casualties = data_copy / "casualties.parquet"
+    stat, content = casualties.stat(), casualties.read_bytes()
+    if how == "in place":
+        with casualties.open("r+b") as handle:
+            handle.write(content)
+    else:
+        copy = data_copy / "copy.tmp"
+        copy.write_bytes(content)
+        copy.replace(casualties)
+    os.utime(casualties, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert (casualties.stat().st_size, casualties.stat().st_mtime_ns) == (stat.st_size, stat.st_mtime_ns)
+    steps = []
+    with open_catalog(data_copy, on_build=steps.append):
+        pass
+    assert steps, "the cache is built again"
+
+
+def test_a_cache_deleted_while_the_app_runs_is_not_missed(data_copy, cache_root):
+    with open_catalog(data_copy) as catalog:
+        before = catalog.cursor().execute(TOTALS).fetchall()
+        shutil.rmtree(catalog.cache.path.parent)  # another process may do this, or rebuild it
+        assert catalog.cursor().execute(TOTALS).fetchall() == before, "the open engine still reads its file"
+        with open_catalog(data_copy) as other:
+            assert other.cursor().execute(TOTALS).fetchall() == before
+            assert other.cache.path.is_file()
+        assert catalog.cursor().execute(TOTALS).fetchall() == before
+
+
+def _dead_pid() -> int:
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid
+
+
+def test_leftovers_of_killed_processes_are_removed_at_the_next_start(data_copy, cache_root, tmp_path, monkeypatch):
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
+    dead, alive = _dead_pid(), os.getpid()
+    cache_root.mkdir()
+    leftovers = [cache_root / f"{BUILDING_PREFIX}0123456789abcdef01234567-{dead}",
+                 temporary / f"{SPILL_PREFIX}{dead}-abc", temporary / f"{PRIVATE_CACHE_PREFIX}{dead}-def"]
+    in_use = [cache_root / f"{BUILDING_PREFIX}0123456789abcdef01234567-{alive}", temporary / f"{SPILL_PREFIX}{alive}-ghi",
+              temporary / "someone-elses-folder"]
+    for folder in leftovers + in_use:
+        folder.mkdir()
+        (folder / "part.tmp").write_bytes(b"x" * 1000)
+    with open_catalog(data_copy) as catalog:
+        assert catalog.spill_dir.parent == temporary and catalog.spill_dir.name.startswith(f"{SPILL_PREFIX}{alive}-")
+        assert not any(folder.exists() for folder in leftovers)
+        assert all(folder.exists() for folder in in_use)
+    assert not catalog.spill_dir.exists()
+
+
+def test_a_cache_folder_that_cannot_be_written_and_no_temporary_folder_is_one_line(data_copy, tmp_path, monkeypatch):
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where folders would go")
+    monkeypatch.setenv("CONFLICT_EXPLORER_CACHE_DIR", str(blocked))
+    monkeypatch.setattr(tempfile, "tempdir", str(blocked))
+    with pytest.raises(DataDirectoryError, match="set CONFLICT_EXPLORER_CACHE_DIR") as caught:
+        open_catalog(data_copy)
+    assert "\n" not in str(caught.value)
