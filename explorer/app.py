@@ -11,7 +11,7 @@ from pathlib import Path
 from collections.abc import Iterable
 
 import duckdb
-from textual import on, work
+from textual import on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.reactive import reactive
@@ -35,6 +35,7 @@ from explorer.widgets.record_table import RecordTable
 from explorer.widgets.result_grid import ResultGrid
 from explorer.widgets.screens import DetailScreen, ExportScreen, HelpScreen
 from explorer.widgets.value_picker import ValuePicker
+from explorer.workers import ReportsWorkerFailures, engine_work
 
 PANES = (("timeline", TimelinePane), ("actors", ActorsPane), ("casualties", CasualtiesPane))
 GIL_SWITCH_SECONDS = 0.001
@@ -48,7 +49,7 @@ def _month_end(month: date) -> date:
     return date.fromordinal(following.toordinal() - 1)
 
 
-class ExplorerApp(App):
+class ExplorerApp(ReportsWorkerFailures, App):
     """conflict-explorer: every pane follows one filter; every action has a key."""
 
     TITLE = "conflict-explorer"
@@ -113,6 +114,8 @@ class ExplorerApp(App):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        if self.catalog.cache.note:
+            self.notify(self.catalog.cache.note.capitalize(), severity="warning", timeout=10)
         self.query_one(FilterBar).show_filters(self.filters)
         self.refresh_panes(self.filters, self.panes)
         self._focus_pane("timeline")
@@ -128,7 +131,7 @@ class ExplorerApp(App):
     def panes(self) -> list[Pane]:
         return [self.query_one(f"#{pane_id}", Pane) for pane_id, _ in PANES]
 
-    @work(thread=True, exclusive=True, group="refresh")
+    @engine_work("the refresh after the filter changed", group="refresh")
     def refresh_panes(self, filters: Filters, panes: list[Pane]) -> None:
         """One filter's queries, off the UI thread: the open pane's data, every pane's row count.
 
@@ -148,9 +151,6 @@ class ExplorerApp(App):
                 data = pane.load(con, filters) if pane.id == open_pane else None
                 results.append((pane, data, pane.row_count(data) if data is not None else pane.count(con, filters)))
         except duckdb.InterruptException:
-            return
-        except duckdb.Error as error:
-            self.call_from_thread(self.notify, f"Query failed: {str(error).splitlines()[0]}", severity="error")
             return
         if not worker.is_cancelled:
             self.call_from_thread(self._show_results, filters, con, results)
@@ -178,7 +178,7 @@ class ExplorerApp(App):
     def _open_pane_id(self) -> str:
         return self.query_one(TabbedContent).active.removeprefix("tab-")
 
-    @work(thread=True, group="pane-load")
+    @engine_work("loading the pane", group="pane-load", exclusive=False)
     def _load_open_pane(self, pane_id: str) -> None:
         """Load a pane whose tab has just opened, on the last refresh's cursor (its occurrences are ready there)."""
         filters, con = self._last_refresh
@@ -187,9 +187,6 @@ class ExplorerApp(App):
             with self._pane_load_lock:
                 data = pane.load(con, filters)
         except duckdb.InterruptException:
-            return
-        except duckdb.Error as error:
-            self.call_from_thread(self.notify, f"Query failed: {str(error).splitlines()[0]}", severity="error")
             return
         self.call_from_thread(self._show_loaded_pane, filters, pane, data)
 
@@ -309,7 +306,7 @@ class ExplorerApp(App):
         """Enter on a table row or an actor opens its full detail."""
         self.action_open_detail()
 
-    @work(thread=True, exclusive=True, group="facets")
+    @engine_work("counting the values to choose from", group="facets")
     def action_pick(self, facet: str) -> None:
         counts = queries.facet_counts(self.catalog.cursor(), self.filters, facet).to_pylist()
         self.call_from_thread(self._open_picker, facet, counts)

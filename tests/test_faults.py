@@ -1,5 +1,5 @@
-"""Faults: a damaged or stale cache, leftovers of killed processes. Each ends in a transparent rebuild or a
-one-line message, never a traceback or a wrong number."""
+"""Faults: a damaged or stale cache, leftovers of killed processes, failing workers, 
+unreadable state files. Each ends in a transparent rebuild or a one-line message, never a traceback or a wrong number."""
 
 from __future__ import annotations
 
@@ -9,11 +9,15 @@ import subprocess
 import sys
 import tempfile
 
+import duckdb
 import pytest
 
+from explorer.app import ExplorerApp
+from explorer.db import queries
 from explorer.db.cache import BUILDING_PREFIX, PRIVATE_CACHE_PREFIX, SPILL_PREFIX, check_cache
 from explorer.db.catalog import open_catalog
 from explorer.db.errors import DataDirectoryError
+from conftest import settle
 
 TOTALS = "SELECT kind, count(*), sum(killed) FROM occurrences GROUP BY ALL ORDER BY kind"
 
@@ -147,3 +151,31 @@ def test_a_cache_folder_that_cannot_be_written_and_no_temporary_folder_is_one_li
     with pytest.raises(DataDirectoryError, match="set CONFLICT_EXPLORER_CACHE_DIR") as caught:
         open_catalog(data_copy)
     assert "\n" not in str(caught.value)
+
+
+# --- workers -------------------------------------------------------------------------------
+
+
+async def test_an_engine_error_in_any_worker_is_a_notice_and_the_app_goes_on(catalog, monkeypatch):
+    def broken(*args, **kwargs):
+        raise duckdb.IOException("IO Error: the disk went away\nmore detail")
+
+    app = ExplorerApp(catalog)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        monkeypatch.setattr(queries, "casualty_reports", broken)
+        monkeypatch.setattr(queries, "events_in_range", broken)
+        await pilot.press("3")  # the casualties pane looks up the highlighted occurrence's reports
+        await settle(pilot)
+        await pilot.press("1", "i")  # a refresh of the timeline: the events table's query fails
+        await settle(pilot)
+        notices = [notification.message for notification in app._notifications]
+        assert any(notice.startswith("Could not finish looking up the reports of the occurrence: IO Error: the disk went away")
+                   for notice in notices)
+        assert any(notice.startswith("Could not finish the refresh after the filter changed: IO Error") for notice in notices)
+        assert all("\n" not in notice for notice in notices)
+        assert app.is_running
+        monkeypatch.undo()
+        await pilot.press("i")
+        await settle(pilot)
+        assert app.filters.include_imprecise and app.query_one("#events").row_count == 80

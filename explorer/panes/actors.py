@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 
 import duckdb
 from rich.markup import escape
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -17,6 +17,7 @@ from explorer.db.filters import Filters
 from explorer.db.schema import SIDES
 from explorer.format import figure
 from explorer.panes.base import Pane
+from explorer.workers import engine_work
 
 NO_SIDE = "no side"
 EVENTS_IN_DETAIL = 12
@@ -147,7 +148,7 @@ class ActorsPane(Pane):
         if actor_id is not None and actor_id not in self.actor_events:
             self._load_events(actor_id, self.filters)
 
-    @work(thread=True, exclusive=True, group="actor-events")
+    @engine_work("looking up the actor's events", group="actor-events")
     def _load_events(self, actor_id: str, filters: Filters) -> None:
         events = queries.events_in_range(self.app.catalog.cursor(), replace(filters, actor_ids=frozenset({actor_id})),
                                          limit=EVENTS_IN_DETAIL)

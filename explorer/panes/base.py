@@ -11,6 +11,7 @@ from textual.widgets import Static
 from explorer.db import queries
 from explorer.db.filters import Filters
 from explorer.widgets.record_table import RecordTable
+from explorer.workers import ReportsWorkerFailures
 
 TABLE_ROWS = 500
 """The most rows a pane's table loads: it shows the first ones in its order and says how many there are."""
@@ -24,7 +25,7 @@ def first_rows_note(shown: int, total: int, order: str) -> str:
             "Narrow the filter, or query them all in the SQL pane (4).")
 
 
-class Pane(Vertical):
+class Pane(ReportsWorkerFailures, Vertical):
     """A top-level view. `load` runs in a worker thread and must not touch widgets; `show` runs on the UI thread."""
 
     title = ""

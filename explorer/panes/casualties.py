@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import duckdb
 from rich.markup import escape
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Static
@@ -18,6 +18,7 @@ from explorer.format import counted, figure, period
 from explorer.panes.base import TABLE_ROWS, Pane, first_rows_note
 from explorer.widgets.chart import BASIS_NAMES
 from explorer.widgets.record_table import Column, RecordTable
+from explorer.workers import engine_work
 
 
 KIND_SINGULAR = {"individual": "named individual", "incident": "incident", "tally": "tally", "cumulative": "cumulative total"}
@@ -197,7 +198,7 @@ class CasualtiesPane(Pane):
         if record and "occurrence_id" in record and (record["dataset"], record["occurrence_id"]) not in self.reports:
             self._load_reports(record["dataset"], record["occurrence_id"])
 
-    @work(thread=True, exclusive=True, group="occurrence-reports")
+    @engine_work("looking up the reports of the occurrence", group="occurrence-reports")
     def _load_reports(self, dataset: str, occurrence_id: str) -> None:
         rows = queries.casualty_reports(self.app.catalog.cursor(), Filters(), occurrence_id=occurrence_id, dataset=dataset).to_pylist()
         self.app.call_from_thread(self._reports_loaded, (dataset, occurrence_id), rows)

@@ -9,11 +9,12 @@ import csv
 import json
 import os
 import re
+from contextlib import closing
 from pathlib import Path
 
 import pyarrow.parquet as pq
 from rich.markup import escape
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -32,6 +33,7 @@ from explorer.db.statements import statement_at
 from explorer.format import cell, counted_noun
 from explorer.widgets.result_grid import PAGE_ROWS, ResultGrid
 from explorer.widgets.screens import ExportScreen
+from explorer.workers import ReportsWorkerFailures, engine_work
 
 STARTER = """-- ctrl+j (or ctrl+enter) runs the statement under the cursor; ctrl+g stops it.
 -- Views: events, actors, casualties, forces, and filtered_* that follow the filter bar.
@@ -54,10 +56,11 @@ def export_result(result: ResultSet, path: Path) -> int:
     try:
         if suffix == ".parquet":
             writer = None
-            for batch in result.batches():
-                writer = writer or pq.ParquetWriter(temporary, batch.schema)
-                writer.write_batch(batch)
-                rows += batch.num_rows
+            with closing(result.batches()) as batches:  # closed on this thread, which holds the session's lock
+                for batch in batches:
+                    writer = writer or pq.ParquetWriter(temporary, batch.schema)
+                    writer.write_batch(batch)
+                    rows += batch.num_rows
             if writer is None:
                 raise ExplorerError("the result is empty: nothing to export")
             writer.close()
@@ -68,13 +71,14 @@ def export_result(result: ResultSet, path: Path) -> int:
                     out.writerow(result.columns)
                 else:
                     handle.write("[")
-                for batch in result.batches():
-                    for record in batch.to_pylist():
-                        if suffix == ".csv":
-                            out.writerow([cell(value, "; ") for value in record.values()])
-                        else:
-                            handle.write(("\n" if rows == 0 else ",\n") + json.dumps(record, default=str, ensure_ascii=False))
-                        rows += 1
+                with closing(result.batches()) as batches:
+                    for batch in batches:
+                        for record in batch.to_pylist():
+                            if suffix == ".csv":
+                                out.writerow([cell(value, "; ") for value in record.values()])
+                            else:
+                                handle.write(("\n" if rows == 0 else ",\n") + json.dumps(record, default=str, ensure_ascii=False))
+                            rows += 1
                 if suffix == ".json":
                     handle.write("\n]\n")
         temporary.replace(path)
@@ -126,7 +130,7 @@ class HistoryScreen(ModalScreen[str | None]):
         self.dismiss(self._matches[int(event.option.id)].sql)
 
 
-class SqlPane(Vertical):
+class SqlPane(ReportsWorkerFailures, Vertical):
     """The editor over the results; the footer shows the keys."""
 
     title = "SQL"
@@ -186,7 +190,7 @@ class SqlPane(Vertical):
             self.query_one(TextArea).language = "sql"
             self._load_schema()
 
-    @work(thread=True, exclusive=True, group="sql-schema")
+    @engine_work("reading the schema", group="sql-schema")
     def _load_schema(self) -> None:
         try:
             rows = self.session.schema()
@@ -254,7 +258,7 @@ class SqlPane(Vertical):
         self.query_one(ResultGrid).set_result(None)
         self._run(sql)
 
-    @work(thread=True, exclusive=True, group="sql")
+    @engine_work("running the statement", group="sql")
     def _run(self, sql: str) -> None:
         worker = get_current_worker()
         try:
@@ -336,7 +340,7 @@ class SqlPane(Vertical):
         self._status(f"{view}… (ctrl+g stops)")
         self._derive_in_worker(self.result, sql_around, params, view)
 
-    @work(thread=True, exclusive=True, group="sql")
+    @engine_work("sorting, filtering or counting the result", group="sql")
     def _derive_in_worker(self, result: ResultSet, sql_around: str, params: list | None, view: str) -> None:
         """Sorting, filtering and counting run in DuckDB, off the UI thread."""
         try:
@@ -407,8 +411,9 @@ class SqlPane(Vertical):
         if grid.result is None:
             return
         lines = ["\t".join(grid.result.columns)]
-        for batch in grid.result.batches():
-            lines += ["\t".join(cell(value) for value in record.values()) for record in batch.to_pylist()]
+        with closing(grid.result.batches()) as batches:
+            for batch in batches:
+                lines += ["\t".join(cell(value) for value in record.values()) for record in batch.to_pylist()]
         self._copy("\n".join(lines), f"{len(lines) - 1:,} rows")
 
     def action_export(self) -> None:
@@ -425,7 +430,7 @@ class SqlPane(Vertical):
         self.app.push_screen(ExportScreen(Path.cwd() / "result.csv", self.catalog.data_dir,
                                           "Export the result (.csv, .parquet or .json)"), write)
 
-    @work(thread=True, group="sql-export")
+    @engine_work("the export", group="sql-export", exclusive=False)
     def _export(self, result: ResultSet, path: Path) -> None:
         try:
             rows = export_result(result, path)

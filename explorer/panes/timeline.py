@@ -8,7 +8,7 @@ from datetime import date
 
 import duckdb
 from rich.markup import escape
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Static
@@ -19,6 +19,7 @@ from explorer.format import counted, period
 from explorer.panes.base import TABLE_ROWS, Pane, first_rows_note
 from explorer.widgets.chart import ChartData, MonthlyChart, month_range
 from explorer.widgets.record_table import Column, RecordTable
+from explorer.workers import engine_work
 
 EVENT_COLUMNS = [
     Column("date", "Date", lambda e: _event_date(e)),
@@ -187,14 +188,9 @@ class TimelinePane(Pane):
         self._requested_event = event["event_id"]
         self._load_event_casualties(event["event_id"])
 
-    @work(thread=True, exclusive=True, group="event-casualties")
+    @engine_work("looking up the event's casualties", group="event-casualties")
     def _load_event_casualties(self, event_id: str) -> None:
-        try:
-            rows = queries.event_occurrences(self.app.catalog.cursor(), event_id).to_pylist()
-        except duckdb.Error as error:
-            self.app.call_from_thread(self.app.notify, f"Could not look up the event's casualties: {str(error).splitlines()[0]}",
-                                      severity="error")
-            return
+        rows = queries.event_occurrences(self.app.catalog.cursor(), event_id).to_pylist()
         self.app.call_from_thread(self._event_casualties_loaded, event_id, rows)
 
     def _event_casualties_loaded(self, event_id: str, rows: list[dict]) -> None:

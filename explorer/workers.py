@@ -1,0 +1,50 @@
+"""Engine work off the UI thread, and the one place where its failures are reported.
+
+Every query a widget starts runs in an `engine_work` thread worker, which never closes the app
+when it fails. Textual tells only the node that started a worker about its state, so each such
+node mixes in `ReportsWorkerFailures`, which hands a failed worker to the app: a one-line notice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import duckdb
+from textual import work
+from textual.worker import Worker, WorkerState
+
+from explorer.db.errors import ExplorerError
+from explorer.db.guard import one_line_error
+
+DAMAGED_CACHE_HINT = "the cache is damaged: quit and start again to rebuild it"
+
+
+def engine_work(description: str, group: str, exclusive: bool = True) -> Callable:
+    """A thread worker for engine calls: it reports its failure (see `failure_notice`) instead of ending the app."""
+    return work(thread=True, exclusive=exclusive, group=group, description=description, exit_on_error=False)
+
+
+def failure_notice(worker: Worker) -> str | None:
+    """The one line that says why a worker failed, or None when it was stopped on purpose."""
+    error = worker.error
+    if isinstance(error, duckdb.InterruptException) or (isinstance(error, ExplorerError) and str(error) == "query cancelled"):
+        return None
+    if isinstance(error, duckdb.Error):
+        message = one_line_error(error)
+        if "Corrupt database file" in message or "Could not read enough bytes" in message:
+            message = f"{DAMAGED_CACHE_HINT} ({message})"
+    elif isinstance(error, ExplorerError):
+        message = str(error)
+    else:
+        message = f"{type(error).__name__}: {str(error).strip().splitlines()[0] if str(error).strip() else 'no detail'}"
+    return f"Could not finish {worker.description}: {message}"
+
+
+class ReportsWorkerFailures:
+    """Mixed into every node that starts engine workers: a failed one becomes a notice from the app."""
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR:
+            notice = failure_notice(event.worker)
+            if notice is not None:
+                self.app.notify(notice, severity="error", timeout=10)
