@@ -183,6 +183,11 @@ class SqlPane(ReportsWorkerFailures, Vertical):
         yield Static("ctrl+j runs the statement under the cursor", id="sql-status")
         yield ResultGrid(id="sql-results")
 
+    def on_mount(self) -> None:
+        for problem in (self.history.problem, self.editor_state.problem):
+            if problem:
+                self.app.notify(problem, severity="warning", timeout=15)
+
     def on_show(self) -> None:
         """Highlighting and the schema browser start the first time the pane is seen: both cost start-up time."""
         if not self.schema_requested:
