@@ -10,7 +10,6 @@ import csv
 import json
 import os
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import closing
@@ -243,50 +242,25 @@ def _stream_query(session, sql: str, output_format: str, out: TextIO) -> None:
 
 
 def _query(args: argparse.Namespace) -> int:
-    """Run the statement in a thread while this one waits: only the main thread sees Ctrl-C, and it
-    must stay free to interrupt DuckDB (on Ctrl-C or at the --timeout)."""
     import duckdb
 
     from explorer.db.guard import one_line_error
+    from explorer.db.interruptible import TimedOut, run_interruptibly
     from explorer.db.sql_session import SqlSession
 
     with open_catalog(args.data, _limits(args), _say_building(args.data)) as catalog:
         _say_note(catalog)
         session = SqlSession(catalog)
         _cap_memory(session)
-        outcome: list[BaseException] = []
-        done = threading.Event()  # not Thread.join, which Ctrl-C can leave thinking the thread has ended
-
-        def run() -> None:
-            try:
-                _stream_query(session, args.sql, args.format, sys.stdout)
-            except BaseException as error:  # handed to the main thread, which reports it
-                outcome.append(error)
-            finally:
-                done.set()
-
-        deadline = time.monotonic() + args.timeout if args.timeout else None
-        timed_out = False
-        threading.Thread(target=run, name="query", daemon=True).start()
         try:
-            while not done.wait(0.05):
-                if deadline is not None and not timed_out and time.monotonic() > deadline:
-                    timed_out = True
-                    session.interrupt()
-        except KeyboardInterrupt:
-            session.interrupt()
-            done.wait(5)
-            raise
-        if outcome:
-            error = outcome[0]
-            if timed_out and isinstance(error, (ExplorerError, duckdb.InterruptException)):
-                raise ExplorerError(f"the statement ran longer than {args.timeout:g} s (--timeout) and was stopped") from None
-            if isinstance(error, duckdb.Error):
-                raise ExplorerError(one_line_error(error)) from None
-            if isinstance(error, MemoryError):
-                raise ExplorerError("the result needs more memory than --memory-limit allows: select fewer rows or "
-                                    "shorter values, or give more memory") from None
-            raise error
+            run_interruptibly(lambda: _stream_query(session, args.sql, args.format, sys.stdout), session.interrupt, args.timeout)
+        except TimedOut:
+            raise ExplorerError(f"the statement ran longer than {args.timeout:g} s (--timeout) and was stopped") from None
+        except duckdb.Error as error:
+            raise ExplorerError(one_line_error(error)) from None
+        except MemoryError:
+            raise ExplorerError("the result needs more memory than --memory-limit allows: select fewer rows or "
+                                "shorter values, or give more memory") from None
     return 0
 
 

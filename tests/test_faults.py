@@ -3,6 +3,7 @@ unreadable state files. Each ends in a transparent rebuild or a one-line message
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -11,12 +12,15 @@ import tempfile
 
 import duckdb
 import pytest
+from textual.widgets import TextArea
 
 from explorer.app import ExplorerApp
 from explorer.db import queries
 from explorer.db.cache import BUILDING_PREFIX, PRIVATE_CACHE_PREFIX, SPILL_PREFIX, check_cache
 from explorer.db.catalog import open_catalog
 from explorer.db.errors import DataDirectoryError
+from explorer.db.state import EDITOR_BYTES, HISTORY_BYTES, EditorState, QueryHistory
+from explorer.panes.sql import STARTER
 from conftest import settle
 
 TOTALS = "SELECT kind, count(*), sum(killed) FROM occurrences GROUP BY ALL ORDER BY kind"
@@ -179,3 +183,91 @@ async def test_an_engine_error_in_any_worker_is_a_notice_and_the_app_goes_on(cat
         await pilot.press("i")
         await settle(pilot)
         assert app.filters.include_imprecise and app.query_one("#events").row_count == 80
+
+
+# --- state files ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"{{{ garbage", b"[" * 200_000 + b"]" * 200_000, b'[{"sql": 5, "ran_at": "x", "rows": [], "error": {}, "elapsed": null}]',
+     b'{"sql": "select 1"}', b"\xff\xfe not utf-8", b"[" + b'"x",' * 10 + b"1]", b"null", b"x" * (HISTORY_BYTES * 2 + 1)],
+    ids=["garbage", "deeply nested", "wrong types", "not a list", "not UTF-8", "wrong items", "null", "huge"],
+)
+def test_an_unreadable_history_is_moved_aside_and_said_once(private_state, content):
+    private_state.mkdir()
+    (private_state / "history.json").write_bytes(content)
+    history = QueryHistory(private_state)
+    assert history.entries == [] and history.problem and "it was kept as history.json.unreadable-1" in history.problem
+    assert (private_state / "history.json.unreadable-1").read_bytes() == content
+    history.add("select 1", 1, None, 0.01)
+    assert QueryHistory(private_state).entries[-1].sql == "select 1" and QueryHistory(private_state).problem is None
+    (private_state / "history.json").write_bytes(content)
+    QueryHistory(private_state)
+    assert (private_state / "history.json.unreadable-2").read_bytes() == content, "an earlier set-aside file is never overwritten"
+
+
+def test_good_entries_of_a_partly_damaged_history_are_kept(private_state):
+    private_state.mkdir()
+    good = {"sql": "select 2", "ran_at": 1.0, "rows": 1, "error": None, "elapsed": 0.1}
+    (private_state / "history.json").write_text(json.dumps([good, {"sql": None}]))
+    history = QueryHistory(private_state)
+    assert [entry.sql for entry in history.entries] == ["select 2"] and history.problem
+
+
+def test_the_history_keeps_within_its_size(private_state):
+    history = QueryHistory(private_state)
+    for number in range(120):
+        history.add(f"select {number} -- " + "x" * 40_000, 1, None, 0.0)
+    history.add("select 'too long to keep' -- " + "y" * 300_000, 1, None, 0.0)
+    size = (private_state / "history.json").stat().st_size
+    assert size <= HISTORY_BYTES
+    kept = QueryHistory(private_state).entries
+    assert kept[-1].sql.startswith("select 119") and len(kept) < 120
+
+
+@pytest.mark.parametrize("content", [b"select '\xff\xfe' -- not UTF-8", b"-- " + b"x" * (EDITOR_BYTES + 1)], ids=["not UTF-8", "huge"])
+async def test_an_unreadable_editor_file_never_stops_the_app(catalog, private_state, content):
+    private_state.mkdir()
+    (private_state / "editor.sql").write_bytes(content)
+    app = ExplorerApp(catalog)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("4")
+        await settle(pilot)
+        assert app.query_one(TextArea).text == STARTER
+        notices = [notification.message for notification in app._notifications]
+        assert any("editor.sql could not be used" in notice and "editor.sql.unreadable-1" in notice for notice in notices)
+    assert (private_state / "editor.sql.unreadable-1").read_bytes() == content
+    assert EditorState(private_state).load() == STARTER or not (private_state / "editor.sql").exists()
+
+
+# --- Ctrl-C and time limits ----------------------------------------------------------------
+
+
+def test_ctrl_c_interrupts_a_long_engine_call_at_once():
+    """Ctrl-C reaches only the main thread; the engine call it waits for is interrupted, not waited out."""
+    import _thread
+    import threading
+    import time
+
+    from explorer.db.interruptible import run_interruptibly
+
+    con = duckdb.connect()
+    threading.Timer(0.5, _thread.interrupt_main).start()
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        run_interruptibly(lambda: con.execute("SELECT count(DISTINCT a.range * b.range) FROM range(100000) a, range(100000) b").fetchall(),
+                          con.interrupt)
+    assert time.monotonic() - started < 10
+    assert con.execute("SELECT 42").fetchall() == [(42,)], "the connection is free again"
+
+
+def test_a_time_limit_interrupts_the_call():
+    from explorer.db.interruptible import TimedOut, run_interruptibly
+
+    con = duckdb.connect()
+    with pytest.raises(TimedOut):
+        run_interruptibly(lambda: con.execute("SELECT count(DISTINCT a.range * b.range) FROM range(100000) a, range(100000) b").fetchall(),
+                          con.interrupt, timeout=0.3)
+    assert run_interruptibly(lambda: con.execute("SELECT 7").fetchall(), con.interrupt, timeout=5) == [(7,)]

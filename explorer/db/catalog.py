@@ -25,6 +25,7 @@ import duckdb
 from explorer.builtin import builtin_data_dir
 from explorer.db.cache import SPILL_PREFIX, CacheFile, cache_key, open_cache, private_folder
 from explorer.db.errors import DataDirectoryError
+from explorer.db.interruptible import run_interruptibly
 from explorer.db.queries import (REPORT_FACETS_TYPE, events_by_date_sql, occurrence_events_sql, occurrence_months_sql,
                                   occurrences_sql)
 from explorer.db.schema import TABLES, Table, type_is_compatible
@@ -242,7 +243,8 @@ def build_cache_database(
     steps = {"tables": "the data's tables", **CACHED_TABLES}
     numbered = {name: f"{what} ({number} of {len(steps)})" for number, (name, what) in enumerate(steps.items(), start=1)}
     con = internal_connection(limits, str(path))
-    try:
+
+    def build() -> None:
         con.execute("SET temp_directory = ?", [str(path.parent / ".spill")])
         if on_build is not None:
             on_build(numbered["tables"])
@@ -259,6 +261,9 @@ def build_cache_database(
                 _create_in_parts(con, name, computed[name], order)
         con.execute(OCCURRENCES_VIEW)
         con.execute("CHECKPOINT")
+
+    try:
+        run_interruptibly(build, con.interrupt)  # Ctrl-C stops a long first opening at once
     finally:
         con.close()
         shutil.rmtree(path.parent / ".spill", ignore_errors=True)
