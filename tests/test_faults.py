@@ -1,5 +1,5 @@
-"""Faults: a damaged or stale cache, leftovers of killed processes, failing workers, 
-unreadable state files. Each ends in a transparent rebuild or a one-line message, never a traceback or a wrong number."""
+"""Faults: a damaged or stale cache, leftovers of killed processes, failing workers, unreadable state
+files, Ctrl-C. Each ends in a transparent rebuild or a one-line message, never a traceback or a wrong number."""
 
 from __future__ import annotations
 
