@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
 import duckdb
 import pytest
@@ -16,7 +17,8 @@ from textual.widgets import TextArea
 
 from explorer.app import ExplorerApp
 from explorer.db import queries
-from explorer.db.cache import BUILDING_PREFIX, PRIVATE_CACHE_PREFIX, SPILL_PREFIX, check_cache
+from explorer.db.cache import (BUILDING_PREFIX, CACHES_KEPT, FOREIGN_LEFTOVER_SECONDS, PRIVATE_CACHE_PREFIX, PROCESS_TAG,
+                                SPILL_PREFIX, check_cache)
 from explorer.db.catalog import open_catalog
 from explorer.db.errors import DataDirectoryError
 from explorer.db.state import EDITOR_BYTES, HISTORY_BYTES, EditorState, QueryHistory
@@ -131,20 +133,98 @@ def test_leftovers_of_killed_processes_are_removed_at_the_next_start(data_copy, 
     temporary = tmp_path / "tmp"
     temporary.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(temporary))
-    dead, alive = _dead_pid(), os.getpid()
+    dead, alive, key = _dead_pid(), os.getpid(), "0123456789abcdef01234567"
     cache_root.mkdir()
-    leftovers = [cache_root / f"{BUILDING_PREFIX}0123456789abcdef01234567-{dead}",
-                 temporary / f"{SPILL_PREFIX}{dead}-abc", temporary / f"{PRIVATE_CACHE_PREFIX}{dead}-def"]
-    in_use = [cache_root / f"{BUILDING_PREFIX}0123456789abcdef01234567-{alive}", temporary / f"{SPILL_PREFIX}{alive}-ghi",
-              temporary / "someone-elses-folder"]
+    leftovers = [cache_root / f"{BUILDING_PREFIX}{key}-{PROCESS_TAG}-{dead}", cache_root / f"{BUILDING_PREFIX}stale-{key}-{PROCESS_TAG}-{dead}",
+                 temporary / f"{SPILL_PREFIX}{PROCESS_TAG}-{dead}-abc", temporary / f"{PRIVATE_CACHE_PREFIX}{PROCESS_TAG}-{dead}-def",
+                 temporary / f"{SPILL_PREFIX}0a1b2c3d-{dead}-old"]
+    in_use = [cache_root / f"{BUILDING_PREFIX}{key}-{PROCESS_TAG}-{alive}", temporary / f"{SPILL_PREFIX}{PROCESS_TAG}-{alive}-ghi",
+              temporary / f"{SPILL_PREFIX}0a1b2c3d-{dead}-recent", temporary / "someone-elses-folder"]
     for folder in leftovers + in_use:
         folder.mkdir()
         (folder / "part.tmp").write_bytes(b"x" * 1000)
+    day_and_more = time.time() - FOREIGN_LEFTOVER_SECONDS - 60
+    for path in (temporary / f"{SPILL_PREFIX}0a1b2c3d-{dead}-old", temporary / f"{SPILL_PREFIX}0a1b2c3d-{dead}-old" / "part.tmp"):
+        os.utime(path, (day_and_more, day_and_more))  # another machine's or container's, untouched for a day
     with open_catalog(data_copy) as catalog:
-        assert catalog.spill_dir.parent == temporary and catalog.spill_dir.name.startswith(f"{SPILL_PREFIX}{alive}-")
-        assert not any(folder.exists() for folder in leftovers)
-        assert all(folder.exists() for folder in in_use)
+        assert catalog.spill_dir.parent == temporary and catalog.spill_dir.name.startswith(f"{SPILL_PREFIX}{PROCESS_TAG}-{alive}-")
+        assert not [folder for folder in leftovers if folder.exists()]
+        assert all(folder.exists() for folder in in_use), "a process we cannot see may still be using its folder"
     assert not catalog.spill_dir.exists()
+
+
+def test_only_our_own_caches_are_ever_forgotten(data_copy, cache_root):
+    """The cache folder may be one the user also keeps other things in: only folders named and made like ours go."""
+    cache_root.mkdir()
+    theirs = []
+    for number in range(20):
+        folder = cache_root / f"project{number:02}"
+        folder.mkdir()
+        (folder / "notes.txt").write_text("mine")
+        theirs.append(folder)
+    lookalike = cache_root / "0123456789abcdef01234567"
+    lookalike.mkdir()
+    (lookalike / "thesis.tex").write_text("not a cache")
+    for number in range(CACHES_KEPT + 3):
+        (data_copy / "forces.parquet").write_bytes((data_copy / "forces.parquet").read_bytes())  # a new key each time
+        built_cache(data_copy)
+    ours = [path for path in cache_root.iterdir() if (path / "manifest.json").exists()]
+    assert len(ours) == CACHES_KEPT
+    assert all((folder / "notes.txt").read_text() == "mine" for folder in theirs)
+    assert (lookalike / "thesis.tex").exists()
+
+
+def test_a_write_ahead_log_beside_the_cache_is_never_replayed(data_copy, cache_root):
+    """DuckDB replays a .wal beside a database even read-only: one that appears makes the cache fail its check."""
+    path, totals = built_cache(data_copy)
+    forged = path.parent / "forged.duckdb"
+    shutil.copy(path, forged)
+    con = duckdb.connect(str(forged))
+    con.execute("PRAGMA disable_checkpoint_on_shutdown")
+    con.execute("SET checkpoint_threshold = '1TB'")
+    con.execute("UPDATE single_occurrences SET killed = killed * 100 WHERE kind = 'individual'")
+    con.close()
+    assert (path.parent / "forged.duckdb.wal").exists()
+    (path.parent / "forged.duckdb.wal").rename(path.parent / "data.duckdb.wal")
+    forged.unlink()
+    with open_catalog(data_copy) as reopened:
+        assert "write-ahead log" in reopened.cache.note
+        assert reopened.cursor().execute(TOTALS).fetchall() == totals
+
+
+def test_a_full_cache_disk_falls_back_to_a_private_cache(data_copy, cache_root, monkeypatch):
+    """DuckDB reports a full disk while checkpointing as a fatal error: the session still gets a cache."""
+    from explorer.db import catalog as catalog_module
+
+    real_build = catalog_module.build_cache_database
+
+    def build(path, *args, **kwargs):
+        if str(path).startswith(str(cache_root)):
+            raise duckdb.FatalException("FATAL Error: Failed to create checkpoint: No space left on device")
+        return real_build(path, *args, **kwargs)
+
+    monkeypatch.setattr(catalog_module, "build_cache_database", build)
+    with open_catalog(data_copy) as opened:
+        assert opened.cache.private and "cannot be written (FATAL Error: Failed to create checkpoint" in opened.cache.note
+        assert opened.cursor().execute("SELECT count(*) FROM events").fetchall() == [(80,)]
+    assert not list(cache_root.glob(f"{BUILDING_PREFIX}*")), "the failed build left nothing behind"
+
+
+@pytest.mark.parametrize("make", ["fifo", "dangling link", "folder"])
+def test_a_table_file_that_is_not_a_regular_file_is_one_line_and_never_hangs(data_copy, make):
+    table = data_copy / "casualties"
+    table.mkdir()
+    (data_copy / "casualties.parquet").rename(table / "part-0.parquet")
+    odd = table / "part-1.parquet"
+    if make == "fifo":
+        os.mkfifo(odd)
+    elif make == "dangling link":
+        odd.symlink_to(data_copy / "nowhere.parquet")
+    else:
+        odd.mkdir()
+    with pytest.raises(DataDirectoryError, match=r"part-1.parquet: (not a regular file|a link to nothing|a folder)") as caught:
+        open_catalog(data_copy)
+    assert "\n" not in str(caught.value)
 
 
 def test_a_cache_folder_that_cannot_be_written_and_no_temporary_folder_is_one_line(data_copy, tmp_path, monkeypatch):
@@ -240,6 +320,67 @@ async def test_an_unreadable_editor_file_never_stops_the_app(catalog, private_st
         assert any("editor.sql could not be used" in notice and "editor.sql.unreadable-1" in notice for notice in notices)
     assert (private_state / "editor.sql.unreadable-1").read_bytes() == content
     assert EditorState(private_state).load() == STARTER or not (private_state / "editor.sql").exists()
+
+
+@pytest.mark.parametrize("special", ["/dev/zero", "fifo", "link to nothing"])
+def test_a_state_file_that_is_not_a_regular_file_is_never_read_endlessly(private_state, special):
+    private_state.mkdir()
+    for name in ("history.json", "editor.sql"):
+        path = private_state / name
+        if special == "fifo":
+            os.mkfifo(path)
+        else:
+            path.symlink_to(special if special.startswith("/") else private_state / "nowhere")
+    history, editor = QueryHistory(private_state), EditorState(private_state)
+    assert history.entries == [] and editor.load() == ""
+    assert "history.json.unreadable-1" in history.problem and "editor.sql.unreadable-1" in editor.problem
+    history.add("select 1", 1, None, 0.0)
+    assert QueryHistory(private_state).entries[-1].sql == "select 1"
+
+
+def test_a_history_entry_that_cannot_be_written_as_text_is_left_out(private_state):
+    private_state.mkdir()
+    good = {"sql": "select 2", "ran_at": 1.0, "rows": 1, "error": None, "elapsed": 0.1}
+    (private_state / "history.json").write_text(json.dumps([good, {**good, "sql": "SELECT \udcff"}]))
+    history = QueryHistory(private_state)
+    assert [entry.sql for entry in history.entries] == ["select 2"] and history.problem
+    history.add("select 3", 1, None, 0.0)
+    history.add("select '\udcff'", 1, None, 0.0)  # typed through a terminal that sent a lone surrogate
+    assert [entry.sql for entry in QueryHistory(private_state).entries] == ["select 2", "select 3"]
+
+
+def test_two_apps_open_at_once_both_keep_their_queries(private_state):
+    first, second = QueryHistory(private_state), QueryHistory(private_state)
+    first.add("select 'from the first'", 1, None, 0.0)
+    second.add("select 'from the second'", 1, None, 0.0)
+    first.add("select 'first again'", 1, None, 0.0)
+    assert [entry.sql for entry in QueryHistory(private_state).entries] == [
+        "select 'from the first'", "select 'from the second'", "select 'first again'"]
+
+
+def test_a_linked_state_file_stays_a_link_and_keeps_its_permissions(private_state, tmp_path):
+    dotfiles = tmp_path / "dotfiles"
+    dotfiles.mkdir()
+    (dotfiles / "editor.sql").write_text("-- kept in my dotfiles")
+    (dotfiles / "editor.sql").chmod(0o640)
+    private_state.mkdir()
+    (private_state / "editor.sql").symlink_to(dotfiles / "editor.sql")
+    editor = EditorState(private_state)
+    assert editor.load() == "-- kept in my dotfiles"
+    assert editor.save("select 42") is None
+    assert (private_state / "editor.sql").is_symlink() and (dotfiles / "editor.sql").read_text() == "select 42"
+    assert (dotfiles / "editor.sql").stat().st_mode & 0o777 == 0o640
+
+
+def test_an_editor_text_that_cannot_be_saved_is_said(private_state):
+    private_state.mkdir()
+    (private_state / "editor.sql").mkdir()  # a folder where the file would go: never written over
+    editor = EditorState(private_state)
+    assert editor.load() == "" and "is a folder" in editor.problem
+    assert "cannot be saved" in editor.save("select 1") and (private_state / "editor.sql").is_dir(), "left as it is"
+    blocked = EditorState(private_state / "not-a-folder" / "deeper")
+    (private_state / "not-a-folder").write_text("a file where the state folder would go")
+    assert "cannot be saved" in blocked.save("select 1")
 
 
 # --- Ctrl-C and time limits ----------------------------------------------------------------

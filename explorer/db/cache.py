@@ -16,7 +16,9 @@ import hashlib
 import json
 import os
 import shutil
+import socket
 import tempfile
+import time
 import zlib
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -34,11 +36,12 @@ MANIFEST = "manifest.json"
 CHUNK_BYTES = 32 << 20
 """The file is checked in chunks of this size, one CRC-32 each, on several threads at once."""
 CACHES_KEPT = 16
+KEY_LENGTH = 24
 BUILDING_PREFIX = ".building-"
-"""A cache being built: `.building-<key>-<pid>`, renamed into place when complete."""
+"""A cache being built: `.building-<key>-<tag>-<pid>` (see `owner_name`), renamed into place when complete."""
 SPILL_PREFIX = "conflict-explorer-spill-"
 PRIVATE_CACHE_PREFIX = "conflict-explorer-cache-"
-"""Folders in the temporary directory, `<prefix><pid>-<random>`: removed on close, or by the next start
+"""Folders in the temporary directory, `<prefix><tag>-<pid>-<random>`: removed on close, or by the next start
 once their process has gone."""
 
 
@@ -56,7 +59,7 @@ def cache_key(paths: list[Path]) -> str:
     for path in paths:
         stat = path.stat()
         files.append([str(path), stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino, stat.st_dev])
-    return hashlib.sha256(json.dumps([CACHE_FORMAT, duckdb.__version__, files]).encode()).hexdigest()[:24]
+    return hashlib.sha256(json.dumps([CACHE_FORMAT, duckdb.__version__, files]).encode()).hexdigest()[:KEY_LENGTH]
 
 
 @dataclass(frozen=True)
@@ -107,7 +110,11 @@ def check_cache(folder: Path, key: str, threads: int) -> str | None:
     if expected != (CACHE_FORMAT, key, CHUNK_BYTES):
         return "its manifest belongs to another cache"
     database = folder / DATABASE
+    if (folder / f"{DATABASE}.wal").exists():
+        return "a write-ahead log appeared beside it (DuckDB would replay it)"
     try:
+        if not database.is_file():
+            return "it is not a file"
         if database.stat().st_size != size:
             return f"its size is {database.stat().st_size:,} bytes, not {size:,}"
         found = _chunk_crcs(database, threads)
@@ -119,11 +126,40 @@ def check_cache(folder: Path, key: str, threads: int) -> str | None:
     return None
 
 
-def _process_gone(name: str, prefix: str) -> bool:
-    """Whether the process whose id follows `prefix` in `name` has ended."""
-    pid = name.removeprefix(prefix).split("-")[0]
-    if not pid.isdigit():
-        return False
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def _process_tag() -> str:
+    """This machine and process-id namespace, in 8 characters: a process id means something only within them
+    (a cache or temporary folder may be shared by containers, or by machines over NFS)."""
+    try:
+        namespace = os.readlink("/proc/self/ns/pid")
+    except OSError:
+        namespace = ""
+    return hashlib.sha256(f"{socket.gethostname()}/{namespace}".encode()).hexdigest()[:8]
+
+
+PROCESS_TAG = _process_tag()
+FOREIGN_LEFTOVER_SECONDS = 24 * 3600
+"""A leftover of a process we cannot see (another machine or namespace) is removed once untouched this long."""
+
+
+def owner_name() -> str:
+    """What names a folder's owner: `<tag>-<pid>`."""
+    return f"{PROCESS_TAG}-{os.getpid()}"
+
+
+def _owner_gone(folder: Path, tag: str, pid: str) -> bool:
+    """Whether the process that made `folder` has ended: asked of the system when it is ours to see,
+    else judged by the folder having been left untouched for a day."""
+    if tag != PROCESS_TAG or not pid.isdigit():
+        try:
+            newest = max([folder.stat().st_mtime] + [entry.stat().st_mtime for entry in folder.iterdir()])
+        except OSError:
+            return False
+        return time.time() - newest > FOREIGN_LEFTOVER_SECONDS
     try:
         os.kill(int(pid), 0)
     except ProcessLookupError:
@@ -134,31 +170,43 @@ def _process_gone(name: str, prefix: str) -> bool:
 
 
 def remove_leftovers(root: Path) -> None:
-    """Half-built caches and spill folders of processes that were killed: nobody else removes them."""
-    places = [(root, BUILDING_PREFIX), (Path(tempfile.gettempdir()), SPILL_PREFIX),
-              (Path(tempfile.gettempdir()), PRIVATE_CACHE_PREFIX)]
+    """Half-built caches and spill folders of processes that were killed: nobody else removes them.
+    Names end `-<tag>-<pid>` (builds) or go on `-<tag>-<pid>-<random>` (temporary folders)."""
+    temporary = Path(tempfile.gettempdir())
+    places = [(root, BUILDING_PREFIX), (temporary, SPILL_PREFIX), (temporary, PRIVATE_CACHE_PREFIX)]
     for folder, prefix in places:
         try:
-            leftovers = [path for path in folder.iterdir() if path.name.startswith(prefix)]
+            leftovers = [path for path in folder.iterdir() if path.name.startswith(prefix) and path.is_dir()]
         except OSError:
             continue
         for path in leftovers:
-            if prefix == BUILDING_PREFIX:
-                gone = _process_gone(path.name.rpartition("-")[2], "")
-            else:
-                gone = _process_gone(path.name, prefix)
-            if gone:
+            parts = path.name.split("-")
+            tag, pid = (parts[-2], parts[-1]) if prefix == BUILDING_PREFIX else (parts[-3], parts[-2])
+            if len(parts) >= 3 and _owner_gone(path, tag, pid):
                 shutil.rmtree(path, ignore_errors=True)
 
 
 def private_folder(prefix: str) -> Path:
     """A new folder in the temporary directory, named so that a later start can tell its process has gone."""
-    return Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-"))
+    return Path(tempfile.mkdtemp(prefix=f"{prefix}{owner_name()}-"))
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
+
+
+def _is_cache_folder(path: Path) -> bool:
+    """One of our caches, by its name (a key) and its contents: the cache folder may be one the user also uses."""
+    return (len(path.name) == KEY_LENGTH and all(char in "0123456789abcdef" for char in path.name) and path.is_dir()
+            and any((path / name).exists() for name in (MANIFEST, DATABASE, "occurrences.parquet")))
 
 
 def _forget_old_caches(root: Path, keep: Path) -> None:
     """Keep the most recently built caches only (a changed directory leaves its old one behind)."""
-    folders = sorted((path for path in root.iterdir() if path.is_dir() and path != keep and not path.name.startswith(".")),
+    folders = sorted((path for path in root.iterdir() if path != keep and _is_cache_folder(path)),
                      key=lambda path: path.stat().st_mtime, reverse=True)
     for stale in folders[CACHES_KEPT - 1:]:
         shutil.rmtree(stale, ignore_errors=True)
@@ -186,21 +234,24 @@ def open_cache(key: str, build: Builder, threads: int) -> CacheFile:
     if folder.exists() and problem is None:
         return CacheFile(folder / DATABASE)
     note = f"the cache of this data directory was rebuilt: {problem}" if problem else None
-    building = root / f"{BUILDING_PREFIX}{key}-{os.getpid()}"
+    building = root / f"{BUILDING_PREFIX}{key}-{owner_name()}"
     try:
+        str(root).encode("utf-8")  # DuckDB cannot open a path that is not UTF-8
         shutil.rmtree(building, ignore_errors=True)
         _build(building, key, build, threads)
-    except (OSError, duckdb.IOException):
+    except (OSError, UnicodeError, duckdb.IOException, duckdb.FatalException) as error:
         shutil.rmtree(building, ignore_errors=True)
-        return _open_private(key, build, threads, note)
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else _first_line(error)
+        unwritable = f"the cache folder {root} cannot be written ({reason}): this session builds a private cache"
+        return _open_private(key, build, threads, f"{note}; {unwritable}" if note else unwritable)
     except BaseException:
         shutil.rmtree(building, ignore_errors=True)
         raise
     try:
         if folder.exists():
-            stale = root / f"{BUILDING_PREFIX}stale-{key}-{os.getpid()}"
+            stale = root / f"{BUILDING_PREFIX}stale-{key}-{owner_name()}"
             folder.rename(stale)
-            shutil.rmtree(stale, ignore_errors=True)
+            _remove(stale)
         building.rename(folder)
     except OSError:  # another process put its own build in place meanwhile
         shutil.rmtree(building, ignore_errors=True)
@@ -223,12 +274,12 @@ def _open_private(key: str, build: Builder, threads: int, note: str | None) -> C
         ) from None
     try:
         _build(folder, key, build, threads)
-    except (OSError, duckdb.IOException) as error:
+    except (OSError, duckdb.IOException, duckdb.FatalException) as error:
         shutil.rmtree(folder, ignore_errors=True)
-        reason = error.strerror if isinstance(error, OSError) else str(error).splitlines()[0]
-        raise DataDirectoryError(
-            f"cannot write the cache ({reason}): set CONFLICT_EXPLORER_CACHE_DIR to a writable folder with free space"
-        ) from None
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else _first_line(error)
+        hint = ("" if isinstance(error, duckdb.IOException) and "space" not in reason.lower()
+                else ": set CONFLICT_EXPLORER_CACHE_DIR to a writable folder with free space")
+        raise DataDirectoryError(f"cannot build the cache ({reason}){hint}") from None
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise

@@ -56,14 +56,23 @@ def _read_parquet_sql(files: TableFiles) -> str:
     return f"read_parquet([{paths}], hive_partitioning = {str(files.hive).lower()}, union_by_name = true)"
 
 
+def _regular_file(path: Path) -> Path:
+    """`path` if it is a regular file (through links): a pipe or a device would hang or never end a read."""
+    if not path.is_file():
+        what = ("a folder" if path.is_dir() else "a link to nothing" if path.is_symlink() and not path.exists()
+                else "not a regular file (a pipe or a device?)")
+        raise DataDirectoryError(f"{path}: {what}, where a Parquet file was expected")
+    return path
+
+
 def find_table_files(data_dir: Path, table: Table) -> TableFiles:
     """The Parquet files of one table, or a DataDirectoryError saying what is missing."""
     single = data_dir / f"{table.name}.parquet"
     folder = data_dir / table.name
-    if single.is_file():
-        return TableFiles(table, (single,), hive=False)
+    if single.exists() or single.is_symlink():
+        return TableFiles(table, (_regular_file(single),), hive=False)
     if folder.is_dir():
-        paths = tuple(sorted(folder.rglob("*.parquet")))
+        paths = tuple(sorted(_regular_file(path) for path in folder.rglob("*.parquet")))
         if not paths:
             raise DataDirectoryError(f"{folder}: folder of table '{table.name}' holds no .parquet files")
         hive = any("=" in part for path in paths for part in path.relative_to(folder).parts[:-1])
@@ -269,6 +278,14 @@ def build_cache_database(
         shutil.rmtree(path.parent / ".spill", ignore_errors=True)
 
 
+SPILL_SHARE = 0.5
+"""The share of the temporary folder's free space a session may spill into: a runaway query must leave room for others."""
+
+
+def _spill_allowance(spill_dir: Path) -> int:
+    return max(1 << 20, int(shutil.disk_usage(spill_dir).free * SPILL_SHARE))
+
+
 def _read_only_engine(database: Path, spill_dir: Path, limits: EngineLimits) -> duckdb.DuckDBPyConnection:
     """The engine every query runs on: the cache attached READ_ONLY and nothing else it could write.
 
@@ -279,6 +296,7 @@ def _read_only_engine(database: Path, spill_dir: Path, limits: EngineLimits) -> 
                                              "autoinstall_known_extensions": False, "autoload_known_extensions": False})
     try:
         con.execute("SET temp_directory = ?", [str(spill_dir)])
+        con.execute("SET max_temp_directory_size = ?", [f"{_spill_allowance(spill_dir)}B"])
         con.execute(f"ATTACH {_sql_string(str(database))} AS {DATABASE_ALIAS} (READ_ONLY)")
         con.execute(f"USE {DATABASE_ALIAS}")
         con.execute("DETACH memory")
@@ -307,15 +325,22 @@ def find_tables(data_dir: Path | str | None) -> tuple[Path, dict[str, TableFiles
             raise DataDirectoryError(
                 f"{data_dir}: not a directory (give a folder holding events, actors, casualties and forces Parquet files)")
         data_dir = data_dir.resolve()
+        try:
+            str(data_dir).encode("utf-8")
+        except UnicodeError:
+            raise DataDirectoryError(f"{data_dir!s}: DuckDB cannot open a path whose name is not UTF-8 text: rename it") from None
         tables = {name: find_table_files(data_dir, table) for name, table in TABLES.items()}
         for files in tables.values():
             for path in files.paths:
+                str(path).encode("utf-8")
                 with path.open("rb"):
                     pass
     except PermissionError as error:
         raise DataDirectoryError(f"{error.filename or data_dir}: permission denied (the data must be readable by you)") from None
     except OSError as error:
         raise DataDirectoryError(f"{error.filename or data_dir}: cannot be read ({error.strerror})") from None
+    except UnicodeError:
+        raise DataDirectoryError(f"{data_dir}: a file in it has a name that is not UTF-8 text, which DuckDB cannot open: rename it") from None
     _check_tables(tables)
     return data_dir, tables
 
