@@ -48,3 +48,7 @@ class ReportsWorkerFailures:
             notice = failure_notice(event.worker)
             if notice is not None:
                 self.app.notify(notice, severity="error", timeout=10)
+                self.worker_failed(event.worker, notice)
+
+    def worker_failed(self, worker: Worker, notice: str) -> None:
+        """What else a node shows when one of its workers failed (a status line that said 'running…')."""

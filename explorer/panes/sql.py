@@ -22,7 +22,7 @@ from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widgets import Input, OptionList, Static, TextArea, Tree
 from textual.widgets.option_list import Option
-from textual.worker import get_current_worker
+from textual.worker import Worker, get_current_worker
 
 from explorer.db.catalog import Catalog
 from explorer.db.errors import ExplorerError
@@ -167,6 +167,8 @@ class SqlPane(ReportsWorkerFailures, Vertical):
         """The result as run; the grid may show a sorted, filtered or counted view of it."""
         self.sort: tuple[str, bool] | None = None
         self._save_timer: Timer | None = None
+        self._save_problem: str | None = None
+        """Why the editor's text could not be saved last time (said once, not at every keystroke)."""
         self._editor_text: str | None = None
         """The editor's text as last changed, saved shortly after each change and on exit."""
         self.names: list[str] = []
@@ -187,6 +189,10 @@ class SqlPane(ReportsWorkerFailures, Vertical):
         for problem in (self.history.problem, self.editor_state.problem):
             if problem:
                 self.app.notify(problem, severity="warning", timeout=15)
+
+    def worker_failed(self, worker: Worker, notice: str) -> None:
+        if worker.group in ("sql", "sql-export"):
+            self._status(f"✗ {notice}", error=True)
 
     def on_show(self) -> None:
         """Highlighting and the schema browser start the first time the pane is seen: both cost start-up time."""
@@ -316,10 +322,14 @@ class SqlPane(ReportsWorkerFailures, Vertical):
 
     def save_editor(self) -> None:
         if self._editor_text is not None:
-            self.editor_state.save(self._editor_text)
+            problem = self.editor_state.save(self._editor_text)
+            if problem and problem != self._save_problem:
+                self.app.notify(f"{problem.capitalize()}: copy it elsewhere before you quit", severity="warning", timeout=15)
+            self._save_problem = problem
 
     def on_unmount(self) -> None:
-        self.save_editor()
+        if self._editor_text is not None:
+            self.editor_state.save(self._editor_text)  # the app is closing: no one is left to tell
 
     def action_insert_where(self) -> None:
         editor = self.query_one(TextArea)
