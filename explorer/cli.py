@@ -14,7 +14,6 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import closing
 from datetime import date, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import TextIO
 
@@ -57,7 +56,7 @@ def _seconds(text: str) -> float:
         seconds = float(text)
     except ValueError:
         seconds = 0.0
-    if not seconds > 0:
+    if not 0 < seconds < 1e9:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds above 0")
     return seconds
 
@@ -128,21 +127,43 @@ def _command_parser() -> argparse.ArgumentParser:
 
 # --- output formats ------------------------------------------------------------
 
-def _plain(value: object) -> object:
-    """A JSON / CSV friendly form of a cell."""
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, list):
-        return [_plain(item) for item in value]
-    if isinstance(value, dict):
-        return {key: _plain(item) for key, item in value.items()}
-    return value
+TEXT_TYPES = ("DATE", "TIME", "INTERVAL", "DECIMAL", "BLOB", "UUID", "BIT", "ENUM", "UNION")
+"""Types whose values DuckDB writes as text for the csv and table formats: exact decimals, `infinity` dates,
+blobs as `\\x00`, which Python's conversions would round, reject or crash on."""
+
+
+def _output_select(columns: list[str], types: list[str], output_format: str) -> str:
+    """What the output reads around a result ({rows}), its columns renamed by position (names may repeat):
+    DuckDB's own JSON for every cell for `json`, and DuckDB's text for the types above otherwise."""
+    names = [f"c{index}" for index in range(len(columns))]
+    cells = []
+    for name, column_type in zip(names, types):
+        if output_format == "json":
+            plain = f"to_json({name})"
+            if column_type in ("DOUBLE", "FLOAT"):  # NaN and Infinity are not JSON: they go as strings
+                plain = f"CASE WHEN isfinite({name}) IS FALSE THEN to_json(CAST({name} AS VARCHAR)) ELSE {plain} END"
+            cells.append(f"{plain} AS {name}")
+        elif any(kind in column_type.upper() for kind in TEXT_TYPES):
+            cells.append(f"CAST({name} AS VARCHAR) AS {name}")
+        else:
+            cells.append(name)
+    return f"SELECT {', '.join(cells)} FROM {{rows}} AS output({', '.join(names)})"
+
+
+def _json_keys(columns: list[str]) -> list[str]:
+    """The columns as JSON keys, repeated names numbered (a, a_1), so no value overwrites another."""
+    keys: list[str] = []
+    for column in columns:
+        key, number = column, 0
+        while key in keys:
+            number += 1
+            key = f"{column}_{number}"
+        keys.append(key)
+    return keys
 
 
 def _text(value: object) -> str:
-    return cell(_plain(value), separator="; ")
+    return cell(value.isoformat() if isinstance(value, (date, datetime)) else value, separator="; ")
 
 
 TABLE_BLOCK_ROWS = 1000
@@ -154,11 +175,18 @@ def _table_cell(value: object) -> str:
     return text if len(text) <= CELL_WIDTH else text[: CELL_WIDTH - 1] + "…"
 
 
+def _rows(batch: pa.RecordBatch) -> Iterable[list]:
+    """A batch's rows as lists, by position: never through dicts, which would merge repeated column names."""
+    return zip(*(column.to_pylist() for column in batch.columns)) if batch.num_columns else ([] for _ in range(batch.num_rows))
+
+
 def write_batches(columns: list[str], batches: Iterable[pa.RecordBatch], output_format: str, out: TextIO) -> int:
-    """Write a result as it streams from DuckDB, one batch at a time (memory stays flat); the row count."""
+    """Write a result as it streams from DuckDB, one batch at a time (memory stays flat); the row count.
+    For `json`, each cell is already DuckDB's JSON text (see `_output_select`)."""
     rows = 0
     widths: list[int] | None = None
     block: list[list[str]] = []
+    keys = [json.dumps(key, ensure_ascii=False) for key in _json_keys(columns)]
 
     def table_lines(cells: list[list[str]]) -> str:
         return "".join("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() + "\n" for row in cells)
@@ -175,12 +203,12 @@ def write_batches(columns: list[str], batches: Iterable[pa.RecordBatch], output_
     elif output_format == "json":
         out.write("[")
     for batch in batches:
-        for record in batch.to_pylist():
-            values = list(record.values())
+        for values in _rows(batch):
             if writer is not None:
                 writer.writerow([_text(value) for value in values])
             elif output_format == "json":
-                out.write(("\n" if rows == 0 else ",\n") + json.dumps(_plain(dict(zip(columns, values))), ensure_ascii=False))
+                members = ", ".join(f"{key}: {value if value is not None else 'null'}" for key, value in zip(keys, values))
+                out.write(("\n" if rows == 0 else ",\n") + "{" + members + "}")
             elif widths is None:
                 block.append([_table_cell(value) for value in values])
                 if len(block) == TABLE_BLOCK_ROWS:
@@ -231,14 +259,22 @@ def _cap_memory(session) -> None:
         resource.setrlimit(resource.RLIMIT_DATA, (cap, resource.getrlimit(resource.RLIMIT_DATA)[1]))
 
 
-def _stream_query(session, sql: str, output_format: str, out: TextIO) -> None:
+def _stream_query(session, sql: str, output_format: str, out: TextIO | None) -> None:
+    if out is None:
+        raise ExplorerError("standard output is closed: there is nowhere to write the result")
     result = session.run(sql)
     if result is None:
         out.write("ok (the statement returned no rows)\n")
         return
-    with closing(result.batches(batch_rows=10_000)) as batches:  # closed on this thread, which holds its lock
-        write_batches(result.columns, batches, output_format, out)
-    out.flush()
+    shown = result if result.materialised is not None else result.derived(_output_select(result.columns, result.types, output_format))
+    try:
+        with closing(shown.batches(batch_rows=10_000)) as batches:  # closed on this thread, which holds its lock
+            write_batches(result.columns, batches, output_format, out)
+        out.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as error:
+        raise ExplorerError(f"cannot write the result: {error.strerror or error}") from None
 
 
 def _query(args: argparse.Namespace) -> int:

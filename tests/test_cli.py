@@ -239,3 +239,27 @@ def test_an_unreadable_data_file_is_one_line_in_process(data_copy, monkeypatch, 
     assert main(["query", "SELECT 1", "--data", str(data_copy)]) == 1
     assert capsys.readouterr().err == (f"error: {data_copy / 'events.parquet'}: permission denied "
                                        "(the data must be readable by you)\n")
+
+
+def test_values_python_would_round_or_reject_are_written_exactly_in_every_format():
+    sql = ("SELECT 12345678901234567890.1234567890::DECIMAL(38,10) AS d, 9007199254740993.5::DECIMAL(20,1) AS e, "
+           "'nan'::DOUBLE AS n, 'infinity'::DATE AS i, '\\x00ab'::BLOB AS b, INTERVAL 3 DAY AS iv, TIME '10:00' AS t, 1 AS a, 2 AS a")
+    as_json = cli("query", sql, "--format", "json")
+    assert as_json.returncode == 0, as_json.stderr
+    row = json.loads(as_json.stdout, parse_float=str)[0]
+    assert row == {"d": "12345678901234567890.1234567890", "e": "9007199254740993.5", "n": "nan", "i": "infinity",
+                   "b": "\\x00ab", "iv": "3 days", "t": "10:00:00", "a": 1, "a_1": 2}
+    as_csv = cli("query", sql, "--format", "csv")
+    assert as_csv.stdout.splitlines() == ["d,e,n,i,b,iv,t,a,a",
+                                          "12345678901234567890.1234567890,9007199254740993.5,nan,infinity,\\x00ab,3 days,10:00:00,1,2"]
+    as_table = cli("query", sql)
+    assert as_table.returncode == 0 and "12345678901234567890.1234567890" in as_table.stdout
+
+
+def test_a_closed_or_full_output_is_one_line(tmp_path):
+    closed = subprocess.run(["bash", "-c", f"{' '.join(_command())} query 'SELECT 1' >&-"], capture_output=True, text=True, timeout=120)
+    assert closed.returncode == 1 and closed.stderr == "error: standard output is closed: there is nowhere to write the result\n"
+    if Path("/dev/full").exists():
+        full = subprocess.run(["bash", "-c", f"{' '.join(_command())} query 'SELECT range FROM range(100000)' > /dev/full"],
+                              capture_output=True, text=True, timeout=120)
+        assert full.returncode == 1 and full.stderr.startswith("error: cannot write the result: No space left on device")

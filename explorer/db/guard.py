@@ -140,10 +140,11 @@ def _explained(found: list[Token], query: str) -> str:
     index = 1
     if index < len(found) and found[index].word in ("ANALYZE", "ANALYSE"):
         index += 1
-    if index < len(found) and found[index].text == "(":
+    if index < len(found) and found[index].kind == "operator" and found[index].text.startswith("("):
         depth = 0
         while index < len(found):
-            depth += found[index].text.count("(") - found[index].text.count(")")
+            if found[index].kind == "operator":  # a parenthesis in a string or a name is not one
+                depth += found[index].text.count("(") - found[index].text.count(")")
             index += 1
             if depth <= 0:
                 break
@@ -209,6 +210,10 @@ def check_statement(statement: duckdb.Statement) -> None:
 def parse_statements(sql: str) -> list[duckdb.Statement]:
     """Split `sql` into statements and check every one before any runs."""
     try:
+        sql.encode("utf-8")
+    except UnicodeEncodeError:
+        raise QueryError("the statement holds a character that is not valid text (a lone surrogate): type it again") from None
+    try:
         statements = duckdb.extract_statements(sql)
     except duckdb.Error as error:
         raise QueryError(one_line_error(error)) from None
@@ -233,8 +238,9 @@ def one_line_error(error: BaseException) -> str:
     if isinstance(error, duckdb.PermissionException) and "disabled by configuration" in message:
         return f"{message.split(' - ')[0]}: {FILES_HINT}"
     if "attached in read-only mode" in message:
-        kind = message.split('"')[1] if message.count('"') >= 2 else "this statement"
-        return f"the data is read-only: {kind} works only on your own temporary tables, views and macros"
+        kind = message.split('"')[1] if message.count('"') >= 2 else ""
+        doing = f"{kind} works" if kind in ("INSERT", "UPDATE", "DELETE", "DROP", "CREATE", "ALTER") else "changes work"
+        return f"the data is read-only: {doing} only on your own temporary tables, views and macros"
     hints = [line for line in lines[1:] if line.startswith(HINT_STARTS)]
     where = next((line for line in lines[1:] if line.startswith("LINE ")), None)
     return " ".join([message, *hints]) + (f" ({where})" if where else "")

@@ -159,9 +159,8 @@ class SqlSession:
                 f'CREATE OR REPLACE TEMP VIEW "filtered_{table}" AS '
                 f'SELECT * FROM {DATABASE_ALIAS}.main."{table}" WHERE {_predicate_text(filters, table)}'
             )
-        self._filtered_views = dict(self.cursor.execute(
-            "SELECT view_name, sql FROM duckdb_views() WHERE database_name = 'temp' AND list_contains(?, view_name)",
-            [list(FILTERED_VIEWS)]).fetchall())
+        self._filtered_views = {name: sql for name, sql in self.cursor.execute(
+            "SELECT view_name, sql FROM system.main.duckdb_views() WHERE database_name = 'temp'").fetchall() if name in FILTERED_VIEWS}
 
     def scalar(self, sql: str, params: list | None = None):
         return self.rows(sql, params)[0][0]
@@ -189,7 +188,7 @@ class SqlSession:
         self.cursor.interrupt()
 
     def run(self, sql: str) -> ResultSet | None:
-        """Run every statement (all are checked first); the last one that returns rows becomes the result."""
+        """Run every statement (all are checked first); the result is the last statement's, if it returns rows."""
         statements = parse_statements(sql)
         with self.lock:
             return self._run(statements)
@@ -204,10 +203,8 @@ class SqlSession:
                     relation = self.cursor.sql(statement.query)
                     result = ResultSet(self, statement.query.strip().rstrip(";"), relation.columns,
                                        [str(kind) for kind in relation.types], 0.0)
-                else:
-                    explained = self._run_checked(statement)
-                    if explained is not None:
-                        result = explained
+                else:  # a query before this is read when its rows are fetched, after this ran: it is not shown
+                    result = self._run_checked(statement)
             if result is not None:
                 result.fetch(0, 1)
         except duckdb.InterruptException:
@@ -238,23 +235,26 @@ class SqlSession:
         return ResultSet(self, statement.query, columns, types, 0.0, rows) if rows is not None else None
 
     def _check_catalog(self) -> None:
-        """Refuse what a statement left in the session's catalog that would change what a name means."""
+        """Refuse what a statement left in the session's catalog that would change what a name means.
+
+        The catalog is read through `system.main`'s functions, which no temporary object can shadow,
+        and filtered in Python: the statement just run may have replaced any function a query would call."""
+        functions = self.cursor.execute("SELECT database_name, function_name FROM system.main.duckdb_functions()").fetchall()
+        relations = self.cursor.execute(
+            "SELECT database_name, table_name, 'table' FROM system.main.duckdb_tables() "
+            "UNION ALL SELECT database_name, view_name, 'view' FROM system.main.duckdb_views()").fetchall()
         if self._function_names is None:
-            self._function_names = frozenset(name.lower() for (name,) in self.cursor.execute(
-                "SELECT DISTINCT function_name FROM duckdb_functions() WHERE database_name <> 'temp'").fetchall())
-        objects = self.cursor.execute(
-            "SELECT 'table', table_name FROM duckdb_tables() WHERE database_name = 'temp' "
-            "UNION ALL SELECT 'view', view_name FROM duckdb_views() WHERE database_name = 'temp' AND NOT internal "
-            "UNION ALL SELECT 'macro', function_name FROM duckdb_functions() WHERE database_name = 'temp'").fetchall()
-        data_names = {name.lower() for name in self.catalog.protected_names}
-        for kind, name in objects:
-            if kind == "macro" and name.lower() in self._function_names:
+            self._function_names = frozenset(name.lower() for database, name in functions if database != "temp")
+        taken = {name.lower() for database, name, _ in relations if database != "temp"}
+        for database, name in functions:
+            if database == "temp" and name.lower() in self._function_names:
                 raise RefusedStatement(f"'{name}' is a DuckDB function: a macro of that name would change what it does (choose another name)")
-            if kind != "macro" and name.lower() in data_names:
-                raise RefusedStatement(f"'{name}' is one of the data's tables: a temporary {kind} cannot take its name (choose another)")
-        views = dict(self.cursor.execute(
-            "SELECT view_name, sql FROM duckdb_views() WHERE database_name = 'temp' AND list_contains(?, view_name)",
-            [list(FILTERED_VIEWS)]).fetchall())
+        for database, name, kind in relations:
+            if database == "temp" and name.lower() in taken:
+                where = "one of the data's tables" if name.lower() in {n.lower() for n in self.catalog.protected_names} else "a DuckDB catalog view"
+                raise RefusedStatement(f"'{name}' is {where}: a temporary {kind} cannot take its name (choose another)")
+        views = {name: sql for name, sql in self.cursor.execute(
+            "SELECT view_name, sql FROM system.main.duckdb_views() WHERE database_name = 'temp'").fetchall()}
         changed = sorted(name for name in FILTERED_VIEWS if views.get(name) != self._filtered_views.get(name))
         if changed:
             raise RefusedStatement(f"'{changed[0]}' follows the filter bar: it cannot be replaced or dropped")
