@@ -164,15 +164,10 @@ def _history_entry(raw: object) -> HistoryEntry | None:
     return HistoryEntry(**raw) if valid else None
 
 
-class QueryHistory:
-    """Every query run, newest last; kept to the last HISTORY_LIMIT queries and HISTORY_BYTES.
+class _KeptInStateFile:
+    """What keeps its state in one StateFile: where, and why it could not be used (to be told once)."""
 
-    Each addition reads the file again under a lock and appends to what is there, so two apps
-    open at once both keep their queries."""
-
-    def __init__(self, directory: Path | None = None) -> None:
-        self.file = StateFile((directory or state_dir()) / "history.json", HISTORY_BYTES * 2)
-        self.entries: list[HistoryEntry] = self._load()
+    file: StateFile
 
     @property
     def path(self) -> Path:
@@ -181,6 +176,17 @@ class QueryHistory:
     @property
     def problem(self) -> str | None:
         return self.file.problem
+
+
+class QueryHistory(_KeptInStateFile):
+    """Every query run, newest last; kept to the last HISTORY_LIMIT queries and HISTORY_BYTES.
+
+    Each addition reads the file again under a lock and appends to what is there, so two apps
+    open at once both keep their queries."""
+
+    def __init__(self, directory: Path | None = None) -> None:
+        self.file = StateFile((directory or state_dir()) / "history.json", HISTORY_BYTES * 2)
+        self.entries: list[HistoryEntry] = self._load()
 
     def _load(self) -> list[HistoryEntry]:
         return self._read() or []
@@ -228,19 +234,11 @@ class QueryHistory:
         return [entry for entry in reversed(self.entries) if needle in entry.sql.casefold()]
 
 
-class EditorState:
+class EditorState(_KeptInStateFile):
     """The SQL editor's text, kept across restarts."""
 
     def __init__(self, directory: Path | None = None) -> None:
         self.file = StateFile((directory or state_dir()) / "editor.sql", EDITOR_BYTES)
-
-    @property
-    def path(self) -> Path:
-        return self.file.path
-
-    @property
-    def problem(self) -> str | None:
-        return self.file.problem
 
     def load(self) -> str:
         return self.file.read() or ""
