@@ -30,9 +30,9 @@ CELL_WIDTH = 48
 
 EPILOG = """commands:
   conflict-explorer [DATA_DIR]            open the explorer (default: the built-in dataset)
-  conflict-explorer query "SQL" [--data DIR] [--format table|csv|json]
-                                          run read-only SQL over the views events, actors,
-                                          casualties, forces and print the result
+  conflict-explorer query "SQL" [--data DIR] [--format table|csv|json] [--timeout SECONDS]
+                                          run read-only SQL over events, actors, casualties,
+                                          forces and occurrences, and stream the result
   conflict-explorer check [DATA_DIR]      validate a data directory and say what is in it
   conflict-explorer import acled|ucdp|casualty-list FILE --out DIR [--append|--force]
                                           turn an ACLED export, a UCDP GED file or a list of named
