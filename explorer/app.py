@@ -116,9 +116,20 @@ class ExplorerApp(ReportsWorkerFailures, App):
     def on_mount(self) -> None:
         if self.catalog.cache.note:
             self.notify(self.catalog.cache.note.capitalize(), severity="warning", timeout=10)
+        if self.catalog.cache.check is not None:
+            self.catalog.cache.check.when_damaged(self._cache_damaged)
         self.query_one(FilterBar).show_filters(self.filters)
         self.refresh_panes(self.filters, self.panes)
         self._focus_pane("timeline")
+
+    def _cache_damaged(self, problem: str) -> None:
+        """Called from the cache's check (a thread) or at once: what was shown came from blocks DuckDB checked."""
+        message = (f"The cache of this data directory is damaged ({problem}). What is shown was read from blocks "
+                   "DuckDB checked; quit and start again to rebuild it.")
+        if threading.current_thread() is threading.main_thread():
+            self.notify(message, severity="error", timeout=30)
+        else:
+            self.call_from_thread(self.notify, message, severity="error", timeout=30)
 
     # --- the filter and the refresh --------------------------------------------------------
 

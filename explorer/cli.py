@@ -280,7 +280,6 @@ def _stream_query(session, sql: str, output_format: str, out: TextIO | None) -> 
 def _query(args: argparse.Namespace) -> int:
     import duckdb
 
-    from explorer.db.guard import one_line_error
     from explorer.db.interruptible import TimedOut, run_interruptibly
     from explorer.db.sql_session import SqlSession
 
@@ -290,14 +289,25 @@ def _query(args: argparse.Namespace) -> int:
         _cap_memory(session)
         try:
             run_interruptibly(lambda: _stream_query(session, args.sql, args.format, sys.stdout), session.interrupt, args.timeout)
+            _say_damage(catalog)
         except TimedOut:
             raise ExplorerError(f"the statement ran longer than {args.timeout:g} s (--timeout) and was stopped") from None
-        except duckdb.Error as error:
-            raise ExplorerError(one_line_error(error)) from None
+        except duckdb.Error as error:  # while streaming: the session converts the rest
+            raise session.error(error) from None
         except MemoryError:
             raise ExplorerError("the result needs more memory than --memory-limit allows: select fewer rows or "
                                 "shorter values, or give more memory") from None
     return 0
+
+
+def _say_damage(catalog) -> None:
+    """After a query: the whole-file check of the cache, finished, found nothing, or one line says what."""
+    check = catalog.cache.check
+    if check is not None:
+        check.done.wait()
+        if check.problem:
+            print(f"conflict-explorer: the cache of this data directory is damaged ({check.problem}): the result was "
+                  "read from blocks DuckDB checked, and the cache is rebuilt the next time", file=sys.stderr, flush=True)
 
 
 def _say_note(catalog) -> None:

@@ -13,6 +13,7 @@ import duckdb
 from textual import work
 from textual.worker import Worker, WorkerState
 
+from explorer.db.cache import is_damage
 from explorer.db.errors import ExplorerError
 from explorer.db.guard import one_line_error
 
@@ -31,7 +32,7 @@ def failure_notice(worker: Worker) -> str | None:
         return None
     if isinstance(error, duckdb.Error):
         message = one_line_error(error)
-        if "Corrupt database file" in message or "Could not read enough bytes" in message:
+        if is_damage(error):
             message = f"{DAMAGED_CACHE_HINT} ({message})"
     elif isinstance(error, ExplorerError):
         message = str(error)
@@ -45,6 +46,8 @@ class ReportsWorkerFailures:
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR:
+            if is_damage(event.worker.error):
+                self.app.catalog.cache.damaged(one_line_error(event.worker.error))
             notice = failure_notice(event.worker)
             if notice is not None:
                 self.app.notify(notice, severity="error", timeout=10)

@@ -67,10 +67,13 @@ def _remove_manifest(path):
     (path.parent / "manifest.json").unlink()
 
 
-@pytest.mark.parametrize("damage", [_truncate, _empty, _flip(0.001), _flip(0.5), _flip(0.999), _garble_manifest, _remove_manifest],
-                         ids=["truncated", "zero bytes", "bit flipped in the header", "bit flipped mid-file",
-                              "bit flipped at the end", "manifest garbled", "manifest missing"])
-def test_a_damaged_cache_is_rebuilt_with_one_line_saying_so(data_copy, cache_root, damage):
+AT_OPENING = [_truncate, _empty, _flip(0.00001), _garble_manifest, _remove_manifest]
+WHILE_IN_USE = [_flip(0.5), _flip(0.999)]
+
+
+@pytest.mark.parametrize("damage", AT_OPENING, ids=["truncated", "zero bytes", "bit flipped in the headers", "manifest garbled",
+                                                    "manifest missing"])
+def test_a_damaged_cache_is_rebuilt_at_opening_with_one_line_saying_so(data_copy, cache_root, damage):
     path, totals = built_cache(data_copy)
     damage(path)
     with open_catalog(data_copy) as reopened:
@@ -80,15 +83,77 @@ def test_a_damaged_cache_is_rebuilt_with_one_line_saying_so(data_copy, cache_roo
     assert check_cache(path.parent, path.parent.name, threads=2) is None, "the rebuilt cache passes its own check"
 
 
+@pytest.mark.parametrize("damage", WHILE_IN_USE, ids=["bit flipped mid-file", "bit flipped at the end"])
+def test_damage_deeper_in_the_cache_is_found_while_in_use_never_read_and_rebuilt_next_time(data_copy, cache_root, damage):
+    path, totals = built_cache(data_copy)
+    damage(path)
+    told = []
+    with open_catalog(data_copy) as opened:
+        assert opened.cache.note is None, "the opening checks the headers only: the rest is checked in a thread"
+        opened.cache.check.when_damaged(told.append)
+        assert opened.cache.check.done.wait(30)
+        assert told and told[0].startswith("its contents changed after byte")
+        try:
+            assert opened.cursor().execute(TOTALS).fetchall() == totals, "never a wrong number"
+        except duckdb.Error as error:
+            assert "Corrupt database file" in str(error)
+    with open_catalog(data_copy) as reopened:
+        assert reopened.cache.note.endswith("(found while it was in use)")
+        assert reopened.cursor().execute(TOTALS).fetchall() == totals
+        assert reopened.cache.check is None, "a new build is checked as it is built"
+
+
+async def test_the_app_says_when_its_cache_is_found_damaged(data_copy, cache_root):
+    path, _ = built_cache(data_copy)
+    _flip(0.5)(path)
+    with open_catalog(data_copy) as opened:
+        app = ExplorerApp(opened)
+        async with app.run_test(size=(120, 40)) as pilot:
+            assert opened.cache.check.done.wait(30)
+            await settle(pilot)
+            notices = [notification.message for notification in app._notifications]
+            assert any(notice.startswith("The cache of this data directory is damaged (its contents changed after byte")
+                       and "quit and start again to rebuild it" in notice for notice in notices)
+            assert app.is_running
+
+
+def test_damage_duckdb_meets_in_a_query_marks_the_cache_for_rebuilding(data_copy, cache_root):
+    from explorer.db.sql_session import SqlSession
+    from explorer.db.errors import QueryError
+
+    path, totals = built_cache(data_copy)
+    with open_catalog(data_copy) as opened:
+        with path.open("r+b") as handle:  # damaged after the opening's checks, under the running engine
+            handle.seek(path.stat().st_size // 4)
+            handle.write(bytes(path.stat().st_size // 2))
+        session = SqlSession(opened)
+        scans = ["SELECT * FROM single_occurrences", "SELECT * FROM repeated_occurrences", "SELECT * FROM casualties",
+                 "SELECT * FROM events_by_date", "SELECT * FROM occurrence_events", "SELECT * FROM events"]
+        errors = []
+        for sql in scans:
+            try:
+                session.rows(f"SELECT count(*), sum(hash(COLUMNS(*))) FROM ({sql})")
+            except QueryError as error:
+                errors.append(str(error))
+        assert errors and all("the cache is damaged, and is rebuilt the next time" in error for error in errors)
+    with open_catalog(data_copy) as reopened:
+        assert reopened.cache.note and reopened.cursor().execute(TOTALS).fetchall() == totals
+
+
 def test_a_damaged_cache_never_reaches_the_cli(data_copy, cache_root):
     from test_cli import cli
 
     path, _ = built_cache(data_copy)
-    _flip(0.5)(path)
+    _truncate(path)
     result = cli("query", "SELECT sum(killed) AS k FROM occurrences WHERE kind = 'individual'", "--data", str(data_copy),
                  "--format", "csv")
     assert result.returncode == 0 and result.stdout.splitlines() == ["k", "547"]
     assert result.stderr.count("\n") == 1 and "the cache of this data directory was rebuilt" in result.stderr
+    path, _ = built_cache(data_copy)
+    _flip(0.5)(path)
+    result = cli("query", "SELECT count(*) AS n FROM events", "--data", str(data_copy), "--format", "csv")
+    assert result.returncode == 0 and result.stdout.splitlines() == ["n", "80"]
+    assert result.stderr.count("\n") == 1 and "the cache of this data directory is damaged" in result.stderr
 
 
 @pytest.mark.parametrize("how", ["in place", "replaced by a copy"])

@@ -2,9 +2,13 @@
 
 A private connection that runs only our own SQL builds it once; from then on it is only ever
 attached READ_ONLY (see catalog), so nothing typed by a user can change it. It protects itself
-twice: DuckDB checksums every block it reads, so a damaged block is an error and never a wrong
-number, and every opening checks the whole file against the CRC-32s recorded at build in
-`manifest.json`, so a truncated, emptied or damaged file is rebuilt before anything reads it.
+twice. DuckDB checksums every block it reads, so a damaged block is an error and never a wrong
+number. And the file is checked against what was recorded at build in `manifest.json`: at
+opening, its size, its first chunk (DuckDB's headers) and that no write-ahead log lies beside
+it, so a truncated, emptied or replaced file is rebuilt before anything reads it; then, in a
+thread while the app starts (reading the whole file takes a second at 10 million rows), the
+CRC-32 of every chunk. A cache found damaged, by that check or by DuckDB, is marked so, and
+the next opening rebuilds it.
 
 It is keyed by each data file's path, size, modification and change times, inode and device: a
 file rewritten with its size and modification time put back still has a new change time.
@@ -18,6 +22,7 @@ import os
 import shutil
 import socket
 import tempfile
+import threading
 import time
 import zlib
 from collections.abc import Callable
@@ -33,7 +38,7 @@ CACHE_FORMAT = 9
 """Bump when what the cache holds or how it is computed changes, so older caches are not read."""
 DATABASE = "data.duckdb"
 MANIFEST = "manifest.json"
-CHUNK_BYTES = 32 << 20
+CHUNK_BYTES = 1 << 20
 """The file is checked in chunks of this size, one CRC-32 each, on several threads at once."""
 CACHES_KEPT = 16
 KEY_LENGTH = 24
@@ -71,13 +76,22 @@ class CacheFile:
     """Built in a private temporary folder (the cache folder could not be written): removed on close."""
     note: str | None = None
     """One line for the user when this opening had to rebuild a damaged cache."""
+    check: WholeFileCheck | None = None
+    """The check of the whole file, running, when the cache was already built (a new one was checked as built)."""
 
     def discard(self) -> None:
         if self.private:
             shutil.rmtree(self.path.parent, ignore_errors=True)
 
+    def damaged(self, problem: str) -> None:
+        """DuckDB found a damaged block in this cache: the next opening rebuilds it."""
+        if self.check is not None:
+            self.check.damaged(problem)
+        elif not self.private:
+            mark_damaged(self.path.parent, problem)
 
-def _chunk_crcs(path: Path, threads: int) -> list[int]:
+
+def _chunk_crcs(path: Path, threads: int, first_only: bool = False) -> list[int]:
     """CRC-32 of each CHUNK_BYTES of the file (zlib releases the GIL, so the chunks go in parallel)."""
     size = path.stat().st_size
 
@@ -86,8 +100,9 @@ def _chunk_crcs(path: Path, threads: int) -> list[int]:
             handle.seek(offset)
             return zlib.crc32(handle.read(CHUNK_BYTES))
 
+    offsets = range(0, min(size, CHUNK_BYTES) if first_only else size, CHUNK_BYTES)
     with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
-        return list(pool.map(crc, range(0, size, CHUNK_BYTES)))
+        return list(pool.map(crc, offsets))
 
 
 def _write_manifest(folder: Path, key: str, threads: int) -> None:
@@ -97,8 +112,33 @@ def _write_manifest(folder: Path, key: str, threads: int) -> None:
     (folder / MANIFEST).write_text(json.dumps(manifest))
 
 
-def check_cache(folder: Path, key: str, threads: int) -> str | None:
-    """None if the folder holds this key's complete, undamaged cache; else what is wrong with it."""
+DAMAGED = "DAMAGED"
+"""Written in a cache folder found damaged while in use, with what was found: the next opening rebuilds it."""
+DAMAGE_MESSAGES = ("Corrupt database file", "Could not read enough bytes", "not a valid DuckDB database file")
+"""How DuckDB says that a block of a database file is damaged."""
+
+
+def is_damage(error: BaseException) -> bool:
+    """Whether an error (DuckDB's, or ours carrying its message) says a block of the cache is damaged."""
+    return any(message in str(error) for message in DAMAGE_MESSAGES)
+
+
+def mark_damaged(folder: Path, problem: str) -> None:
+    """Make the next opening rebuild this cache (the engine that has it open goes on reading its file)."""
+    try:
+        (folder / DAMAGED).write_text(problem)
+        (folder / MANIFEST).unlink(missing_ok=True)
+    except OSError:
+        pass  # a cache folder that cannot be written: its manifest stays, and DuckDB's checksums still refuse damage
+
+
+def check_cache(folder: Path, key: str, threads: int, whole: bool = True) -> str | None:
+    """None if the folder holds this key's complete, undamaged cache; else what is wrong with it.
+    Unless `whole`, only the first chunk is read (see the module's docstring)."""
+    try:
+        return f"{(folder / DAMAGED).read_text().strip() or 'it was damaged'} (found while it was in use)"
+    except OSError:
+        pass
     try:
         manifest = json.loads((folder / MANIFEST).read_text())
         expected = (manifest["format"], manifest["key"], manifest["chunk_bytes"])
@@ -117,13 +157,50 @@ def check_cache(folder: Path, key: str, threads: int) -> str | None:
             return "it is not a file"
         if database.stat().st_size != size:
             return f"its size is {database.stat().st_size:,} bytes, not {size:,}"
-        found = _chunk_crcs(database, threads)
+        found = _chunk_crcs(database, threads, first_only=not whole)
     except OSError as error:
         return f"it cannot be read ({error.strerror})"
     damaged = next((index for index, (one, other) in enumerate(zip(found, crcs)) if one != other), None)
-    if damaged is not None or len(found) != len(crcs):
+    if damaged is not None or (whole and len(found) != len(crcs)):
         return f"its contents changed after byte {(damaged or 0) * CHUNK_BYTES:,}"
     return None
+
+
+class WholeFileCheck:
+    """The CRC-32 of every chunk of an opened cache, checked in a thread of its own; a damaged cache is marked."""
+
+    def __init__(self, folder: Path, key: str) -> None:
+        self.folder, self.key = folder, key
+        self.problem: str | None = None
+        self.done = threading.Event()
+        self._lock = threading.Lock()
+        self._listeners: list[Callable[[str], None]] = []
+        threading.Thread(target=self._run, name="cache-check", daemon=True).start()
+
+    def _run(self) -> None:
+        problem = check_cache(self.folder, self.key, threads=1)
+        if problem is not None:
+            self.damaged(problem)
+        self.done.set()
+
+    def damaged(self, problem: str) -> None:
+        """Mark the cache damaged (found by this check, or by DuckDB reading a block) and tell the listeners."""
+        with self._lock:
+            first = self.problem is None
+            self.problem = self.problem or problem
+            listeners = list(self._listeners) if first else []
+        if first:
+            mark_damaged(self.folder, problem)
+        for listener in listeners:
+            listener(problem)
+
+    def when_damaged(self, listener: Callable[[str], None]) -> None:
+        """Call `listener(problem)` once the cache is found damaged (at once if it already is)."""
+        with self._lock:
+            if self.problem is None:
+                self._listeners.append(listener)
+                return
+        listener(self.problem)
 
 
 def _first_line(error: BaseException) -> str:
@@ -230,9 +307,9 @@ def open_cache(key: str, build: Builder, threads: int) -> CacheFile:
     root = cache_root()
     remove_leftovers(root)
     folder = root / key
-    problem = check_cache(folder, key, threads) if folder.exists() else None
+    problem = check_cache(folder, key, threads, whole=False) if folder.exists() else None
     if folder.exists() and problem is None:
-        return CacheFile(folder / DATABASE)
+        return CacheFile(folder / DATABASE, check=WholeFileCheck(folder, key))
     note = f"the cache of this data directory was rebuilt: {problem}" if problem else None
     building = root / f"{BUILDING_PREFIX}{key}-{owner_name()}"
     try:

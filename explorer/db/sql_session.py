@@ -21,7 +21,8 @@ from datetime import date
 
 import duckdb
 
-from explorer.db.catalog import INTERNAL_VIEWS, Catalog, DATABASE_ALIAS
+from explorer.db.cache import is_damage
+from explorer.db.catalog import DATABASE_ALIAS, INTERNAL_VIEWS, Catalog
 from explorer.db.errors import QueryError, RefusedStatement
 from explorer.db.filters import Filters
 from explorer.db.guard import T, one_line_error, parse_statements, statement_type
@@ -112,7 +113,7 @@ class ResultSet:
                 relation = self.session.cursor.sql(f"SELECT * FROM ({sql}\n) LIMIT 0", params=all_params)
                 columns, types = relation.columns, [str(kind) for kind in relation.types]
         except duckdb.Error as error:
-            raise QueryError(one_line_error(error)) from None
+            raise self.session.error(error) from None
         return ResultSet(self.session, sql, columns, types, 0.0, params=all_params)
 
     def batches(self, batch_rows: int = 100_000):
@@ -129,6 +130,15 @@ class ResultSet:
 
 class SqlSession:
     """One analyst's SQL session over a catalog."""
+
+    def error(self, error: duckdb.Error) -> QueryError:
+        """DuckDB's error as ours, on one line; a damaged cache is marked for rebuilding on the way."""
+        if isinstance(error, duckdb.InterruptException):
+            return QueryError("query cancelled")
+        if is_damage(error):
+            self.catalog.cache.damaged(one_line_error(error))
+            return QueryError(f"{one_line_error(error)}: the cache is damaged, and is rebuilt the next time")
+        return QueryError(one_line_error(error))
 
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
@@ -169,10 +179,8 @@ class SqlSession:
         try:
             with self.lock:
                 return self.cursor.execute(sql, params or []).fetchall()
-        except duckdb.InterruptException:
-            raise QueryError("query cancelled") from None
         except duckdb.Error as error:
-            raise QueryError(one_line_error(error)) from None
+            raise self.error(error) from None
 
     def schema(self) -> list[tuple[str, str, str]]:
         """(table or view, column, type) of everything a query can read, the user's temporary tables included
@@ -207,10 +215,8 @@ class SqlSession:
                     result = self._run_checked(statement)
             if result is not None:
                 result.fetch(0, 1)
-        except duckdb.InterruptException:
-            raise QueryError("query cancelled") from None
         except duckdb.Error as error:
-            raise QueryError(one_line_error(error)) from None
+            raise self.error(error) from None
         if result is not None:
             result.elapsed = time.perf_counter() - started
         return result
