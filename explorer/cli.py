@@ -25,6 +25,8 @@ from explorer.db.errors import ExplorerError
 from explorer.format import cell, counted_noun
 
 COMMANDS = ("query", "check", "import", "build-data")
+SKIPPED_ROWS_STATUS = 3
+"""What `import` exits with when it skipped rows, so that a script notices (unless --allow-skips)."""
 CELL_WIDTH = 48
 """Longest cell the `table` format prints before cutting it with an ellipsis."""
 
@@ -116,6 +118,10 @@ def _command_parser() -> argparse.ArgumentParser:
                            help="read the file's COLUMN as our FIELD (repeatable), e.g. --map 'Date killed=date'")
     importing.add_argument("--dataset", metavar="NAME",
                            help="the dataset name every row carries (default: ACLED, UCDP GED, or 'casualty list <file name>')")
+    importing.add_argument("--encoding", metavar="NAME",
+                           help="the file's text encoding, e.g. cp1252 (default: UTF-8, or the one detected in a file that is not)")
+    importing.add_argument("--allow-skips", action="store_true",
+                           help=f"exit with status 0 even when rows were skipped (default: status {SKIPPED_ROWS_STATUS})")
     _add_engine_options(importing)
 
     build = commands.add_parser("build-data", help="rebuild the built-in dataset's Parquet files from data/src",
@@ -346,12 +352,16 @@ def _import(args: argparse.Namespace) -> int:
 
     request = ImportRequest(
         args.importer, args.file, args.out, append=args.append, force=args.force, fronts_file=args.fronts,
-        mapping=_mapping(args.mapping), dataset=args.dataset, limits=_limits(args),
+        mapping=_mapping(args.mapping), dataset=args.dataset, limits=_limits(args), encoding=args.encoding,
     )
     report, written = run_import(request)
     for line in report.lines():
         print(line)
     print(f"wrote {written}; open it with: conflict-explorer {written}")
+    if report.skipped_rows and not args.allow_skips:
+        print(f"error: {report.skipped_rows:,} row(s) of {args.file.name} were skipped (listed above): the directory was "
+              f"written without them; fix the file, or pass --allow-skips to accept them", file=sys.stderr)
+        return SKIPPED_ROWS_STATUS
     return 0
 
 

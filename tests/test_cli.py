@@ -140,6 +140,10 @@ IMPORT_FIXTURES = Path(__file__).parent / "fixtures" / "importers"
 def test_import_then_check_then_query(tmp_path):
     out = tmp_path / "acled"
     result = cli("import", "acled", str(IMPORT_FIXTURES / "acled_bad.csv"), "--out", str(out))
+    assert result.returncode == 3, result.stderr  # rows were skipped: written, and the exit status says so
+    assert result.stderr.startswith("error: 6 row(s) of acled_bad.csv were skipped (listed above)")
+    shutil.rmtree(out)
+    result = cli("import", "acled", str(IMPORT_FIXTURES / "acled_bad.csv"), "--out", str(out), "--allow-skips")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == "read 8 rows; imported 2, skipped 6"

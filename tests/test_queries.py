@@ -230,7 +230,8 @@ def monthly_from_occurrences(con, filters):
     """Killed per month summed from every occurrence under the filter, one by one: what the summary must give."""
     con.register("shown_occurrences", queries.casualty_occurrences(con, filters))
     return sorted(con.execute(
-        """SELECT dataset, kind, date_trunc('month', first_date)::DATE, coalesce(nationality, 'unknown'), sum(killed)::BIGINT, count(*)
+        f"""SELECT dataset, kind, date_trunc('month', first_date)::DATE, coalesce(nationality, 'unknown'), {queries.long_period()},
+               sum(killed)::BIGINT, count(*)
            FROM shown_occurrences WHERE kind IN ('individual', 'incident') AND first_date IS NOT NULL GROUP BY ALL"""
     ).fetchall(), key=str)
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from explorer.db.errors import InvalidFilter
-from explorer.db.schema import COUNTRY_BY_NATIONALITY, UNKNOWN
+from explorer.db.schema import COUNTRIES_BY_NATIONALITY, NATIONALITY_BY_COUNTRY, UNKNOWN
 
 _DATE_BOUND = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
 MAX_PERIOD_DAYS = 366
@@ -196,7 +196,8 @@ class Filters:
         return Predicate(dated, tuple(params))
 
     def _countries(self) -> list[str]:
-        return sorted(COUNTRY_BY_NATIONALITY.get(n, n) for n in self.nationalities if n is not None)
+        """Every spelling of the selected nationalities' countries (an actor's country may be any of them)."""
+        return sorted({spelling for n in self.nationalities if n is not None for spelling in COUNTRIES_BY_NATIONALITY.get(n, (n,))})
 
     def _actor_countries(self, country: str) -> Predicate:
         """The actor's country is one of the selected nationalities' (unknown: none of ours)."""
@@ -206,7 +207,7 @@ class Filters:
             params.append(self._countries())
         if None in self.nationalities:
             parts.append(f"{country} IS NULL OR NOT list_contains(?, {country})")
-            params.append(sorted(COUNTRY_BY_NATIONALITY.values()))
+            params.append(sorted(NATIONALITY_BY_COUNTRY))
         return Predicate(" OR ".join(f"({part})" for part in parts), tuple(params))
 
     def _events_by_nationality(self, country_actors: dict[str, list[str]] | None) -> Predicate:
@@ -223,7 +224,7 @@ class Filters:
             parts.append(sql)
             params.extend(values)
         if None in self.nationalities:
-            sql, values = actors_of(sorted(COUNTRY_BY_NATIONALITY.values()))
+            sql, values = actors_of(sorted(NATIONALITY_BY_COUNTRY))
             parts.append(f"NOT {sql}")
             params.extend(values)
         return Predicate(" OR ".join(f"({part})" for part in parts), tuple(params))

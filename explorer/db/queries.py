@@ -72,6 +72,14 @@ reports agree on nationality, front and precision and are all dated within one m
 then takes all its reports or none, except in the range's first and last month."""
 
 
+def _reported_range(figure: str) -> str:
+    """A report's range: its low and high, each its figure when only the other is given; none when it gives
+    neither (a share of an event's deaths has no range of its own: inventing one would move the sums)."""
+    given = f"({figure}_low IS NOT NULL OR {figure}_high IS NOT NULL)"
+    return (f"CASE WHEN {given} THEN coalesce({figure}_low, {figure}) END AS {figure}_low, "
+            f"CASE WHEN {given} THEN coalesce({figure}_high, {figure}) END AS {figure}_high")
+
+
 def occurrences_sql(part: str = "all") -> str:
     """SQL of one row per occurrence (dataset, occurrence_id) over every report: the counting model.
 
@@ -108,9 +116,8 @@ def occurrences_sql(part: str = "all") -> str:
                 coalesce(period_start, period_end) AS earliest_reported_date,
                 coalesce(period_end, period_start) AS latest_reported_date,
                 nationality, actor_id, front, event_id, person_name, ranks,
-                killed, killed_qualifier, coalesce(killed_low, killed) AS killed_low, coalesce(killed_high, killed) AS killed_high,
-                wounded, wounded_qualifier, coalesce(wounded_low, wounded) AS wounded_low,
-                coalesce(wounded_high, wounded) AS wounded_high,
+                killed, killed_qualifier, {_reported_range("killed")},
+                wounded, wounded_qualifier, {_reported_range("wounded")},
                 1::BIGINT AS reports,
                 (killed IS NOT NULL OR killed_high IS NOT NULL)::BIGINT AS killed_reports,
                 (wounded IS NOT NULL OR wounded_high IS NOT NULL)::BIGINT AS wounded_reports,
@@ -162,14 +169,25 @@ def occurrences_sql(part: str = "all") -> str:
     """
 
 
+LONG_PERIOD_DAYS = 31
+"""An individual or incident dated over a longer period is not drawn in its first month's bar (a year-long,
+country-wide UCDP row would stack a year's deaths into January): the chart counts it apart."""
+
+
+def long_period(first: str = "first_date", last: str = "last_date") -> str:
+    """SQL: whether an occurrence's dates span more than LONG_PERIOD_DAYS."""
+    return f"coalesce(datediff('day', {first}, {last}) > {LONG_PERIOD_DAYS}, FALSE)"
+
+
 def occurrence_months_sql() -> str:
     """SQL of the summed killed and the number of occurrences of the individuals and incidents reported
-    once (the view `single_occurrences`), per dataset, basis, nationality, front, precision and first
-    and last month: enough to answer most of the chart's bars without reading every occurrence."""
-    return """
+    once (the view `single_occurrences`), per dataset, basis, nationality, front, precision, first
+    and last month and whether the period is long: enough to answer most of the chart's bars without
+    reading every occurrence."""
+    return f"""
         SELECT dataset, kind, nationality, front, precise,
             date_trunc('month', first_date)::DATE AS first_month, date_trunc('month', last_date)::DATE AS last_month,
-            sum(killed)::BIGINT AS killed, count(*) AS occurrences
+            {long_period()} AS long_period, sum(killed)::BIGINT AS killed, count(*) AS occurrences
         FROM (
             SELECT dataset, kind, nationality, front, precise, first_date, last_date, killed
             FROM single_occurrences WHERE kind IN ('individual', 'incident') AND first_date IS NOT NULL
@@ -373,12 +391,13 @@ def casualty_pivot(con: duckdb.DuckDBPyConnection, filters: Filters, kind: str) 
 def monthly_killed(con: duckdb.DuckDBPyConnection, filters: Filters) -> pa.Table:
     """Killed per month by nationality for individuals and incidents, each occurrence once.
 
-    The month is that of the occurrence's earliest report; undated occurrences are left out."""
+    The month is that of the occurrence's earliest report; undated occurrences are left out. Those
+    dated over a long period (see LONG_PERIOD_DAYS) come with `long_period`, for the chart to count apart."""
     occurrences, params = _summed_by_month(filters)
     return _arrow(
         con,
         f"""
-        SELECT dataset, kind, month, coalesce(nationality, '{UNKNOWN}') AS nationality,
+        SELECT dataset, kind, month, coalesce(nationality, '{UNKNOWN}') AS nationality, long_period,
             sum(killed)::BIGINT AS killed, sum(occurrences)::BIGINT AS occurrences
         FROM ({occurrences})
         GROUP BY ALL
@@ -398,7 +417,8 @@ def _summed_by_month(filters: Filters) -> tuple[str, tuple]:
     exact to the day, and so are the other occurrences reported several times (any of their reports
     may match). The summary has no actor: under an actor filter, every occurrence is read."""
     dated = Predicate("kind IN ('individual', 'incident') AND first_date IS NOT NULL")
-    rows = "SELECT dataset, kind, date_trunc('month', first_date)::DATE AS month, nationality, killed, 1 AS occurrences FROM ({}) WHERE {}"
+    rows = ("SELECT dataset, kind, date_trunc('month', first_date)::DATE AS month, nationality, "
+            + long_period() + " AS long_period, killed, 1 AS occurrences FROM ({}) WHERE {}")
     if filters.actor_ids:
         occurrences, params = _occurrences(filters, None)
         return rows.format(occurrences, dated.sql), params
@@ -412,8 +432,8 @@ def _summed_by_month(filters: Filters) -> tuple[str, tuple]:
         inside &= Predicate("last_month > ?", (first_month,))
         edges.append(Predicate("last_date >= ? AND last_date < ?", (first_month, _next_month(first_month))))
     summary = facets & inside
-    parts = [(f"SELECT dataset, kind, first_month AS month, nationality, killed, occurrences FROM occurrence_months WHERE {summary.sql}",
-              summary.params)]
+    parts = [(f"SELECT dataset, kind, first_month AS month, nationality, long_period, killed, occurrences FROM occurrence_months "
+              f"WHERE {summary.sql}", summary.params)]
     if edges:
         single = _date_bounds(filters) & filters.casualty_rows() & dated & any_of(edges)
         parts.append((rows.format("SELECT * FROM single_occurrences", single.sql), single.params))

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
+from explorer.countries import countries_by_nationality, nationality_by_country
+
 SCHEMA_VERSION = 1
 
 UNKNOWN = "unknown"
@@ -181,28 +183,13 @@ ACTOR_KINDS = (
 
 FORCE_ESTIMATE_KINDS = ("estimate", "claim", "official statement")
 
-NATIONALITY_BY_COUNTRY = {
-    "Afghanistan": "Afghan",
-    "Egypt": "Egyptian",
-    "Germany": "German",
-    "Iran": "Iranian",
-    "Iraq": "Iraqi",
-    "Israel": "Israeli",
-    "Jordan": "Jordanian",
-    "Lebanon": "Lebanese",
-    "Pakistan": "Pakistani",
-    "Palestine": "Palestinian",
-    "Russia": "Russian",
-    "Saudi Arabia": "Saudi",
-    "Syria": "Syrian",
-    "Turkey": "Turkish",
-    "United States": "American",
-    "Venezuela": "Venezuelan",
-}
-"""Casualties carry demonyms, actors carry country names: this is the one mapping between them."""
+NATIONALITY_BY_COUNTRY = nationality_by_country()
+"""Casualties carry demonyms, actors carry country names: every spelling of every country → its demonym
+(from a maintained dataset: see explorer/countries.py)."""
 
-COUNTRY_BY_NATIONALITY = {nationality: country for country, nationality in NATIONALITY_BY_COUNTRY.items()}
-NATIONALITIES = tuple(sorted(COUNTRY_BY_NATIONALITY))
+COUNTRIES_BY_NATIONALITY = countries_by_nationality()
+"""A demonym → every spelling of its country, as an actor's country may be written."""
+NATIONALITIES = tuple(sorted(COUNTRIES_BY_NATIONALITY))
 NON_STATE_COUNTRIES = ("multinational",)
 """Values of actors.country that name no nation."""
 

@@ -15,9 +15,9 @@ from explorer.importers.source import Layout
 
 LAYOUT = Layout(
     name="ACLED export",
-    required=("event_id_cnty", "event_date", "event_type", "actor1", "fatalities"),
+    required=("event_date", "event_type", "actor1", "fatalities"),
     optional=(
-        "time_precision", "sub_event_type", "assoc_actor_1", "inter1", "actor2", "assoc_actor_2", "inter2",
+        "event_id_cnty", "time_precision", "sub_event_type", "assoc_actor_1", "inter1", "actor2", "assoc_actor_2", "inter2",
         "country", "admin1", "admin2", "location", "latitude", "longitude", "geo_precision", "source", "notes",
     ),
     aliases={
@@ -45,15 +45,23 @@ GROUPS_WITH_NATIONALITY = (
 )
 """ACLED's generic actors whose parenthesis names the people's country: "Civilians (Syria)"."""
 
-FORCES = r"^(?:Military|Police) Forces of (?:the )?(.+?) \(\d{4}-\d{0,4}\)"
-PARENT = r"^((?:Military|Police) Forces of .+? \(\d{4}-\d{0,4}\)) .+$"
-GOVERNMENT = r"^Government of (?:the )?(.+?) \(\d{4}-\d{0,4}\)"
+YEARS = r"\(\s*\d{4}\s*-\s*\d{0,4}\s*\)"
+"""ACLED's years of a government or force, as written: "(2000-)", "(2000- )", "(1989-2014)"."""
+FORCES = rf"^(?:Military|Police) Forces of (?:the )?(.+?)(?:\s*{YEARS}.*)?$"
+PARENT = rf"^((?:Military|Police) Forces of .+? {YEARS}) .+$"
+GOVERNMENT = rf"^Government of (?:the )?(.+?)(?:\s*{YEARS}.*)?$"
 GROUP = r"^(?:" + "|".join(g.replace("/", "/") for g in GROUPS_WITH_NATIONALITY) + r") \((?:the )?([^()]+)\)$"
 
 DATE = "day_date(event_date)"
-PRECISION = "CASE trim(time_precision) WHEN '2' THEN 'week' WHEN '3' THEN 'month' ELSE 'day' END"
-LOCATION_PRECISION = "CASE trim(geo_precision) WHEN '1' THEN 'place' WHEN '2' THEN 'district' WHEN '3' THEN 'governorate' END"
-EVENT_ID = "'acled:' || trim(event_id_cnty)"
+PRECISION = "CASE whole_number(time_precision) WHEN 2 THEN 'week' WHEN 3 THEN 'month' ELSE 'day' END"
+LOCATION_PRECISION = "CASE whole_number(geo_precision) WHEN 1 THEN 'place' WHEN 2 THEN 'district' WHEN 3 THEN 'governorate' END"
+"""ACLED's codes are numbers, which its API writes as decimals ("2.0"): read as numbers, not as text."""
+DERIVED_FROM = ("event_date", "event_type", "sub_event_type", "actor1", "assoc_actor_1", "actor2", "assoc_actor_2",
+                "country", "admin1", "admin2", "location", "latitude", "longitude", "fatalities", "notes", "source")
+EVENT_ID = ("CASE WHEN blank(event_id_cnty) THEN 'acled:derived-' || md5(concat_ws(chr(31), "
+            + ", ".join(f"coalesce(trim({column}), '')" for column in DERIVED_FROM) + "))[1:12] "
+            "ELSE 'acled:' || trim(event_id_cnty) END")
+"""ACLED's id; a row without one gets a stable id derived from its contents (the same row, the same id)."""
 SOURCE = "coalesce(text_or_null(source), 'ACLED')"
 
 
@@ -69,14 +77,14 @@ ACTOR_NAMES = (
 
 def _kind(inter: str) -> str:
     whens = " ".join(
-        f"WHEN lower(trim({inter})) = '{code}' OR lower(trim({inter})) LIKE '{prefix}%' THEN '{kind}'"
+        f"WHEN whole_number({inter}) = {code} OR lower(trim({inter})) LIKE '{prefix}%' THEN '{kind}'"
         for code, prefix, kind in ACTOR_KINDS
     )
     return f"CASE {whens} END"
 
 
 def tables() -> dict[str, str]:
-    join, front = front_join("kept.admin1")
+    join, front = front_join("kept.admin1", "kept.country")
     events = select_list(EVENTS, {
         "event_id": EVENT_ID,
         "date": DATE,
@@ -122,10 +130,10 @@ def tables() -> dict[str, str]:
         "actor_id": "'acled:' || name",
         "name": "name",
         "short_name": "CASE WHEN parent <> '' THEN trim(substr(name, length(parent) + 2)) "
-                      r"ELSE trim(regexp_replace(name, ' \(\d{4}-\d{0,4}\)', '')) END",
+                      f"ELSE trim(regexp_replace(name, '\\s*{YEARS}', '')) END",
         "kind": _kind("inter"),
-        "country": f"coalesce(nullif(regexp_extract(name, '{FORCES}', 1), ''), nullif(regexp_extract(name, '{GOVERNMENT}', 1), ''), "
-                   f"nullif(nullif(regexp_extract(name, '{GROUP}', 1), ''), 'International'))",
+        "country": f"country_of(coalesce(nullif(regexp_extract(name, '{FORCES}', 1), ''), nullif(regexp_extract(name, '{GOVERNMENT}', 1), ''), "
+                   f"nullif(nullif(regexp_extract(name, '{GROUP}', 1), ''), 'International')))",
         "parent_id": "CASE WHEN parent <> '' THEN 'acled:' || parent END",
         "description": "'ACLED actor, in ' || events || ' event(s) of this import'",
         "dataset": "getvariable('dataset')",
@@ -153,11 +161,16 @@ def tables() -> dict[str, str]:
     }
 
 
+def _derived_ids_note(con) -> list[str]:
+    derived = con.execute("SELECT count(*) FROM kept WHERE blank(event_id_cnty)").fetchall()[0][0]
+    return [f"{derived:,} row(s) had no event_id_cnty: each got an id derived from its contents ('acled:derived-...'), "
+            "the same at every import of the same row"] if derived else []
+
+
 IMPORTER = Importer(
     name="acled",
     layout=LAYOUT,
     checks=(
-        Check("no event id (event_id_cnty)", "blank(event_id_cnty)", "event_id_cnty"),
         Check("event date not recognised (use 2020-02-22, 22-Feb-20 or 22 February 2020)", f"{DATE} IS NULL", "event_date"),
         Check("no event type", "blank(event_type)", "event_type"),
         Check("no actor1", "blank(actor1)", "actor1"),
@@ -167,8 +180,10 @@ IMPORTER = Importer(
     ),
     tables=tables,
     default_dataset=lambda file_name: "ACLED",
-    key="trim(event_id_cnty)",
+    key=EVENT_ID,
     repeat_reason="repeats an event id (event_id_cnty) already read",
+    notes=_derived_ids_note,
     event_id=EVENT_ID,
     admin1="admin1",
+    country="country",
 )

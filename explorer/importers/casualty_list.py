@@ -3,7 +3,9 @@
 Columns are recognised by their usual names (name, date of death, nationality or country, rank,
 affiliation, place, cause, source ...) or mapped with `--map COLUMN=FIELD`. Each person is one
 `individual` report and one occurrence; an affiliation becomes an actor. A date may be a day, a month
-(2015-10) or a year (2015); a row without a source column takes the file's name as its source.
+(2015-10) or a year (2015), and empty or a null spelling (0000-00-00, n/a, unknown) for an undated
+person, who is kept; a row without a source column takes the file's name as its source. A row is
+skipped as a repeat only when every column of the file repeats an earlier row, not only the ones read.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from explorer.importers.fronts import front_join
 from explorer.importers.mapping import Importer
 from explorer.importers.output import select_list
 from explorer.importers.report import Check
-from explorer.importers.source import Layout
+from explorer.importers.source import ROW_KEY, Layout
 
 LAYOUT = Layout(
     name="casualty list",
@@ -49,7 +51,7 @@ CASUALTY_ID = "'list:' || getvariable('import_tag') || ':' || record"
 
 
 def tables() -> dict[str, str]:
-    join, mapped_front = front_join("kept.admin1")
+    join, mapped_front = front_join("kept.admin1", None)
     casualties = select_list(CASUALTIES, {
         "casualty_id": CASUALTY_ID,
         "kind": "'individual'",
@@ -94,11 +96,11 @@ IMPORTER = Importer(
     layout=LAYOUT,
     checks=(
         Check("no name", "blank(person_name)", "person_name"),
-        Check("date not recognised (use 2015-10-13, 13 October 2015, 2015-10 or 2015)", f"NOT blank(date) AND {START} IS NULL", "date"),
+        Check("date not recognised (use 2015-10-13, 13 October 2015, 2015-10 or 2015)", f"NOT no_date(date) AND {START} IS NULL", "date"),
     ),
     tables=tables,
     default_dataset=lambda file_name: f"casualty list {Path(file_name).stem}",
-    key=", ".join(f"trim({column})" for column in LAYOUT.known),
-    repeat_reason="exact repeat of an earlier row",
+    key=ROW_KEY,
+    repeat_reason="exact repeat of an earlier row (every column of the file the same)",
     admin1="admin1",
 )

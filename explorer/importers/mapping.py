@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from explorer.db.schema import NATIONALITY_BY_COUNTRY
+from explorer.countries import countries, country_name, nationality_by_country
 from explorer.importers.report import Check
 from explorer.importers.source import Layout
 
@@ -28,16 +28,40 @@ class Importer:
     event_id: str | None = None
     """SQL over `raw` of the event id a row becomes, to skip events an earlier import wrote."""
     admin1: str | None = None
-    """The column whose values are mapped to fronts, to report the ones the table lacks."""
+    """The column whose values are mapped to fronts (see fronts)."""
+    country: str | None = None
+    """The column naming the country a row's place is in, if the layout has one (see fronts)."""
     notes: Callable[[duckdb.DuckDBPyConnection], list[str]] = field(default=lambda con: [])
 
 
-def load_demonyms(con: duckdb.DuckDBPyConnection) -> None:
-    """Macro `nationality_of(country)`: our demonym for a country name, else the name itself."""
-    con.execute("CREATE TABLE demonyms (country VARCHAR PRIMARY KEY, nationality VARCHAR)")
-    con.executemany("INSERT INTO demonyms VALUES (?, ?)", [(c.lower(), n) for c, n in NATIONALITY_BY_COUNTRY.items()])
-    con.execute(
-        "CREATE OR REPLACE TEMP MACRO nationality_of(c) AS CASE WHEN NOT blank(c) THEN coalesce("
-        "(SELECT d.nationality FROM demonyms AS d WHERE d.country = lower(trim(c))), trim(c)) END"
-    )
+COUNTRY_KEY = (r"regexp_replace(trim(regexp_replace(regexp_replace(strip_accents(lower(c)), '\([^)]*\)', ' ', 'g'), "
+               r"'[^a-z0-9]+', ' ', 'g')), '^the ', '')")
+"""SQL of explorer.countries.country_key: both sides of a match go through this one macro."""
 
+
+def load_countries(con: duckdb.DuckDBPyConnection) -> None:
+    """Macros `country_of(name)` (a country's common name, whatever its spelling) and `nationality_of(name)`
+    (its demonym; a demonym stays itself), from the one country dataset (see explorer/countries.py). An
+    unknown name stays as written, without a parenthesised part."""
+    names, demonyms = countries()
+    con.execute(f"CREATE OR REPLACE TEMP MACRO country_key(c) AS {COUNTRY_KEY}")
+    con.execute("CREATE TABLE spelled (spelling VARCHAR, country VARCHAR, nationality VARCHAR, rank INTEGER)")
+    spellings = [(spelling, country, demonyms[country], 0) for country, spellings in _spellings().items() for spelling in spellings]
+    spellings += [(single, None, nationality, 1) for nationality in set(demonyms.values()) for single in nationality.split(", ")]
+    con.executemany("INSERT INTO spelled VALUES (?, ?, ?, ?)", spellings)
+    con.execute("CREATE TABLE country_spellings AS SELECT country_key(spelling) AS key, arg_min(country, rank) AS country, "
+                "arg_min(nationality, rank) AS nationality FROM spelled GROUP BY 1")
+    for macro, column in (("country_of", "country"), ("nationality_of", "nationality")):
+        con.execute(
+            f"CREATE OR REPLACE TEMP MACRO {macro}(c) AS CASE WHEN NOT blank(c) THEN coalesce("
+            f"(SELECT s.{column} FROM country_spellings AS s WHERE s.key = country_key(c)), "
+            r"nullif(trim(regexp_replace(c, '\([^)]*\)', '', 'g')), '')) END"
+        )
+
+
+def _spellings() -> dict[str, list[str]]:
+    """Each country's spellings, as the dataset writes them."""
+    by_country: dict[str, list[str]] = {}
+    for spelling, nationality in nationality_by_country().items():
+        by_country.setdefault(country_name(spelling) or spelling, []).append(spelling)
+    return by_country

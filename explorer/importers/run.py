@@ -14,12 +14,12 @@ from explorer.db.check import check_data_dir
 from explorer.db.errors import ImportFailed
 from explorer.db.schema import TABLES
 from explorer.importers import acled, casualty_list, ucdp
-from explorer.importers.fronts import load_fronts, unmapped_admin1
-from explorer.importers.mapping import Importer, load_demonyms
+from explorer.importers.fronts import FrontTable, map_fronts
+from explorer.importers.mapping import Importer, load_countries
 from explorer.importers.output import OutputDirectory, file_checksum, manifest_entry, select_list
 from explorer.importers.progress import Progress
 from explorer.importers.report import Check, ImportReport, classify
-from explorer.importers.source import create_macros, first_line, stage
+from explorer.importers.source import create_macros, first_line, recognise, stage
 
 IMPORTERS: dict[str, Importer] = {importer.name: importer for importer in (acled.IMPORTER, ucdp.IMPORTER, casualty_list.IMPORTER)}
 UNMAPPED_SHOWN = 8
@@ -36,6 +36,8 @@ class ImportRequest:
     mapping: dict[str, str] = field(default_factory=dict)
     dataset: str | None = None
     limits: EngineLimits = EngineLimits()
+    encoding: str | None = None
+    """The input's text encoding, when not UTF-8 and not to be detected."""
 
 
 def _staging_connection(folder: Path, limits: EngineLimits) -> duckdb.DuckDBPyConnection:
@@ -66,35 +68,38 @@ def run_import(request: ImportRequest, progress: Progress | None = None) -> tupl
     importer = IMPORTERS[request.importer]
     progress = progress or Progress()
     path = request.input_file
-    if not path.is_file():
-        raise ImportFailed(f"{path}: no such file")
-    checksum = file_checksum(path)
-    output = OutputDirectory.prepare(request.out, path, checksum, importer.name, append=request.append, force=request.force)
     staging = Path(tempfile.mkdtemp(prefix="conflict-explorer-import-"))
     report = ImportReport()
     dataset = request.dataset or importer.default_dataset(path.name)
+    output = None
     try:
         con = _staging_connection(staging, request.limits)
         try:
+            recognised = progress.step(f"recognising {path.name}", None, lambda: recognise(
+                con, path, importer.layout, request.mapping, request.encoding, staging))
+            checksum = file_checksum(path)
+            output = OutputDirectory.prepare(request.out, path, checksum, importer.name, append=request.append, force=request.force)
             for name, value in (("dataset", dataset), ("import_tag", output.tag), ("file_name", path.name)):
                 con.execute(f"SET VARIABLE {name} = ?", [value])
-            load_fronts(con, request.fronts_file)
-            load_demonyms(con)
+            fronts = FrontTable(request.fronts_file)
+            load_countries(con)
             _existing_ids(con, output)
-            staged = progress.step(f"reading {path.name}", con, lambda: stage(con, path, importer.layout, request.mapping))
+            staged = progress.step(f"reading {path.name}", con, lambda: stage(con, recognised, importer.layout))
+            report.notes += recognised.notes
             checks = list(importer.checks)
             if importer.event_id:
                 checks.append(Check(f"already in {output.target.name} from an earlier import (same event id)",
                                     f"{importer.event_id} IN (SELECT event_id FROM existing_events)", importer.event_id))
             progress.step("checking rows", con, lambda: classify(con, staged, checks, importer.key, report, importer.repeat_reason))
             _refuse_empty(path, report)
+            unknown_places = map_fronts(con, fronts, importer.admin1, importer.country)
             mapped = importer.tables()
             for name, table in TABLES.items():
                 sql = mapped.get(name, f"SELECT {select_list(table, {})} WHERE false")
                 written = progress.step(f"writing {name}", con, lambda sql=sql, name=name: output.write(con, name, sql))
                 if name in mapped:
                     report.written[name] = written
-            report.notes += _front_notes(con, importer) + importer.notes(con)
+            report.notes += _front_notes(unknown_places) + importer.notes(con)
         finally:
             con.close()
         output.record(manifest_entry(path, checksum, importer.name, dataset, report.as_dict()))
@@ -103,10 +108,12 @@ def run_import(request: ImportRequest, progress: Progress | None = None) -> tupl
             raise ImportFailed(f"the imported directory does not validate ({checked.problems[0]}); nothing was written")
         output.commit()
     except duckdb.Error as error:
-        output.discard()
-        raise ImportFailed(f"the import stopped: {first_line(error)}; {output.target} is unchanged") from None
+        if output is not None:
+            output.discard()
+        raise ImportFailed(f"the import stopped: {first_line(error)}; {request.out} is unchanged") from None
     except BaseException:
-        output.discard()
+        if output is not None:
+            output.discard()
         raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -124,13 +131,10 @@ def _refuse_empty(path: Path, report: ImportReport) -> None:
                            f"(first at {report.unit} {first}); nothing was written")
 
 
-def _front_notes(con: duckdb.DuckDBPyConnection, importer: Importer) -> list[str]:
-    if not importer.admin1:
+def _front_notes(unknown_places: list[tuple[str, int]]) -> list[str]:
+    if not unknown_places:
         return []
-    unmapped = unmapped_admin1(con, importer.admin1)
-    if not unmapped:
-        return []
-    shown = ", ".join(f"{name} ({count:,})" for name, count in unmapped[:UNMAPPED_SHOWN])
-    more = f" and {len(unmapped) - UNMAPPED_SHOWN} more" if len(unmapped) > UNMAPPED_SHOWN else ""
-    return [f"{len(unmapped)} admin1 value(s) are not in the front table and became fronts of their own: {shown}{more} "
+    shown = ", ".join(f"{name} ({count:,})" for name, count in unknown_places[:UNMAPPED_SHOWN])
+    more = f" and {len(unknown_places) - UNMAPPED_SHOWN} more" if len(unknown_places) > UNMAPPED_SHOWN else ""
+    return [f"{len(unknown_places)} admin1 value(s) are not in the front table and became fronts of their own: {shown}{more} "
             "(map them with --fronts FILE)"]

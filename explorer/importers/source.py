@@ -24,6 +24,8 @@ DATE_FORMATS = [
 SQL_MACROS = (
     f"CREATE OR REPLACE TEMP MACRO day_date(s) AS try_strptime(trim(s), {DATE_FORMATS!r})::DATE",
     "CREATE OR REPLACE TEMP MACRO blank(s) AS s IS NULL OR trim(s) = ''",
+    "CREATE OR REPLACE TEMP MACRO no_date(s) AS blank(s) OR regexp_full_match(trim(s), '[0\\s./:-]+') "
+    "OR lower(trim(s)) IN ('n/a', 'na', 'n.a.', 'nd', 'n.d.', 'unknown', 'none', 'null', 'nil', '-', '--', '?', 'x')",
     "CREATE OR REPLACE TEMP MACRO text_or_null(s) AS nullif(trim(s), '')",
     "CREATE OR REPLACE TEMP MACRO whole_number(s) AS try_cast(try_cast(trim(s) AS DOUBLE) AS INTEGER)",
     "CREATE OR REPLACE TEMP MACRO is_whole_number(s) AS blank(s) OR ("
@@ -129,16 +131,22 @@ def _header(con: duckdb.DuckDBPyConnection, path: Path, compression: str) -> tup
     return [value or "" for value in rows[0]], delimiter
 
 
-def _names(layout: Layout, columns: list[str], mapping: dict[str, str]) -> list[str | None]:
-    """The canonical name of each column (None: not ours); `mapping` (file column → field) wins."""
-    lowered = {key.strip().lower(): value for key, value in mapping.items()}
-    names = [lowered.get(column.strip().lstrip("\ufeff").strip().lower()) or layout.canonical(column) for column in columns]
-    seen: set[str] = set()
-    unique = []
-    for name in names:
-        unique.append(name if name not in seen else None)
-        seen.add(name)
-    return unique
+def _names(path: Path, layout: Layout, columns: list[str], mapping: dict[str, str]) -> list[str | None]:
+    """The canonical name of each column (None: not ours). `mapping` (file column → field) wins over a
+    column named like its field; two columns the header gives one field's name are refused, never guessed."""
+    cleaned = [column.strip().lstrip("\ufeff").strip() for column in columns]
+    exact = {key.strip(): value for key, value in mapping.items() if key.strip() in cleaned}
+    lowered = {key.strip().lower(): value for key, value in mapping.items() if key.strip() not in exact}
+    mapped = [exact.get(column) or lowered.get(column.lower()) for column in cleaned]  # the exact spelling wins
+    names = [chosen or (None if layout.canonical(column) in mapped else layout.canonical(column))
+             for chosen, column in zip(mapped, columns)]
+    for name in dict.fromkeys(name for name in names if name is not None):
+        where = [index for index, other in enumerate(names) if other == name]
+        if len(where) > 1:
+            shown = ", ".join(f"{index + 1} ({columns[index].strip()!r})" for index in where)
+            raise ImportFailed(f"{path.name}: the header has {len(where)} columns read as {name!r} (columns {shown}): "
+                               f"keep one, or choose it with --map COLUMN={name}")
+    return names
 
 
 def _check_mapping(path: Path, layout: Layout, columns: list[str], mapping: dict[str, str]) -> None:
@@ -150,25 +158,53 @@ def _check_mapping(path: Path, layout: Layout, columns: list[str], mapping: dict
             raise ImportFailed(f"--map {column}={target}: {target!r} is not a field (fields: {', '.join(layout.known)})")
 
 
-def stage(con: duckdb.DuckDBPyConnection, path: Path, layout: Layout, mapping: dict[str, str] | None = None) -> Staged:
-    """Read `path` into table `raw`, or raise ImportFailed saying which columns were expected."""
+@dataclass
+class Recognised:
+    """An input file whose layout is known: what to read, and how."""
+
+    path: Path
+    """The file the user gave (named in messages)."""
+    read_path: Path
+    """What DuckDB reads: the file, or its UTF-8 copy."""
+    kind: str
+    compression: str
+    columns: list[str]
+    names: list[str | None]
+    headerless: bool
+    delimiter: str
+    notes: list[str] = field(default_factory=list)
+
+
+def recognise(con: duckdb.DuckDBPyConnection, path: Path, layout: Layout, mapping: dict[str, str] | None = None,
+              encoding: str | None = None, folder: Path | None = None) -> Recognised:
+    """The file's format, encoding and columns, or ImportFailed saying what is wrong with it (in one line).
+    Text that is not UTF-8 is copied as UTF-8 into `folder` first (see encoding)."""
+    from explorer.importers.encoding import as_utf8
+
     mapping = mapping or {}
+    if path.is_dir():
+        raise ImportFailed(f"{path}: a folder, not a file: give the export file itself")
     if not path.is_file():
-        raise ImportFailed(f"{path}: no such file")
+        raise ImportFailed(f"{path}: no such file" if not path.exists() else f"{path}: not a regular file")
     try:
         kind, compression = file_format(path)
     except OSError as error:
         raise ImportFailed(f"{path}: cannot read it ({error.strerror})") from None
-    headerless, delimiter = False, ","
+    headerless, delimiter, read_path, notes = False, ",", path, []
     if kind == "parquet":
         try:
             columns = [row[0] for row in con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]).fetchall()]
         except duckdb.Error as error:
             raise ImportFailed(f"{path}: not a readable Parquet file ({first_line(error)})") from None
     else:
-        columns, delimiter = _header(con, path, compression)
+        try:
+            read_path, compression, note = as_utf8(path, compression, encoding, folder or path.parent)
+        except OSError as error:
+            raise ImportFailed(f"{path}: cannot read it ({error.strerror or error})") from None
+        notes += [note] if note else []
+        columns, delimiter = _header(con, read_path, compression)
     _check_mapping(path, layout, columns, mapping)
-    names = _names(layout, columns, mapping)
+    names = _names(path, layout, columns, mapping)
     missing = [column for column in layout.required if column not in names]
     if missing and kind == "csv" and layout.headerless and len(columns) == len(layout.headerless) and not any(names):
         names, headerless = list(layout.headerless), True
@@ -179,7 +215,16 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, layout: Layout, mapping: d
             f"(found: {', '.join(c.strip() for c in columns[:20]) or 'none'}{', ...' if len(columns) > 20 else ''}; "
             f"expected {layout.expected()})"
         )
+    return Recognised(path, read_path, kind, compression, columns, names, headerless, delimiter, notes)
 
+
+ROW_KEY = "_row_key"
+"""A staged column: a digest of every column of the file's record, ours or not (what 'exact repeat' compares)."""
+
+
+def stage(con: duckdb.DuckDBPyConnection, recognised: Recognised, layout: Layout) -> Staged:
+    """Read the recognised file into table `raw`: record number, our columns as text, and ROW_KEY."""
+    path, kind, names, columns, headerless = recognised.path, recognised.kind, recognised.names, recognised.columns, recognised.headerless
     present = [name for name in names if name is not None]
     absent = [column for column in layout.optional if column not in present]
     staged_columns = ", ".join([f'"{name}"' for name in present] + [f'NULL::VARCHAR AS "{name}"' for name in absent])
@@ -191,22 +236,23 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, layout: Layout, mapping: d
     )
     try:
         if kind == "parquet":
-            select = ", ".join(
-                f'CAST("{column.replace(chr(34), chr(34) * 2)}" AS VARCHAR) AS "{name}"'
-                for column, name in zip(columns, names) if name is not None
-            )
+            every = [f'CAST("{column.replace(chr(34), chr(34) * 2)}" AS VARCHAR)' for column in columns]
+            select = ", ".join(f'{cast} AS "{name}"' for cast, name in zip(every, names) if name is not None)
             con.execute(
-                f"CREATE TABLE raw AS SELECT file_row_number + 1 AS record, {staged_columns} "
-                f"FROM (SELECT file_row_number, {select} FROM read_parquet(?, file_row_number = true))",
-                [str(path)],
+                f"CREATE TABLE raw AS SELECT file_row_number + 1 AS record, {staged_columns}, {ROW_KEY} "
+                f"FROM (SELECT file_row_number, {select}, md5(list_value({', '.join(every)})::VARCHAR) AS {ROW_KEY} "
+                "FROM read_parquet(?, file_row_number = true))",
+                [str(recognised.read_path)],
             )
         else:
             read_names = [name if name is not None else f"_ignored_{i}" for i, name in enumerate(names)]
+            every = ", ".join(f'"{name}"' for name in read_names)
             con.execute(
-                f"CREATE TABLE raw AS SELECT row_number() OVER () AS record, {staged_columns} FROM read_csv(?, "
+                f"CREATE TABLE raw AS SELECT row_number() OVER () AS record, {staged_columns}, "
+                f"md5(list_value({every})::VARCHAR) AS {ROW_KEY} FROM read_csv(?, "
                 "header = ?, names = ?, all_varchar = true, compression = ?, delim = ?, store_rejects = true, "
                 "rejects_table = 'csv_rejects', rejects_scan = 'csv_scans', max_line_size = 10000000)",
-                [str(path), not headerless, read_names, compression, delimiter],
+                [str(recognised.read_path), not headerless, read_names, recognised.compression, recognised.delimiter],
             )
             staged.rejected = [
                 (line - staged.header_lines, error_type.lower(), csv_line)

@@ -1,11 +1,15 @@
 """UCDP GED (and candidate) events → events, the two sides as actors, and casualty rows per side.
 
-Each event's deaths are split as UCDP splits them: deaths_a to side_a, deaths_b to side_b,
-deaths_civilians to civilians and deaths_unknown to no one, one `incident` row each (its own
-occurrence, so the rows of an event add up to its best estimate). The low and high estimates
-belong to the whole event: they go on a row only when that row holds all of the event's deaths,
-and into every row's note. UCDP's precision codes are kept in the notes and mapped to our
-precisions, so the filter bar can leave out year-long or country-wide rows.
+UCDP's `best` is the figure: the rows of an event always add up to it, so the total killed of
+an import equals the file's total `best`. The deaths are split as UCDP splits them: deaths_a to
+side_a, deaths_b to side_b, deaths_civilians to civilians and deaths_unknown to no one, one
+`incident` row each (its own occurrence). The low and high estimates belong to the whole event:
+they go on a row only when that row holds all of the event's deaths, never invented for a share,
+and into every row's note and the event's description. An event whose split does not add up to
+`best` is counted whole; one with `best` 0 but a range keeps a row of 0 with its range; a `best`
+outside its own low–high range is imported as published and said so in the note. UCDP's
+precision codes are kept in the notes and mapped to our precisions, so the filter bar can leave
+out year-long or country-wide rows.
 """
 
 from __future__ import annotations
@@ -72,11 +76,21 @@ PRECISION = _code("date_prec", DATE_PRECISION, otherwise=(
 ))
 LOCATION_PRECISION = _code("where_prec", WHERE_PRECISION)
 CODES_NOTE = "'UCDP date_prec ' || coalesce(trim(date_prec), '?') || ', where_prec ' || coalesce(trim(where_prec), '?')"
-ESTIMATES = ("'best ' || trim(best) || coalesce(' (low ' || trim(low) || ', high ' || trim(high) || ')', '')")
+BEST, LOW, HIGH = "whole_number(best)", "whole_number(low)", "whole_number(high)"
+OUT_OF_ORDER = f"({LOW} > {BEST} OR {HIGH} < {BEST})"
+SHARES = " + ".join(f"coalesce(whole_number({deaths}), 0)" for deaths in ("deaths_a", "deaths_b", "deaths_civilians", "deaths_unknown"))
+SPLIT = f"({SHARES} > 0 AND {SHARES} = {BEST})"
+"""Whether UCDP split the event's deaths by side, adding up to its best estimate."""
+ESTIMATES = (
+    "'best ' || trim(best) || coalesce(' (low ' || trim(low) || ', high ' || trim(high) || ')', '')"
+    f" || CASE WHEN {OUT_OF_ORDER} THEN ' [as published: best lies outside low–high]' ELSE '' END"
+    f" || CASE WHEN {SHARES} > 0 AND {SHARES} <> {BEST} THEN ' [the split by side adds up to ' || ({SHARES}) "
+    "|| ', not best: counted whole]' ELSE '' END"
+)
 
 
 def tables() -> dict[str, str]:
-    join, front = front_join("kept.adm_1")
+    join, front = front_join("kept.adm_1", "kept.country")
     events = select_list(EVENTS, {
         "event_id": EVENT_ID,
         "date": START,
@@ -97,12 +111,11 @@ def tables() -> dict[str, str]:
         "dataset": "getvariable('dataset')",
         "source": SOURCE,
     })
-    split_known = " OR ".join(f"coalesce(whole_number({deaths}), 0) > 0" for _, deaths, _, _ in SIDES)
     shares = []
     for suffix, deaths, actor, who in SIDES:
-        shares.append(_share(front, f"'{suffix}'", f"whole_number({deaths})", actor, f"'{who}'", f"whole_number({deaths}) > 0"))
-    shares.append(_share(front, "'event'", "whole_number(best)", "NULL", "'the whole event (no split by side)'",
-                         f"whole_number(best) > 0 AND NOT ({split_known})"))
+        shares.append(_share(front, f"'{suffix}'", f"whole_number({deaths})", actor, f"'{who}'", f"{SPLIT} AND whole_number({deaths}) > 0"))
+    shares.append(_share(front, "'event'", BEST, "NULL", "'the whole event (no split by side)'",
+                         f"NOT {SPLIT} AND ({BEST} > 0 OR coalesce({HIGH}, 0) > 0 OR coalesce({LOW}, 0) > 0)"))
     actor_names = """
         SELECT trim(side_a) AS name, id FROM kept UNION ALL SELECT trim(side_b), id FROM kept
         UNION ALL SELECT 'Civilians', id FROM kept WHERE whole_number(deaths_civilians) > 0
@@ -113,7 +126,7 @@ def tables() -> dict[str, str]:
         "short_name": "name",
         "kind": "CASE WHEN name LIKE 'Government of %' THEN 'government' WHEN name = 'Civilians' THEN 'civilians' "
                 "ELSE 'non-state armed group' END",
-        "country": f"nullif(regexp_extract(name, '{GOVERNMENT}', 1), '')",
+        "country": f"country_of(nullif(regexp_extract(name, '{GOVERNMENT}', 1), ''))",
         "description": "'UCDP conflict side, in ' || events || ' event(s) of this import'",
         "dataset": "getvariable('dataset')",
         "source": "'UCDP GED'",
@@ -131,7 +144,7 @@ def tables() -> dict[str, str]:
 
 def _share(front: str, suffix: str, killed: str, actor: str, who: str, where: str) -> tuple[str, str]:
     """One casualty row per event for one share of its deaths, and the condition for the row to exist."""
-    whole = f"{killed} = whole_number(best)"
+    whole = f"{killed} = {BEST}"
     share = select_list(CASUALTIES, {
         "casualty_id": f"{EVENT_ID} || ':' || {suffix}",
         "kind": "'incident'",
@@ -147,8 +160,8 @@ def _share(front: str, suffix: str, killed: str, actor: str, who: str, where: st
         "location_precision": LOCATION_PRECISION,
         "killed": killed,
         "killed_qualifier": "'about'",
-        "killed_low": f"CASE WHEN {whole} THEN whole_number(low) END",
-        "killed_high": f"CASE WHEN {whole} THEN whole_number(high) END",
+        "killed_low": f"CASE WHEN {whole} THEN {LOW} END",
+        "killed_high": f"CASE WHEN {whole} THEN {HIGH} END",
         "dataset": "getvariable('dataset')",
         "source": SOURCE,
         "note": f"'UCDP deaths of ' || {who} || '; the event: ' || {ESTIMATES} || '; ' || {CODES_NOTE}",
@@ -173,9 +186,6 @@ IMPORTER = Importer(
               " OR ".join(_whole(c) for c in ("low", "high", "deaths_a", "deaths_b", "deaths_civilians", "deaths_unknown")),
               "concat_ws(', ', 'low ' || low, 'high ' || high, 'deaths_a ' || deaths_a, 'deaths_b ' || deaths_b, "
               "'deaths_civilians ' || deaths_civilians, 'deaths_unknown ' || deaths_unknown)"),
-        Check("estimates out of order (low ≤ best ≤ high)",
-              "whole_number(low) > whole_number(best) OR whole_number(high) < whole_number(best)",
-              "'low ' || low || ', best ' || best || ', high ' || high"),
         Check("no side_a or side_b", "blank(side_a) OR blank(side_b)", "coalesce(side_a, '') || ' / ' || coalesce(side_b, '')"),
         Check("latitude / longitude not a coordinate", "NOT is_coordinate(latitude, 90) OR NOT is_coordinate(longitude, 180)",
               "coalesce(latitude, '') || ', ' || coalesce(longitude, '')"),
@@ -186,4 +196,5 @@ IMPORTER = Importer(
     repeat_reason="repeats an event id already read",
     event_id=EVENT_ID,
     admin1="adm_1",
+    country="country",
 )

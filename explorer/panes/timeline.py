@@ -75,6 +75,10 @@ def _chart_data(rows: ChartRows, filters: Filters, events_per_month: dict) -> Ch
     data.months = month_range(first, last)
     totals: dict[str, float] = {}
     for row in monthly:
+        if row["long_period"]:  # counted apart, never stacked into the period's first month
+            killed, occurrences = data.long_periods.get((row["kind"], row["dataset"]), (0, 0))
+            data.long_periods[(row["kind"], row["dataset"])] = (killed + row["killed"], occurrences + row["occurrences"])
+            continue
         data.bars.setdefault((row["kind"], row["dataset"]), {}).setdefault(row["month"], {})[row["nationality"]] = row["killed"]
         totals[row["nationality"]] = totals.get(row["nationality"], 0) + row["killed"]
     tally_totals: dict[str, int] = {}

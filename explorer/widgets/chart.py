@@ -68,13 +68,15 @@ class ChartData:
     steps: dict[str, dict[str, dict[date, float]]] = field(default_factory=dict)
     """cumulative: dataset → nationality → month → latest total as of that month."""
     events: dict[date, int] = field(default_factory=dict)
+    long_periods: dict[tuple[str, str], tuple[int, int]] = field(default_factory=dict)
+    """(basis, dataset) → (killed, occurrences) of individuals and incidents dated over more than a month: not drawn."""
     nationalities: list[str] = field(default_factory=list)
     _rates_by_month: dict[tuple[str, date], dict[str, float]] | None = field(default=None, repr=False, compare=False)
 
     def datasets(self, basis: str) -> list[str]:
         """The datasets with figures of `basis`, each drawn on its own."""
         if basis in ("individual", "incident"):
-            found = {dataset for bar_basis, dataset in self.bars if bar_basis == basis}
+            found = {dataset for bar_basis, dataset in [*self.bars, *self.long_periods] if bar_basis == basis}
         elif basis == "tally":
             found = {span[5] for span in self.spans}
         else:
@@ -243,6 +245,9 @@ class MonthlyChart(Widget, can_focus=True):
             title = title.replace(":", f" · {self.shown_dataset}:", 1)
         legend = Text(title + " ", style="bold")
         legend.append("b: basis ", style="dim")
+        left_out = self.data.long_periods.get((self.basis, self.shown_dataset)) if self.basis in BAR_BASES else None
+        if left_out:
+            legend.append(f"+{left_out[0]:,} over periods > 1 month, not drawn ", style="bold yellow")
         for shown, nationality in enumerate(self.data.nationalities):
             style, index = self._style(nationality)
             if self.basis in BAR_BASES:
