@@ -390,3 +390,50 @@ def test_a_governorate_is_found_whatever_its_article_suffix_or_case(place, artic
     table = FrontTable()
     assert table.front(case(article + place + suffix), "Syria") == table.front(place, "Syria")
     assert table.front(place, "Syria")[1]
+
+
+# --- a newer export updates the older one ----------------------------------------------------------------------
+
+def test_a_newer_acled_export_updates_changed_events_removes_deleted_ones_and_says_so(tmp_path):
+    import json
+
+    header = ACLED_HEADER + ["timestamp"]
+    first = write_csv(tmp_path / "acled-2016-03.csv", header, [
+        acled("SYR1", fatalities="3", event_date="2016-01-10", timestamp="1457000000"),
+        acled("SYR2", fatalities="5", event_date="2016-02-10", timestamp="1457000000"),
+        acled("SYR3", fatalities="2", event_date="2016-03-10", timestamp="1457000000")])
+    newer = write_csv(tmp_path / "acled-2016-06.csv", header, [
+        acled("SYR1", fatalities="4", event_date="2016-01-10", timestamp="1465000000"),  # revised
+        acled("SYR2", fatalities="5", event_date="2016-02-10", timestamp="1457000000"),  # the same
+        acled("SYR4", fatalities="7", event_date="2016-03-20", timestamp="1465000000")])  # new; SYR3 deleted by ACLED
+    out = tmp_path / "out"
+    run_import(ImportRequest("acled", first, out))
+    kept_first = (out / "events" / "001-acled.parquet").read_bytes()
+    report, _ = run_import(ImportRequest("acled", newer, out, append=True))
+    assert "updated earlier imports of this dataset: 1 new event(s), 1 changed, 1 unchanged, 1 removed as deleted by the source" in report.notes
+    assert rows(out, "SELECT event_id, killed FROM casualties ORDER BY 1") == [("acled:SYR1", 4), ("acled:SYR2", 5), ("acled:SYR4", 7)]
+    assert rows(out, "SELECT count(*), count(DISTINCT event_id) FROM events") == [(3, 3)]
+    manifest = json.loads((out / "imports.json").read_text())
+    assert manifest[1]["events"] == {"new": 1, "changed": 1, "unchanged": 1, "removed": 1}
+    assert manifest[1]["countries"] == ["Syria"] and manifest[1]["first_date"] == "2016-01-10" and manifest[1]["last_date"] == "2016-03-20"
+    assert manifest[0]["version"] == "rows changed up to 2016-03-03 10:13 UTC" and manifest[1]["version"].startswith("rows changed up to 2016-06")
+    assert kept_first != (out / "events" / "001-acled.parquet").read_bytes(), "the earlier file was rewritten without what was superseded"
+
+    iraq = write_csv(tmp_path / "acled-iraq.csv", header, [acled("IRQ1", country="Iraq", admin1="Nineveh", event_date="2016-02-01")])
+    report, _ = run_import(ImportRequest("acled", iraq, out, append=True))
+    assert rows(out, "SELECT count(*) FROM events") == [(4,)], "an export of another country removes nothing"
+
+
+def test_a_newer_ucdp_release_updates_the_older_one(tmp_path):
+    import json
+
+    older = write_csv(tmp_path / "GEDEvent_v25_1.csv", list(GED_COLUMNS), [ged(1, 10), ged(2, 4, deaths=(4, 0, 0, 0))])
+    newer = write_csv(tmp_path / "GEDEvent_v25_2.csv", list(GED_COLUMNS), [ged(1, 12, 10, 15), ged(2, 4, deaths=(4, 0, 0, 0))])
+    out = tmp_path / "out"
+    run_import(ImportRequest("ucdp", older, out))
+    report, _ = run_import(ImportRequest("ucdp", newer, out, append=True))
+    assert rows(out, "SELECT sum(killed) FROM casualties") == [(16,)]
+    assert rows(out, "SELECT killed, killed_low, killed_high FROM casualties WHERE event_id = 'ucdp:1'") == [(12, 10, 15)]
+    manifest = json.loads((out / "imports.json").read_text())
+    assert [entry["version"] for entry in manifest] == ["GED 25.1", "GED 25.2"]
+    assert manifest[1]["events"] == {"new": 0, "changed": 1, "unchanged": 1, "removed": 0}

@@ -18,7 +18,7 @@ LAYOUT = Layout(
     required=("event_date", "event_type", "actor1", "fatalities"),
     optional=(
         "event_id_cnty", "time_precision", "sub_event_type", "assoc_actor_1", "inter1", "actor2", "assoc_actor_2", "inter2",
-        "country", "admin1", "admin2", "location", "latitude", "longitude", "geo_precision", "source", "notes",
+        "country", "admin1", "admin2", "location", "latitude", "longitude", "geo_precision", "source", "notes", "timestamp",
     ),
     aliases={
         "ally_actor_1": "assoc_actor_1", "ally_actor_2": "assoc_actor_2", "geo_precis": "geo_precision",
@@ -161,6 +161,18 @@ def tables() -> dict[str, str]:
     }
 
 
+def _version(con, file_name: str) -> str | None:
+    """ACLED stamps each row with when it last changed (`timestamp`, Unix seconds): the export is as of the latest."""
+    latest = con.execute('SELECT max(try_cast(try_cast(trim("timestamp") AS DOUBLE) AS BIGINT)) FROM kept').fetchall()[0][0]
+    return f"rows changed up to {_utc_text(latest)}" if latest else None
+
+
+def _utc_text(seconds: int) -> str:
+    from datetime import datetime, timezone
+
+    return datetime.fromtimestamp(seconds, tz=timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
 def _derived_ids_note(con) -> list[str]:
     derived = con.execute("SELECT count(*) FROM kept WHERE blank(event_id_cnty)").fetchall()[0][0]
     return [f"{derived:,} row(s) had no event_id_cnty: each got an id derived from its contents ('acled:derived-...'), "
@@ -186,4 +198,7 @@ IMPORTER = Importer(
     event_id=EVENT_ID,
     admin1="admin1",
     country="country",
+    event_type="event_type",
+    event_date=DATE,
+    version=_version,
 )

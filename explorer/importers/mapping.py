@@ -30,7 +30,13 @@ class Importer:
     admin1: str | None = None
     """The column whose values are mapped to fronts (see fronts)."""
     country: str | None = None
-    """The column naming the country a row's place is in, if the layout has one (see fronts)."""
+    """The column naming the country a row's place is in, if the layout has one (see fronts, update)."""
+    event_type: str | None = None
+    """The column of an event's type, an export's coverage being filtered by it (see update)."""
+    event_date: str | None = None
+    """SQL over `kept` of an event's date, for the span an export covers (see update)."""
+    version: Callable[[duckdb.DuckDBPyConnection, str], str | None] = field(default=lambda con, file_name: None)
+    """The export's version, from its rows or its file name, recorded in imports.json."""
     notes: Callable[[duckdb.DuckDBPyConnection], list[str]] = field(default=lambda con: [])
 
 

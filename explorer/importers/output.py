@@ -174,6 +174,14 @@ class OutputDirectory:
         shutil.rmtree(self.work, ignore_errors=True)
 
 
+def replace_file(con: duckdb.DuckDBPyConnection, path: Path, select_sql: str) -> None:
+    """Replace a file of the work directory with what `select_sql` gives. It may be a hard link to the target's
+    own file: a new file is renamed over the name, never written through the link."""
+    temporary = path.with_name(f".{path.name}.new")
+    con.execute(f"COPY ({select_sql}) TO '{_sql_path(temporary)}' (FORMAT parquet, COMPRESSION zstd)")
+    temporary.replace(path)
+
+
 def _sql_path(path: Path) -> str:
     """A path we created, as a SQL string literal (COPY takes no parameter for its target)."""
     return str(path).replace("'", "''")

@@ -20,6 +20,7 @@ from explorer.importers.output import OutputDirectory, file_checksum, manifest_e
 from explorer.importers.progress import Progress
 from explorer.importers.report import Check, ImportReport, classify
 from explorer.importers.source import create_macros, first_line, recognise, stage
+from explorer.importers.update import supersede
 
 IMPORTERS: dict[str, Importer] = {importer.name: importer for importer in (acled.IMPORTER, ucdp.IMPORTER, casualty_list.IMPORTER)}
 UNMAPPED_SHOWN = 8
@@ -58,9 +59,23 @@ def _staging_connection(folder: Path, limits: EngineLimits) -> duckdb.DuckDBPyCo
 def _existing_ids(con: duckdb.DuckDBPyConnection, output: OutputDirectory) -> None:
     for table, key in (("events", "event_id"), ("actors", "actor_id")):
         files = [str(path) for path in output.existing_files(table)]
-        source = f"SELECT {key} AS id FROM read_parquet(?, union_by_name = true)" if files else "SELECT NULL::VARCHAR AS id WHERE false"
+        source = (f"SELECT {key} AS id, dataset FROM read_parquet(?, union_by_name = true)" if files
+                  else "SELECT NULL::VARCHAR AS id, NULL::VARCHAR AS dataset WHERE false")
         con.execute(f"CREATE TABLE existing_{table} AS {source}", [files] if files else [])
         con.execute(f"ALTER TABLE existing_{table} RENAME COLUMN id TO {key}")
+
+
+def _coverage(con: duckdb.DuckDBPyConnection, importer: Importer, path: Path) -> dict:
+    """What this import's export covers, recorded in imports.json: its countries, its span of dates and its version."""
+    coverage: dict = {"version": importer.version(con, path.name)}
+    for name, column in (("countries", importer.country), ("admin1", importer.admin1), ("event_types", importer.event_type)):
+        if column:
+            coverage[name] = sorted(value for (value,) in con.execute(
+                f"SELECT DISTINCT trim({column}) FROM kept WHERE NOT blank({column})").fetchall())
+    if importer.event_date:
+        first, last = con.execute(f"SELECT min({importer.event_date}), max({importer.event_date}) FROM kept").fetchall()[0]
+        coverage.update(first_date=first.isoformat() if first else None, last_date=last.isoformat() if last else None)
+    return coverage
 
 
 def run_import(request: ImportRequest, progress: Progress | None = None) -> tuple[ImportReport, Path]:
@@ -88,8 +103,9 @@ def run_import(request: ImportRequest, progress: Progress | None = None) -> tupl
             report.notes += recognised.notes
             checks = list(importer.checks)
             if importer.event_id:
-                checks.append(Check(f"already in {output.target.name} from an earlier import (same event id)",
-                                    f"{importer.event_id} IN (SELECT event_id FROM existing_events)", importer.event_id))
+                checks.append(Check(f"already in {output.target.name} from an earlier import of another dataset (same event id)",
+                                    f"{importer.event_id} IN (SELECT event_id FROM existing_events WHERE dataset <> getvariable('dataset'))",
+                                    importer.event_id))
             progress.step("checking rows", con, lambda: classify(con, staged, checks, importer.key, report, importer.repeat_reason))
             _refuse_empty(path, report)
             unknown_places = map_fronts(con, fronts, importer.admin1, importer.country)
@@ -100,9 +116,14 @@ def run_import(request: ImportRequest, progress: Progress | None = None) -> tupl
                 if name in mapped:
                     report.written[name] = written
             report.notes += _front_notes(unknown_places) + importer.notes(con)
+            coverage = _coverage(con, importer, path)
+            if importer.event_id:
+                changes = progress.step("updating earlier imports", con, lambda: supersede(con, output, dataset, coverage))
+                report.notes += changes.lines()
+                coverage["events"] = changes.as_dict()
         finally:
             con.close()
-        output.record(manifest_entry(path, checksum, importer.name, dataset, report.as_dict()))
+        output.record(manifest_entry(path, checksum, importer.name, dataset, report.as_dict()) | coverage)
         checked = progress.step("validating the directory", None, lambda: check_data_dir(output.work, limits=request.limits))
         if checked.problems:
             raise ImportFailed(f"the imported directory does not validate ({checked.problems[0]}); nothing was written")

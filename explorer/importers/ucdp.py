@@ -14,6 +14,8 @@ out year-long or country-wide rows.
 
 from __future__ import annotations
 
+import re
+
 from explorer.db.schema import ACTORS, CASUALTIES, EVENTS
 from explorer.importers.fronts import front_join
 from explorer.importers.mapping import Importer
@@ -197,4 +199,8 @@ IMPORTER = Importer(
     event_id=EVENT_ID,
     admin1="adm_1",
     country="country",
+    event_type="type_of_violence",
+    event_date=START,
+    version=lambda con, file_name: (f"GED {match[1]}.{match[2]}" if (match := re.search(r"v(\d+)[._-](\d+)", file_name))
+                                    else None),
 )
