@@ -425,6 +425,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except RuntimeError as error:
+        if "interrupted" not in str(error).lower():
+            raise
+        print("interrupted", file=sys.stderr)  # DuckDB's word for a statement Ctrl-C stopped
+        return 130
     except BrokenPipeError:
         # the reader stopped reading (`| head`): nothing more to say, and nothing to flush at exit
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -27,12 +27,18 @@ EXTRA_FILE = Path(__file__).with_name("countries_extra.csv")
 
 
 def country_key(name: str) -> str:
-    """How a country's name is matched; the SQL macro `country_key` in the importers computes the same."""
+    """How a country's name is matched, in any script; the SQL macro `country_key` in the importers computes the
+    same. A name of punctuation alone has the empty key, which matches nothing."""
     text = unicodedata.normalize("NFKD", name)
     text = "".join(char for char in text if not unicodedata.combining(char)).lower()
     text = re.sub(r"\([^)]*\)", " ", text)
-    text = re.sub(r"[^a-z0-9]+", " ", text).strip()
+    text = re.sub(r"[\W_]+", " ", text).strip()
     return re.sub(r"^the ", "", text)
+
+
+NO_VALUE = frozenset({"", "unknown", "n a", "na", "none", "null", "nil", "not known", "not specified", "unspecified",
+                      "other", "various", "multiple", "stateless"})
+"""Keys that name no country: the nationality is unknown, not a value of its own."""
 
 
 @cache
@@ -44,7 +50,8 @@ def countries() -> tuple[dict[str, str], dict[str, str]]:
         for row in csv.DictReader(handle):
             demonyms[row["country"]] = row["demonym"]
             for spelling in [row["country"], *filter(None, row["spellings"].split("|"))]:
-                names.setdefault(country_key(spelling), row["country"])
+                if country_key(spelling) not in NO_VALUE:
+                    names.setdefault(country_key(spelling), row["country"])
     with EXTRA_FILE.open(newline="", encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
             names[country_key(row["spelling"])] = row["country"]

@@ -147,7 +147,7 @@ def test_import_then_check_then_query(tmp_path):
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == "read 8 rows; imported 2, skipped 6"
-    assert "skipped 1 row(s): fatalities not a whole number (line 4: 'three')" in lines
+    assert "skipped 1 row(s): fatalities not a whole number (0 to 2,147,483,647) (line 4: 'three')" in lines
     assert lines[-1] == f"wrote {out}; open it with: conflict-explorer {out}"
     assert result.stderr == ""  # no progress bar when the output is not a terminal
     assert cli("check", str(out)).stdout.splitlines()[-1] == "ok: no problems found"

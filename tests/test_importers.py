@@ -121,7 +121,7 @@ def test_acled_bad_rows_are_counted_by_reason_with_line_numbers(tmp_path):
     assert skipped == sorted([
         "skipped 1 row(s): malformed CSV record (too many columns) (line 7: 'SYR70006,2016-05-06,2016,1,Political violence,Battles,Armed…')",
         "skipped 1 row(s): event date not recognised (use 2020-02-22, 22-Feb-20 or 22 February 2020) (line 3: '2016-02-31')",
-        "skipped 1 row(s): fatalities not a whole number (line 4: 'three')",
+        "skipped 1 row(s): fatalities not a whole number (0 to 2,147,483,647) (line 4: 'three')",
         "skipped 1 row(s): repeats an event id (event_id_cnty) already read (line 5: same as line 2)",
         "skipped 1 row(s): no actor1 (line 6: (empty))",
         "skipped 1 row(s): latitude / longitude not a coordinate (line 8: '999, 37.1')",

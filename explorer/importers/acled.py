@@ -53,11 +53,13 @@ GOVERNMENT = rf"^Government of (?:the )?(.+?)(?:\s*{YEARS}.*)?$"
 GROUP = r"^(?:" + "|".join(g.replace("/", "/") for g in GROUPS_WITH_NATIONALITY) + r") \((?:the )?([^()]+)\)$"
 
 DATE = "day_date(event_date)"
-PRECISION = "CASE whole_number(time_precision) WHEN 2 THEN 'week' WHEN 3 THEN 'month' ELSE 'day' END"
+PRECISION = ("CASE WHEN blank(time_precision) THEN 'day' ELSE "
+             "CASE whole_number(time_precision) WHEN 1 THEN 'day' WHEN 2 THEN 'week' WHEN 3 THEN 'month' END END")
 LOCATION_PRECISION = "CASE whole_number(geo_precision) WHEN 1 THEN 'place' WHEN 2 THEN 'district' WHEN 3 THEN 'governorate' END"
 """ACLED's codes are numbers, which its API writes as decimals ("2.0"): read as numbers, not as text."""
-DERIVED_FROM = ("event_date", "event_type", "sub_event_type", "actor1", "assoc_actor_1", "actor2", "assoc_actor_2",
-                "country", "admin1", "admin2", "location", "latitude", "longitude", "fatalities", "notes", "source")
+DERIVED_FROM = ("event_date", "time_precision", "event_type", "sub_event_type", "actor1", "assoc_actor_1", "inter1", "actor2",
+                "assoc_actor_2", "inter2", "country", "admin1", "admin2", "location", "latitude", "longitude", "geo_precision",
+                "fatalities", "notes", "source")
 EVENT_ID = ("CASE WHEN blank(event_id_cnty) THEN 'acled:derived-' || md5(concat_ws(chr(31), "
             + ", ".join(f"coalesce(trim({column}), '')" for column in DERIVED_FROM) + "))[1:12] "
             "ELSE 'acled:' || trim(event_id_cnty) END")
@@ -173,10 +175,21 @@ def _utc_text(seconds: int) -> str:
     return datetime.fromtimestamp(seconds, tz=timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def _derived_ids_note(con) -> list[str]:
-    derived = con.execute("SELECT count(*) FROM kept WHERE blank(event_id_cnty)").fetchall()[0][0]
-    return [f"{derived:,} row(s) had no event_id_cnty: each got an id derived from its contents ('acled:derived-...'), "
-            "the same at every import of the same row"] if derived else []
+def _notes(con) -> list[str]:
+    derived, unknown_time, unknown_place = con.execute(
+        "SELECT count(*) FILTER (WHERE blank(event_id_cnty)), "
+        "count(*) FILTER (WHERE NOT blank(time_precision) AND whole_number(time_precision) NOT IN (1, 2, 3) "
+        "OR NOT blank(time_precision) AND whole_number(time_precision) IS NULL), "
+        "count(*) FILTER (WHERE NOT blank(geo_precision) AND coalesce(whole_number(geo_precision) NOT IN (1, 2, 3), TRUE)) "
+        "FROM kept").fetchall()[0]
+    notes = []
+    if derived:
+        notes.append(f"{derived:,} row(s) had no event_id_cnty: each got an id derived from its contents ('acled:derived-...'), "
+                     "the same at every import of the same row")
+    for count, column in ((unknown_time, "time_precision"), (unknown_place, "geo_precision")):
+        if count:
+            notes.append(f"{count:,} row(s) have a {column} that is not 1, 2 or 3: imported with the precision unknown")
+    return notes
 
 
 IMPORTER = Importer(
@@ -186,7 +199,7 @@ IMPORTER = Importer(
         Check("event date not recognised (use 2020-02-22, 22-Feb-20 or 22 February 2020)", f"{DATE} IS NULL", "event_date"),
         Check("no event type", "blank(event_type)", "event_type"),
         Check("no actor1", "blank(actor1)", "actor1"),
-        Check("fatalities not a whole number", "NOT is_whole_number(fatalities)", "fatalities"),
+        Check("fatalities not a whole number (0 to 2,147,483,647)", "NOT is_whole_number(fatalities)", "fatalities"),
         Check("latitude / longitude not a coordinate", "NOT is_coordinate(latitude, 90) OR NOT is_coordinate(longitude, 180)",
               "coalesce(latitude, '') || ', ' || coalesce(longitude, '')"),
     ),
@@ -194,11 +207,12 @@ IMPORTER = Importer(
     default_dataset=lambda file_name: "ACLED",
     key=EVENT_ID,
     repeat_reason="repeats an event id (event_id_cnty) already read",
-    notes=_derived_ids_note,
+    notes=_notes,
     event_id=EVENT_ID,
     admin1="admin1",
     country="country",
-    event_type="event_type",
+    coverage={"countries": ("country",), "admin1": ("admin1",), "event_types": ("event_type",),
+              "sub_event_types": ("sub_event_type",), "actors": ("actor1", "actor2")},
     event_date=DATE,
     version=_version,
 )

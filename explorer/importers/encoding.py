@@ -1,9 +1,11 @@
 """Text that is not UTF-8: found before DuckDB reads the file, and read in its own encoding, never dropped.
 
 DuckDB reads CSV as UTF-8 and rejects the records it cannot decode, so a Windows-1252 export would
-lose every row with an accented actor name. The file is checked as it streams (gzip included);
-one that is not UTF-8 is transcoded to a UTF-8 copy in the staging folder, from the encoding the
-user names with --encoding or the one charset-normalizer, a maintained detector, finds in it.
+lose every row with an accented actor name. The file is checked as it streams (gzip included).
+One that is not UTF-8 is copied as UTF-8 into the staging folder, line by line: a line that is
+UTF-8 stays as it is, and the others are read in the encoding the user names with --encoding or
+the one charset-normalizer, a maintained detector, finds in them. So a file of one legacy
+encoding, and a UTF-8 file with a few legacy lines pasted in, both come out whole.
 """
 
 from __future__ import annotations
@@ -19,8 +21,11 @@ from explorer.db.errors import ImportFailed
 
 CHUNK = 1 << 20
 SAMPLE = 4 << 20
-"""How much of the file, from the first undecodable byte on, the detector reads."""
+"""How much of the lines that are not UTF-8 the detector reads."""
 BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+CANDIDATES = ("cp1252", "cp1250", "cp1251", "cp1253", "cp1254", "cp1255", "cp1256", "cp1257", "cp1258", "mac_roman",
+              "cp874", "cp932", "gb18030", "big5", "euc_kr", "koi8_r", "cp866", "cp437", "cp850")
+"""The legacy encodings real exports come in (Windows' code pages first): what the detector chooses among."""
 
 
 def _chunks(path: Path, compression: str) -> Iterator[bytes]:
@@ -28,6 +33,18 @@ def _chunks(path: Path, compression: str) -> Iterator[bytes]:
     with opener(path, "rb") as stream:
         while chunk := stream.read(CHUNK):
             yield chunk
+
+
+def _lines(path: Path, compression: str) -> Iterator[bytes]:
+    """The file's lines with their ends, streamed (single-byte encodings and UTF-8 both end lines with \\n)."""
+    rest = b""
+    for chunk in _chunks(path, compression):
+        lines = (rest + chunk).split(b"\n")
+        rest = lines.pop()
+        for line in lines:
+            yield line + b"\n"
+    if rest:
+        yield rest
 
 
 def first_undecodable(path: Path, compression: str, encoding: str = "utf-8") -> int | None:
@@ -47,73 +64,110 @@ def first_undecodable(path: Path, compression: str, encoding: str = "utf-8") -> 
     return None
 
 
-def _sample(path: Path, compression: str, start: int) -> bytes:
-    """SAMPLE bytes from the start of the file and from around `start`, where UTF-8 failed."""
-    head, around, offset = bytearray(), bytearray(), 0
-    for chunk in _chunks(path, compression):
-        if len(head) < SAMPLE:
-            head += chunk[: SAMPLE - len(head)]
-        if offset + len(chunk) > start - CHUNK and len(around) < SAMPLE:
-            around += chunk
-        offset += len(chunk)
-        if len(head) >= SAMPLE and len(around) >= SAMPLE:
-            break
-    return bytes(head + b"\n" + around)
-
-
-def detect(path: Path, compression: str) -> str:
-    """The encoding of a file that is not UTF-8: its byte-order mark, else charset-normalizer's best guess."""
-    opener = gzip.open if compression == "gzip" else open
-    with opener(path, "rb") as stream:
-        start = stream.read(4)
-    for bom, name in BOMS:
-        if start.startswith(bom):
-            return name
-    bad = first_undecodable(path, compression) or 0
-    sample = _sample(path, compression, bad)
-    if b"\x00" in sample:
-        raise ImportFailed(f"{path}: not a CSV, gzip-compressed CSV or Parquet file (it holds binary data)")
-    best = from_bytes(sample).best()
-    if best is None:
-        raise ImportFailed(f"{path.name}: its text is not UTF-8 and its encoding could not be recognised: "
-                           "name it with --encoding (for example --encoding cp1252)")
-    if codecs.lookup(best.encoding).name in LATIN_SINGLE_BYTE and _decodes(sample, "cp1252"):
-        return "cp1252"  # the detector cannot tell these apart on names alone; Windows' Western one is by far the likeliest
-    return best.encoding
-
-
-LATIN_SINGLE_BYTE = frozenset(codecs.lookup(name).name for name in (
-    "cp1250", "cp1252", "cp1257", "latin-1", "iso8859-2", "iso8859-3", "iso8859-4", "iso8859-9", "iso8859-13", "iso8859-15",
-    "iso8859-16", "mac-roman", "mac-latin2", "cp850", "cp437"))
-"""Single-byte encodings of the Latin script, which a short sample of names cannot tell apart."""
-
-
-def _decodes(data: bytes, encoding: str) -> bool:
+def _utf8(line: bytes) -> bool:
     try:
-        data.decode(encoding)
+        line.decode("utf-8")
     except UnicodeDecodeError:
         return False
     return True
 
 
+def _start(path: Path, compression: str) -> bytes:
+    opener = gzip.open if compression == "gzip" else open
+    with opener(path, "rb") as stream:
+        return stream.read(4096)
+
+
+def _utf16_without_bom(start: bytes) -> str | None:
+    """UTF-16 written without a byte-order mark: text whose every other byte is 0."""
+    pairs = len(start) // 2
+    if pairs < 8:
+        return None
+    if sum(start[index] == 0 for index in range(1, pairs * 2, 2)) > pairs * 0.9:
+        return "utf-16-le"
+    if sum(start[index] == 0 for index in range(0, pairs * 2, 2)) > pairs * 0.9:
+        return "utf-16-be"
+    return None
+
+
+def detect(sample: bytes, name: str) -> str:
+    """The encoding of lines that are not UTF-8: charset-normalizer's choice among the legacy encodings
+    real exports use, Windows-1252 when it cannot tell a Latin-script code page from another."""
+    if b"\x00" in sample:
+        raise ImportFailed(f"{name}: not a CSV, gzip-compressed CSV or Parquet file (it holds binary data)")
+    matches = list(from_bytes(sample, cp_isolation=list(CANDIDATES)))
+    if not matches:
+        raise ImportFailed(f"{name}: its text is not UTF-8 and its encoding could not be recognised: "
+                           "name it with --encoding (for example --encoding cp1252)")
+    best = matches[0]
+    ties = [match.encoding for match in matches if (match.chaos, match.coherence) == (best.chaos, best.coherence)]
+    if "cp1252" in ties or _same_text(sample, best.encoding, "cp1252"):
+        return "cp1252"  # what a Latin-script code page cannot be told from, Windows' Western one most likely is
+    return best.encoding
+
+
+def _same_text(data: bytes, encoding: str, other: str) -> bool:
+    try:
+        return data.decode(encoding) == data.decode(other)
+    except UnicodeDecodeError:
+        return False
+
+
+def _checked(encoding: str) -> str:
+    try:
+        info = codecs.lookup(encoding)
+    except LookupError:
+        info = None
+    if info is None or not getattr(info, "_is_text_encoding", True):
+        raise ImportFailed(f"--encoding {encoding}: not a text encoding Python knows (try utf-8, cp1252, latin-1, utf-16)")
+    return info.name
+
+
 def as_utf8(path: Path, compression: str, encoding: str | None, folder: Path) -> tuple[Path, str, str | None]:
-    """(the file to read, its compression, a note) : the file itself when it is UTF-8 (or --encoding says so),
-    else a UTF-8 copy in `folder`. An --encoding that does not fit the file is refused in one line."""
-    if encoding is not None:
-        try:
-            codecs.lookup(encoding)
-        except LookupError:
-            raise ImportFailed(f"--encoding {encoding}: not an encoding Python knows (try utf-8, cp1252, latin-1, utf-16)") from None
-    named = encoding is not None
-    if encoding is None:
-        if first_undecodable(path, compression) is None:
-            return path, compression, None
-        encoding = detect(path, compression)
-    elif codecs.lookup(encoding).name == "utf-8":
+    """(the file to read, its compression, a note): the file itself when it is UTF-8, else a UTF-8 copy in
+    `folder`. An --encoding that does not fit the file is refused in one line."""
+    try:
+        return _as_utf8(path, compression, encoding, folder)
+    except UnicodeError as error:
+        raise ImportFailed(f"{path.name}: cannot be read as {encoding or 'detected'} ({error}): name the file's encoding "
+                           "with --encoding") from None
+
+
+def _as_utf8(path: Path, compression: str, encoding: str | None, folder: Path) -> tuple[Path, str, str | None]:
+    named = _checked(encoding) if encoding is not None else None
+    start = _start(path, compression)
+    whole = named or next((name for bom, name in BOMS[1:] if start.startswith(bom)), None) or _utf16_without_bom(start)
+    if whole is not None and codecs.lookup(whole).name.startswith("utf-16"):
+        return _transcode_whole(path, compression, whole, folder, named is not None)
+    if named is None and first_undecodable(path, compression) is None:
+        return path, compression, None
+    if named == "utf-8":
         bad = first_undecodable(path, compression)
         if bad is not None:
             raise ImportFailed(f"{path.name}: --encoding {encoding}, but byte {bad:,} is not UTF-8: name the file's encoding")
         return path, compression, None
+    if named is not None:
+        return _transcode_whole(path, compression, named, folder, True)
+    sample = bytearray()
+    for line in _lines(path, compression):
+        if not _utf8(line):
+            sample += line
+            if len(sample) >= SAMPLE:
+                break
+    legacy = detect(bytes(sample), path.name)
+    copy, other = folder / "input-utf8.csv", 0
+    with copy.open("w", encoding="utf-8", newline="") as out:
+        for line in _lines(path, compression):
+            try:
+                out.write(line.decode("utf-8"))
+            except UnicodeDecodeError:
+                out.write(line.decode(legacy, errors="replace"))
+                other += 1
+    return copy, "none", (f"{other:,} line(s) of the file are not UTF-8: read as {legacy} (as detected; name another "
+                          "with --encoding)")
+
+
+def _transcode_whole(path: Path, compression: str, encoding: str, folder: Path, named: bool) -> tuple[Path, str, str]:
     bad = first_undecodable(path, compression, encoding)
     if bad is not None:
         raise ImportFailed(f"{path.name}: byte {bad:,} is not valid {encoding}: name the file's encoding with --encoding")

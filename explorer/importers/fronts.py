@@ -45,14 +45,17 @@ def place_key(name: str) -> str:
     text = unicodedata.normalize("NFKD", name)
     text = "".join(char for char in text if not unicodedata.combining(char)).lower()
     text = re.sub(r"[\u2018\u2019\u02bc\u02bb\u02be\u02bf'`´]", "", text)
-    words = [word for word in re.split(r"[^a-z0-9]+", text) if word]
+    words = [word for word in re.split(r"[\W_]+", text) if word]
     words = [word for word in words if word not in DIVISION_WORDS] or words
     kept = [word for word in words if word not in ARTICLES]
     return " ".join(kept or words)
 
 
 def skeleton(key: str) -> str:
-    """The key without what transliterations disagree on: vowels, doubled letters, a final h, kh/k, q/k ..."""
+    """The key without what transliterations disagree on: vowels, doubled letters, a final h, kh/k, q/k ...
+    Latin script only: another script's key has no skeleton (it is matched by the table alone)."""
+    if not re.fullmatch(r"[a-z0-9 ]+", key):
+        return ""
     text = key.replace(" ", "")
     for pair, single in DIGRAPHS:
         text = text.replace(pair, single)
@@ -92,8 +95,9 @@ class FrontTable:
             return None, True
         if key in self.by_key:
             return self.by_key[key], True
-        if (country is None or place_key(country) in TABLE_COUNTRIES) and skeleton(key) in self.by_skeleton:
-            return self.by_skeleton[skeleton(key)], True
+        shape = skeleton(key)
+        if (country is None or place_key(country) in TABLE_COUNTRIES) and len(shape) >= 3 and shape in self.by_skeleton:
+            return self.by_skeleton[shape], True
         return None, False
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from explorer.countries import countries, country_name, nationality_by_country
+from explorer.countries import NO_VALUE, countries, country_name, nationality_by_country
 from explorer.importers.report import Check
 from explorer.importers.source import Layout
 
@@ -31,8 +31,8 @@ class Importer:
     """The column whose values are mapped to fronts (see fronts)."""
     country: str | None = None
     """The column naming the country a row's place is in, if the layout has one (see fronts, update)."""
-    event_type: str | None = None
-    """The column of an event's type, an export's coverage being filtered by it (see update)."""
+    coverage: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """What an export may be filtered by: name → the columns whose values it holds (see update)."""
     event_date: str | None = None
     """SQL over `kept` of an event's date, for the span an export covers (see update)."""
     version: Callable[[duckdb.DuckDBPyConnection, str], str | None] = field(default=lambda con, file_name: None)
@@ -41,7 +41,7 @@ class Importer:
 
 
 COUNTRY_KEY = (r"regexp_replace(trim(regexp_replace(regexp_replace(strip_accents(lower(c)), '\([^)]*\)', ' ', 'g'), "
-               r"'[^a-z0-9]+', ' ', 'g')), '^the ', '')")
+               r"'[^\pL\pN]+', ' ', 'g')), '^the ', '')")
 """SQL of explorer.countries.country_key: both sides of a match go through this one macro."""
 
 
@@ -56,10 +56,12 @@ def load_countries(con: duckdb.DuckDBPyConnection) -> None:
     spellings += [(single, None, nationality, 1) for nationality in set(demonyms.values()) for single in nationality.split(", ")]
     con.executemany("INSERT INTO spelled VALUES (?, ?, ?, ?)", spellings)
     con.execute("CREATE TABLE country_spellings AS SELECT country_key(spelling) AS key, arg_min(country, rank) AS country, "
-                "arg_min(nationality, rank) AS nationality FROM spelled GROUP BY 1")
+                "arg_min(nationality, rank) AS nationality FROM spelled WHERE NOT list_contains(?, country_key(spelling)) GROUP BY 1",
+                [sorted(NO_VALUE)])
+    no_value = ", ".join("'" + key + "'" for key in sorted(NO_VALUE))
     for macro, column in (("country_of", "country"), ("nationality_of", "nationality")):
         con.execute(
-            f"CREATE OR REPLACE TEMP MACRO {macro}(c) AS CASE WHEN NOT blank(c) THEN coalesce("
+            f"CREATE OR REPLACE TEMP MACRO {macro}(c) AS CASE WHEN NOT blank(c) AND country_key(c) NOT IN ({no_value}) THEN coalesce("
             f"(SELECT s.{column} FROM country_spellings AS s WHERE s.key = country_key(c)), "
             r"nullif(trim(regexp_replace(c, '\([^)]*\)', '', 'g')), '')) END"
         )

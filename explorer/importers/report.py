@@ -68,6 +68,12 @@ def _shorten(text: str | None, width: int = 60) -> str:
     return repr(text if len(text) <= width else text[: width - 1] + "…")
 
 
+def _lines_spanned(text: str | None) -> int:
+    """How many lines of the file a rejected record took: a quote left open swallows the records after it,
+    and each of those is a row the file had, lost with it, so it is counted."""
+    return (text or "").rstrip("\r\n").count("\n") + 1
+
+
 def classify(
     con: duckdb.DuckDBPyConnection, staged: Staged, checks: list[Check], key: str | None, report: ImportReport, repeat_reason: str,
 ) -> None:
@@ -86,16 +92,18 @@ def classify(
         WHERE reason IS NOT NULL
     """)
     con.execute("CREATE VIEW kept AS SELECT * FROM raw ANTI JOIN skipped USING (record)")
-    report.file_rows = staged.rows + len(staged.rejected)
+    spans = [_lines_spanned(text) for _, _, text in staged.rejected]
+    report.file_rows = staged.rows + sum(spans)
     report.unit = staged.unit
     if staged.rejected:
-        by_kind: dict[str, list[tuple[int, str, str]]] = {}
-        for rejected in staged.rejected:
-            by_kind.setdefault(rejected[1], []).append(rejected)
+        by_kind: dict[str, list[tuple[int, str, str, int]]] = {}
+        for rejected, span in zip(staged.rejected, spans):
+            kind = rejected[1] if span == 1 else f"{rejected[1]}: an unclosed quote joined {span} lines into one record"
+            by_kind.setdefault(kind, []).append((*rejected, span))
         for kind, rows in by_kind.items():
             report.skipped.append(SkippedRows(
-                f"malformed CSV record ({kind})", len(rows),
-                [(record + staged.header_lines, _shorten(text)) for record, _, text in rows[:EXAMPLES]],
+                f"malformed CSV record ({kind})", sum(span for *_, span in rows),
+                [(record + staged.header_lines, _shorten(text)) for record, _, text, _ in rows[:EXAMPLES]],
             ))
     groups = con.execute(f"""
         SELECT reason, count(*), list(record ORDER BY record)[1:{EXAMPLES}], list(shown ORDER BY record)[1:{EXAMPLES}],

@@ -19,7 +19,7 @@ from explorer.importers.mapping import Importer, load_countries
 from explorer.importers.output import OutputDirectory, file_checksum, manifest_entry, select_list
 from explorer.importers.progress import Progress
 from explorer.importers.report import Check, ImportReport, classify
-from explorer.importers.source import create_macros, first_line, recognise, stage
+from explorer.importers.source import ROW_KEY, create_macros, first_line, recognise, stage
 from explorer.importers.update import supersede
 
 IMPORTERS: dict[str, Importer] = {importer.name: importer for importer in (acled.IMPORTER, ucdp.IMPORTER, casualty_list.IMPORTER)}
@@ -68,10 +68,9 @@ def _existing_ids(con: duckdb.DuckDBPyConnection, output: OutputDirectory) -> No
 def _coverage(con: duckdb.DuckDBPyConnection, importer: Importer, path: Path) -> dict:
     """What this import's export covers, recorded in imports.json: its countries, its span of dates and its version."""
     coverage: dict = {"version": importer.version(con, path.name)}
-    for name, column in (("countries", importer.country), ("admin1", importer.admin1), ("event_types", importer.event_type)):
-        if column:
-            coverage[name] = sorted(value for (value,) in con.execute(
-                f"SELECT DISTINCT trim({column}) FROM kept WHERE NOT blank({column})").fetchall())
+    for name, columns in importer.coverage.items():
+        values = " UNION ALL ".join(f"SELECT trim({column}) AS value FROM kept WHERE NOT blank({column})" for column in columns)
+        coverage[name] = sorted(value for (value,) in con.execute(f"SELECT DISTINCT value FROM ({values})").fetchall())
     if importer.event_date:
         first, last = con.execute(f"SELECT min({importer.event_date}), max({importer.event_date}) FROM kept").fetchall()[0]
         coverage.update(first_date=first.isoformat() if first else None, last_date=last.isoformat() if last else None)
@@ -101,6 +100,7 @@ def run_import(request: ImportRequest, progress: Progress | None = None) -> tupl
             _existing_ids(con, output)
             staged = progress.step(f"reading {path.name}", con, lambda: stage(con, recognised, importer.layout))
             report.notes += recognised.notes
+            content = _refuse_same_rows(con, path, output)
             checks = list(importer.checks)
             if importer.event_id:
                 checks.append(Check(f"already in {output.target.name} from an earlier import of another dataset (same event id)",
@@ -118,12 +118,13 @@ def run_import(request: ImportRequest, progress: Progress | None = None) -> tupl
             report.notes += _front_notes(unknown_places) + importer.notes(con)
             coverage = _coverage(con, importer, path)
             if importer.event_id:
-                changes = progress.step("updating earlier imports", con, lambda: supersede(con, output, dataset, coverage))
+                changes = progress.step("updating earlier imports", con,
+                                        lambda: supersede(con, output, dataset, coverage, importer.event_id))
                 report.notes += changes.lines()
                 coverage["events"] = changes.as_dict()
         finally:
             con.close()
-        output.record(manifest_entry(path, checksum, importer.name, dataset, report.as_dict()) | coverage)
+        output.record(manifest_entry(path, checksum, importer.name, dataset, report.as_dict()) | coverage | {"content": content})
         checked = progress.step("validating the directory", None, lambda: check_data_dir(output.work, limits=request.limits))
         if checked.problems:
             raise ImportFailed(f"the imported directory does not validate ({checked.problems[0]}); nothing was written")
@@ -139,6 +140,17 @@ def run_import(request: ImportRequest, progress: Progress | None = None) -> tupl
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return report, output.target
+
+
+def _refuse_same_rows(con: duckdb.DuckDBPyConnection, path: Path, output: OutputDirectory) -> str:
+    """A digest of the file's rows, whatever its line endings or compression; the same rows already imported
+    (the file saved again, or gzipped) are refused, as the same file is."""
+    content = con.execute(f"SELECT md5(coalesce(string_agg({ROW_KEY}, '' ORDER BY {ROW_KEY}), '')) FROM raw").fetchall()[0][0]
+    for entry in output.previous:
+        if entry.get("content") == content:
+            raise ImportFailed(f"{path.name} holds the same rows as {Path(entry.get('file', '?')).name}, already imported into "
+                               f"{output.target} (as {entry.get('tag')}); nothing to do")
+    return content
 
 
 def _refuse_empty(path: Path, report: ImportReport) -> None:

@@ -8,6 +8,7 @@ a layout. Line numbers follow DuckDB's: the header is line 1, each record one li
 from __future__ import annotations
 
 import bisect
+import gzip
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,22 +16,24 @@ import duckdb
 
 from explorer.db.errors import ImportFailed
 
-DATE_FORMATS = [
-    "%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%dT%H:%M:%S",
-    "%d-%b-%y", "%d-%b-%Y", "%d %B %Y", "%d %b %Y", "%B %d, %Y", "%d.%m.%Y",
-]
-"""Day dates as real exports write them: 2020-02-22, 22-Feb-20, 22 February 2020, ..."""
+DATE_FORMATS = ["%d-%b-%y", "%d-%b-%Y", "%d %B %Y", "%d %b %Y", "%B %d, %Y", "%d.%m.%Y"]
+"""Day dates as real exports write them besides ISO (2020-02-22, with any time or zone after it, which is
+the date as written): 22-Feb-20, 22 February 2020, ... A year outside 1900 to next year is no date: `%Y`
+takes two digits, and a two-digit year may be read in the wrong century."""
 
 SQL_MACROS = (
-    f"CREATE OR REPLACE TEMP MACRO day_date(s) AS try_strptime(trim(s), {DATE_FORMATS!r})::DATE",
+    "CREATE OR REPLACE TEMP MACRO any_day(s) AS CASE WHEN regexp_matches(trim(s), '^\\d{4}-\\d{1,2}-\\d{1,2}([ T].*)?$') "
+    "THEN try_strptime(regexp_extract(trim(s), '^\\d{4}-\\d{1,2}-\\d{1,2}'), '%Y-%m-%d')::DATE "
+    f"ELSE try_strptime(trim(s), {DATE_FORMATS!r})::DATE END",
+    "CREATE OR REPLACE TEMP MACRO day_date(s) AS CASE WHEN year(any_day(s)) BETWEEN 1900 AND year(current_date) + 1 "
+    "THEN any_day(s) END",
     "CREATE OR REPLACE TEMP MACRO blank(s) AS s IS NULL OR trim(s) = ''",
     "CREATE OR REPLACE TEMP MACRO no_date(s) AS blank(s) OR regexp_full_match(trim(s), '[0\\s./:-]+') "
     "OR lower(trim(s)) IN ('n/a', 'na', 'n.a.', 'nd', 'n.d.', 'unknown', 'none', 'null', 'nil', '-', '--', '?', 'x')",
     "CREATE OR REPLACE TEMP MACRO text_or_null(s) AS nullif(trim(s), '')",
-    "CREATE OR REPLACE TEMP MACRO whole_number(s) AS try_cast(try_cast(trim(s) AS DOUBLE) AS INTEGER)",
-    "CREATE OR REPLACE TEMP MACRO is_whole_number(s) AS blank(s) OR ("
-    "try_cast(trim(s) AS DOUBLE) IS NOT NULL AND try_cast(trim(s) AS DOUBLE) >= 0 "
-    "AND try_cast(trim(s) AS DOUBLE) = floor(try_cast(trim(s) AS DOUBLE)) AND try_cast(trim(s) AS DOUBLE) < 2147483648)",
+    "CREATE OR REPLACE TEMP MACRO whole_number(s) AS CASE WHEN regexp_full_match(trim(s), '\\+?\\d+(\\.0*)?') "
+    "THEN try_cast(regexp_extract(trim(s), '^\\+?(\\d+)', 1) AS INTEGER) END",
+    "CREATE OR REPLACE TEMP MACRO is_whole_number(s) AS blank(s) OR whole_number(s) IS NOT NULL",
     "CREATE OR REPLACE TEMP MACRO coordinate(s, bound) AS "
     "CASE WHEN abs(try_cast(trim(s) AS DOUBLE)) <= bound THEN try_cast(trim(s) AS DOUBLE) END",
     "CREATE OR REPLACE TEMP MACRO is_coordinate(s, bound) AS blank(s) OR coordinate(s, bound) IS NOT NULL",
@@ -114,12 +117,29 @@ def first_line(error: BaseException) -> str:
     return str(error).strip().splitlines()[0]
 
 
+DELIMITERS = (",", ";", "\t", "|")
+
+
+def _delimiter(con: duckdb.DuckDBPyConnection, path: Path, compression: str) -> str:
+    """The delimiter DuckDB's sniffer finds; when a broken record defeats it, the one the header line uses most."""
+    try:
+        return con.execute("SELECT Delimiter FROM sniff_csv(?, ignore_errors = true, compression = ?)",
+                           [str(path), compression]).fetchall()[0][0]
+    except duckdb.Error:
+        opener = gzip.open if compression == "gzip" else open
+        with opener(path, "rt", encoding="utf-8", errors="replace", newline="") as stream:
+            header = stream.readline()
+        counts = {delimiter: header.count(delimiter) for delimiter in DELIMITERS}
+        best = max(counts, key=counts.get)
+        if counts[best] == 0:
+            raise
+        return best
+
+
 def _header(con: duckdb.DuckDBPyConnection, path: Path, compression: str) -> tuple[list[str], str]:
     """The first row's values and the delimiter, sniffed past malformed rows."""
     try:
-        delimiter = con.execute(
-            "SELECT Delimiter FROM sniff_csv(?, ignore_errors = true, compression = ?)", [str(path), compression]
-        ).fetchall()[0][0]
+        delimiter = _delimiter(con, path, compression)
         rows = con.execute(
             "SELECT * FROM read_csv(?, header = false, all_varchar = true, compression = ?, delim = ?, ignore_errors = true) LIMIT 1",
             [str(path), compression, delimiter],
@@ -133,19 +153,31 @@ def _header(con: duckdb.DuckDBPyConnection, path: Path, compression: str) -> tup
 
 def _names(path: Path, layout: Layout, columns: list[str], mapping: dict[str, str]) -> list[str | None]:
     """The canonical name of each column (None: not ours). `mapping` (file column → field) wins over a
-    column named like its field; two columns the header gives one field's name are refused, never guessed."""
+    column named like its field. Of two spellings of one field, the usual one (the field's own name, then its
+    aliases in order: Province before Region) is read and the other reported unused; two columns spelled
+    alike ("fatalities", "Fatalities") are refused, never guessed."""
     cleaned = [column.strip().lstrip("\ufeff").strip() for column in columns]
     exact = {key.strip(): value for key, value in mapping.items() if key.strip() in cleaned}
     lowered = {key.strip().lower(): value for key, value in mapping.items() if key.strip() not in exact}
     mapped = [exact.get(column) or lowered.get(column.lower()) for column in cleaned]  # the exact spelling wins
     names = [chosen or (None if layout.canonical(column) in mapped else layout.canonical(column))
              for chosen, column in zip(mapped, columns)]
+    order = [*layout.known, *layout.aliases]
+
+    def rank(index: int) -> int:
+        spelling = cleaned[index].lower().replace(" ", "_")
+        return order.index(spelling) if spelling in order else len(order)
+
     for name in dict.fromkeys(name for name in names if name is not None):
-        where = [index for index, other in enumerate(names) if other == name]
-        if len(where) > 1:
+        where = sorted((index for index, other in enumerate(names) if other == name and mapped[index] is None), key=rank)
+        if len(where) < 2:
+            continue
+        if rank(where[0]) == rank(where[1]):
             shown = ", ".join(f"{index + 1} ({columns[index].strip()!r})" for index in where)
             raise ImportFailed(f"{path.name}: the header has {len(where)} columns read as {name!r} (columns {shown}): "
                                f"keep one, or choose it with --map COLUMN={name}")
+        for index in where[1:]:
+            names[index] = None  # a less usual spelling of the same field: reported as a column not used
     return names
 
 
@@ -173,6 +205,8 @@ class Recognised:
     headerless: bool
     delimiter: str
     notes: list[str] = field(default_factory=list)
+    types: list[str] = field(default_factory=list)
+    """A Parquet file's column types (a CSV's columns are all text)."""
 
 
 def recognise(con: duckdb.DuckDBPyConnection, path: Path, layout: Layout, mapping: dict[str, str] | None = None,
@@ -190,10 +224,11 @@ def recognise(con: duckdb.DuckDBPyConnection, path: Path, layout: Layout, mappin
         kind, compression = file_format(path)
     except OSError as error:
         raise ImportFailed(f"{path}: cannot read it ({error.strerror})") from None
-    headerless, delimiter, read_path, notes = False, ",", path, []
+    headerless, delimiter, read_path, notes, types = False, ",", path, [], []
     if kind == "parquet":
         try:
-            columns = [row[0] for row in con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]).fetchall()]
+            described = con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]).fetchall()
+            columns, types = [row[0] for row in described], [row[1] for row in described]
         except duckdb.Error as error:
             raise ImportFailed(f"{path}: not a readable Parquet file ({first_line(error)})") from None
     else:
@@ -215,7 +250,17 @@ def recognise(con: duckdb.DuckDBPyConnection, path: Path, layout: Layout, mappin
             f"(found: {', '.join(c.strip() for c in columns[:20]) or 'none'}{', ...' if len(columns) > 20 else ''}; "
             f"expected {layout.expected()})"
         )
-    return Recognised(path, read_path, kind, compression, columns, names, headerless, delimiter, notes)
+    return Recognised(path, read_path, kind, compression, columns, names, headerless, delimiter, notes, types)
+
+
+def _as_text(column: str, column_type: str) -> str:
+    """A typed Parquet column as the text a CSV would hold: a whole number stored as a float is written without
+    its '.0' (an id of 1.0 is the id 1, a code 2.0 the code 2)."""
+    quoted = '"' + column.replace('"', '""') + '"'
+    if column_type.upper() in ("DOUBLE", "FLOAT", "REAL") or column_type.upper().startswith("DECIMAL"):
+        return (f"CASE WHEN {quoted} = trunc({quoted}) AND abs({quoted}) < 1e15 THEN CAST(CAST({quoted} AS BIGINT) AS VARCHAR) "
+                f"ELSE CAST({quoted} AS VARCHAR) END")
+    return f"CAST({quoted} AS VARCHAR)"
 
 
 ROW_KEY = "_row_key"
@@ -236,7 +281,7 @@ def stage(con: duckdb.DuckDBPyConnection, recognised: Recognised, layout: Layout
     )
     try:
         if kind == "parquet":
-            every = [f'CAST("{column.replace(chr(34), chr(34) * 2)}" AS VARCHAR)' for column in columns]
+            every = [_as_text(column, column_type) for column, column_type in zip(columns, recognised.types)]
             select = ", ".join(f'{cast} AS "{name}"' for cast, name in zip(every, names) if name is not None)
             con.execute(
                 f"CREATE TABLE raw AS SELECT file_row_number + 1 AS record, {staged_columns}, {ROW_KEY} "
@@ -247,13 +292,15 @@ def stage(con: duckdb.DuckDBPyConnection, recognised: Recognised, layout: Layout
         else:
             read_names = [name if name is not None else f"_ignored_{i}" for i, name in enumerate(names)]
             every = ", ".join(f'"{name}"' for name in read_names)
-            con.execute(
-                f"CREATE TABLE raw AS SELECT row_number() OVER () AS record, {staged_columns}, "
-                f"md5(list_value({every})::VARCHAR) AS {ROW_KEY} FROM read_csv(?, "
-                "header = ?, names = ?, all_varchar = true, compression = ?, delim = ?, store_rejects = true, "
-                "rejects_table = 'csv_rejects', rejects_scan = 'csv_scans', max_line_size = 10000000)",
-                [str(recognised.read_path), not headerless, read_names, recognised.compression, recognised.delimiter],
-            )
+            read = (f"CREATE OR REPLACE TABLE raw AS SELECT row_number() OVER () AS record, {staged_columns}, "
+                    f"md5(list_value({every})::VARCHAR) AS {ROW_KEY} FROM read_csv(?, "
+                    "header = ?, names = ?, all_varchar = true, compression = ?, delim = ?, store_rejects = true, "
+                    "rejects_table = 'csv_rejects', rejects_scan = 'csv_scans', max_line_size = 10000000{quote})")
+            arguments = [str(recognised.read_path), not headerless, read_names, recognised.compression, recognised.delimiter]
+            try:  # RFC 4180's quote, even where the sniffer saw none in the rows it read: quotes may come late
+                con.execute(read.format(quote=", quote = '\"', escape = '\"'"), arguments)
+            except duckdb.InvalidInputException:  # a broken record defeats the sniffer with the quote set: let it choose
+                con.execute(read.format(quote=""), arguments)
             staged.rejected = [
                 (line - staged.header_lines, error_type.lower(), csv_line)
                 for line, error_type, csv_line in con.execute(

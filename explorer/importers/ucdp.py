@@ -80,7 +80,8 @@ LOCATION_PRECISION = _code("where_prec", WHERE_PRECISION)
 CODES_NOTE = "'UCDP date_prec ' || coalesce(trim(date_prec), '?') || ', where_prec ' || coalesce(trim(where_prec), '?')"
 BEST, LOW, HIGH = "whole_number(best)", "whole_number(low)", "whole_number(high)"
 OUT_OF_ORDER = f"({LOW} > {BEST} OR {HIGH} < {BEST})"
-SHARES = " + ".join(f"coalesce(whole_number({deaths}), 0)" for deaths in ("deaths_a", "deaths_b", "deaths_civilians", "deaths_unknown"))
+SHARES = " + ".join(f"coalesce(whole_number({deaths}), 0)::BIGINT"
+                    for deaths in ("deaths_a", "deaths_b", "deaths_civilians", "deaths_unknown"))
 SPLIT = f"({SHARES} > 0 AND {SHARES} = {BEST})"
 """Whether UCDP split the event's deaths by side, adding up to its best estimate."""
 ESTIMATES = (
@@ -183,7 +184,7 @@ IMPORTER = Importer(
         Check("date_start not recognised (use 2015-10-01)", f"{START} IS NULL", "date_start"),
         Check("date_end not recognised (use 2015-10-01)", "NOT blank(date_end) AND day_date(date_end) IS NULL", "date_end"),
         Check("date_end before date_start", f"{END} < {START}", "date_start || ' → ' || date_end"),
-        Check("best estimate not a whole number", "blank(best) OR " + _whole("best"), "best"),
+        Check("best estimate not a whole number (0 to 2,147,483,647)", "blank(best) OR " + _whole("best"), "best"),
         Check("low / high / deaths_* not a whole number",
               " OR ".join(_whole(c) for c in ("low", "high", "deaths_a", "deaths_b", "deaths_civilians", "deaths_unknown")),
               "concat_ws(', ', 'low ' || low, 'high ' || high, 'deaths_a ' || deaths_a, 'deaths_b ' || deaths_b, "
@@ -199,7 +200,7 @@ IMPORTER = Importer(
     event_id=EVENT_ID,
     admin1="adm_1",
     country="country",
-    event_type="type_of_violence",
+    coverage={"countries": ("country",), "admin1": ("adm_1",), "event_types": ("type_of_violence",), "actors": ("side_a", "side_b")},
     event_date=START,
     version=lambda con, file_name: (f"GED {match[1]}.{match[2]}" if (match := re.search(r"v(\d+)[._-](\d+)", file_name))
                                     else None),

@@ -38,6 +38,8 @@ class Changes:
     changed: int = 0
     unchanged: int = 0
     removed: int = 0
+    kept_skipped: int = 0
+    """Events whose row in the new file was skipped: their earlier copy stays."""
     removal_note: str | None = None
     by_file: dict[str, int] = field(default_factory=dict)
 
@@ -45,10 +47,12 @@ class Changes:
         return {"new": self.new, "changed": self.changed, "unchanged": self.unchanged, "removed": self.removed}
 
     def lines(self) -> list[str]:
-        if not (self.changed or self.unchanged or self.removed):
+        if not (self.changed or self.unchanged or self.removed or self.kept_skipped):
             return []
         lines = [f"updated earlier imports of this dataset: {self.new:,} new event(s), {self.changed:,} changed, "
                  f"{self.unchanged:,} unchanged, {self.removed:,} removed as deleted by the source"]
+        if self.kept_skipped:
+            lines.append(f"{self.kept_skipped:,} event(s) whose row in this file was skipped keep their earlier copy")
         return lines + ([self.removal_note] if self.removal_note else [])
 
 
@@ -56,8 +60,10 @@ def _list(paths: list[Path]) -> str:
     return "[" + ", ".join("'" + str(path).replace("'", "''") + "'" for path in paths) + "]"
 
 
-def supersede(con: duckdb.DuckDBPyConnection, output: OutputDirectory, dataset: str, coverage: dict) -> Changes:
-    """Rewrite the earlier import files without the events this import supersedes or the source deleted."""
+def supersede(con: duckdb.DuckDBPyConnection, output: OutputDirectory, dataset: str, coverage: dict, event_id: str) -> Changes:
+    """Rewrite the earlier import files without the events this import supersedes or the source deleted.
+    An event whose row in the new file was skipped is neither: its earlier copy stays. `event_id` is the
+    SQL of a row's event id over table `raw` (every row read, kept or skipped)."""
     changes = Changes()
     old_events, old_casualties = output.existing_files("events"), output.existing_files("casualties")
     new_events, new_casualties = output.table_file("events"), output.table_file("casualties")
@@ -75,12 +81,17 @@ def supersede(con: duckdb.DuckDBPyConnection, output: OutputDirectory, dataset: 
         "SELECT count(*) FILTER (WHERE n.fingerprint <> o.fingerprint), count(*) FILTER (WHERE n.fingerprint = o.fingerprint) "
         "FROM new_fingerprints AS n JOIN old_fingerprints AS o USING (event_id)").fetchall()
     covered = _covered_files(output, coverage)
+    con.execute(f"CREATE OR REPLACE TABLE in_the_file AS SELECT DISTINCT {event_id} AS id FROM raw")
+    ((changes.kept_skipped,),) = con.execute(
+        "SELECT count(*) FROM old_fingerprints WHERE event_id IN (SELECT id FROM in_the_file) "
+        "AND event_id NOT IN (SELECT event_id FROM new_fingerprints)").fetchall()
     con.execute("CREATE OR REPLACE TABLE dropped (event_id VARCHAR)")
     con.execute("INSERT INTO dropped SELECT event_id FROM old_fingerprints WHERE event_id IN (SELECT event_id FROM new_fingerprints)")
     if coverage.get("first_date") and covered:
         removed = con.execute(
             "INSERT INTO dropped SELECT event_id FROM old_fingerprints "
-            "WHERE event_id NOT IN (SELECT event_id FROM new_fingerprints) AND date BETWEEN ? AND ? AND list_contains(?, filename)",
+            "WHERE event_id NOT IN (SELECT event_id FROM new_fingerprints) AND event_id NOT IN (SELECT id FROM in_the_file) "
+            "AND date BETWEEN ? AND ? AND list_contains(?, filename)",
             [coverage["first_date"], coverage["last_date"], [str(path) for path in covered]]).fetchall()
         changes.removed = con.execute("SELECT count(*) FROM dropped WHERE event_id NOT IN (SELECT event_id FROM new_fingerprints)"
                                       ).fetchall()[0][0]
@@ -89,7 +100,7 @@ def supersede(con: duckdb.DuckDBPyConnection, output: OutputDirectory, dataset: 
                  {path.stem for path in covered}]
     if uncovered:
         changes.removal_note = (f"events of {len(uncovered)} earlier import(s) of {dataset} that this file lacks were kept: "
-                                "this export does not cover all of theirs (countries, admin1, event types and dates)")
+                                "this export does not cover all of theirs (countries, admin1, event types, actors, dates)")
     for path in [*old_events, *old_casualties]:
         column = "event_id"
         kept = con.execute(f"SELECT count(*) FROM read_parquet(?) WHERE {column} IS NULL OR {column} NOT IN (SELECT event_id FROM dropped)",
@@ -106,17 +117,16 @@ def _escaped(path: Path) -> str:
     return str(path).replace("'", "''")
 
 
-COVERAGE_SETS = ("countries", "admin1", "event_types")
-
-
 def covers(newer: dict, earlier: dict) -> bool:
-    """Whether an export covers all an earlier one did: its countries, divisions and event types, and its span of
-    dates. An export filtered more narrowly (one governorate, one event type) says nothing of what it left out."""
+    """Whether an export covers all an earlier one did: every set it records (countries, divisions, event types,
+    actors ...) and its span of dates. An export filtered more narrowly (one governorate, one actor) says nothing
+    of what it left out."""
     if not newer.get("first_date") or not earlier.get("first_date"):
         return False
     if not (newer["first_date"] <= earlier["first_date"] and newer["last_date"] >= earlier["last_date"]):
         return False
-    return all(earlier.get(name) is not None and set(earlier[name]) <= set(newer.get(name) or []) for name in COVERAGE_SETS)
+    sets = [name for name, value in newer.items() if isinstance(value, list)]
+    return bool(sets) and all(isinstance(earlier.get(name), list) and set(earlier[name]) <= set(newer[name]) for name in sets)
 
 
 def _covered_files(output: OutputDirectory, coverage: dict) -> list[Path]:
