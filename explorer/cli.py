@@ -38,7 +38,8 @@ EPILOG = """commands:
   conflict-explorer check [DATA_DIR]      validate a data directory and say what is in it
   conflict-explorer import acled|ucdp|casualty-list FILE --out DIR [--append|--force]
                                           turn an ACLED export, a UCDP GED file or a list of named
-                                          casualties (CSV, CSV.gz or Parquet) into a data directory
+                                          casualties (CSV, CSV.gz or Parquet) into a data directory;
+                                          status 3 when rows were skipped (--allow-skips: 0)
   conflict-explorer build-data            rebuild data/*.parquet from data/src/*.csv
 Run `conflict-explorer COMMAND --help` for a command's options.
 Engine limits can also be set in ~/.config/conflict-explorer/config.toml ([engine] memory_limit, threads)."""
