@@ -493,7 +493,7 @@ def test_an_export_filtered_by_actor_removes_nothing(tmp_path):
     run_import(ImportRequest("acled", first, out))
     report, _ = run_import(ImportRequest("acled", narrower, out, append=True))
     assert rows(out, "SELECT event_id, killed FROM casualties ORDER BY 1") == [("acled:SYR1", 4), ("acled:SYR2", 3)]
-    assert any("this export does not cover all of theirs" in note for note in report.notes)
+    assert any("1 earlier event(s) of ACLED that this file lacks were kept: this export does not cover" in note for note in report.notes)
 
 
 def test_an_unclosed_quote_that_swallows_records_counts_every_one_lost(tmp_path):

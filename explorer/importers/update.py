@@ -85,36 +85,27 @@ def supersede(con: duckdb.DuckDBPyConnection, output: OutputDirectory, dataset: 
     ((changes.kept_skipped,),) = con.execute(
         "SELECT count(*) FROM old_fingerprints WHERE event_id IN (SELECT id FROM in_the_file) "
         "AND event_id NOT IN (SELECT event_id FROM new_fingerprints)").fetchall()
-    con.execute("CREATE OR REPLACE TABLE dropped (event_id VARCHAR)")
-    con.execute("INSERT INTO dropped SELECT event_id FROM old_fingerprints WHERE event_id IN (SELECT event_id FROM new_fingerprints)")
-    if coverage.get("first_date") and covered:
-        removed = con.execute(
-            "INSERT INTO dropped SELECT event_id FROM old_fingerprints "
-            "WHERE event_id NOT IN (SELECT event_id FROM new_fingerprints) AND event_id NOT IN (SELECT id FROM in_the_file) "
-            "AND date BETWEEN ? AND ? AND list_contains(?, filename)",
-            [coverage["first_date"], coverage["last_date"], [str(path) for path in covered]]).fetchall()
-        changes.removed = con.execute("SELECT count(*) FROM dropped WHERE event_id NOT IN (SELECT event_id FROM new_fingerprints)"
-                                      ).fetchall()[0][0]
-        del removed
-    uncovered = [entry for entry in output.previous if entry.get("dataset") == dataset and entry.get("tag") not in
-                 {path.stem for path in covered}]
-    if uncovered:
-        changes.removal_note = (f"events of {len(uncovered)} earlier import(s) of {dataset} that this file lacks were kept: "
-                                "this export does not cover all of theirs (countries, admin1, event types, actors, dates)")
+    lacking = ("SELECT event_id, filename FROM old_fingerprints WHERE event_id NOT IN (SELECT event_id FROM new_fingerprints) "
+               "AND event_id NOT IN (SELECT id FROM in_the_file) AND date BETWEEN ? AND ?")
+    span = [coverage.get("first_date"), coverage.get("last_date")]
+    con.execute(f"CREATE OR REPLACE TABLE lacking AS {lacking}", span)
+    con.execute("CREATE OR REPLACE TABLE dropped AS SELECT event_id FROM old_fingerprints "
+                "WHERE event_id IN (SELECT event_id FROM new_fingerprints) "
+                "UNION ALL SELECT event_id FROM lacking WHERE list_contains(?, filename)", [[str(path) for path in covered]])
+    ((changes.removed, kept_lacking),) = con.execute(
+        "SELECT count(*) FILTER (WHERE list_contains(?, filename)), count(*) FILTER (WHERE NOT list_contains(?, filename)) "
+        "FROM lacking", [[str(path) for path in covered]] * 2).fetchall()
+    if kept_lacking:
+        changes.removal_note = (f"{kept_lacking:,} earlier event(s) of {dataset} that this file lacks were kept: this export "
+                                "does not cover all their import did (countries, admin1, event types, actors, dates)")
     for path in [*old_events, *old_casualties]:
-        column = "event_id"
-        kept = con.execute(f"SELECT count(*) FROM read_parquet(?) WHERE {column} IS NULL OR {column} NOT IN (SELECT event_id FROM dropped)",
-                           [str(path)]).fetchall()[0][0]
-        total = con.execute("SELECT count(*) FROM read_parquet(?)", [str(path)]).fetchall()[0][0]
+        kept_rows = "event_id IS NULL OR event_id NOT IN (SELECT event_id FROM dropped)"
+        ((kept, total),) = con.execute(f"SELECT count(*) FILTER (WHERE {kept_rows}), count(*) FROM read_parquet(?)",
+                                       [str(path)]).fetchall()
         if kept < total:
-            replace_file(con, path, f"SELECT * FROM read_parquet('{_escaped(path)}') "
-                                    f"WHERE {column} IS NULL OR {column} NOT IN (SELECT event_id FROM dropped)")
+            replace_file(con, path, f"SELECT * FROM read_parquet({_list([path])}) WHERE {kept_rows}")
             changes.by_file[path.name] = total - kept
     return changes
-
-
-def _escaped(path: Path) -> str:
-    return str(path).replace("'", "''")
 
 
 def covers(newer: dict, earlier: dict) -> bool:
