@@ -21,7 +21,8 @@ from textual.worker import get_current_worker
 
 from explorer.db import queries
 from explorer.db.catalog import Catalog
-from explorer.db.filters import Filters
+from explorer.db.errors import InvalidFilter
+from explorer.db.filters import Filters, parse_date_bound
 from explorer.db.schema import UNKNOWN
 from explorer.format import counted_noun
 from explorer.panes.actors import ActorsPane
@@ -33,6 +34,7 @@ from explorer.widgets.chart import MonthlyChart, month_range
 from explorer.widgets.filter_bar import FilterBar
 from explorer.widgets.record_table import RecordTable
 from explorer.widgets.result_grid import ResultGrid
+from explorer.widgets.choice import ListChoiceScreen
 from explorer.widgets.screens import DetailScreen, ExportScreen, HelpScreen
 from explorer.widgets.value_picker import ValuePicker
 from explorer.workers import ReportsWorkerFailures, engine_work
@@ -62,8 +64,17 @@ class ExplorerApp(ReportsWorkerFailures, App):
         Binding("3", "show_pane('casualties')", "Casualties", show=False, tooltip="the casualty tables and pivot"),
         Binding("4", "show_pane('sql')", "SQL", show=False, tooltip="ad-hoc SQL over the same data"),
         Binding("d", "focus_dates", "Dates", show=False, tooltip="type the date range (enter applies, esc returns)"),
-        Binding("n", "pick('nationality')", "Nationality", tooltip="choose nationalities (unknown included)"),
-        Binding("f", "pick('front')", "Front", tooltip="choose fronts (unknown included)"),
+        Binding("t", "pick('nationality')", "Nationality", tooltip="choose nationalities (unknown included; type to narrow)"),
+        Binding("f", "pick('front')", "Front", tooltip="choose fronts (unknown included; type to narrow)"),
+        Binding("x", "remove_filter_part", "Remove part", show=False, tooltip="remove one part of the filter (a date range, a value, an actor)"),
+        Binding("slash", "prompt('search')", "Search", key_display="/",
+                tooltip="find rows holding every word typed (events: text, place, actors' names; casualties: person, source)"),
+        Binding("n", "find(True)", "Next match", show=False, tooltip="the next row the search finds"),
+        Binding("N", "find(False)", "Previous match", show=False, tooltip="the previous row the search finds"),
+        Binding("equals_sign", "search_as_filter", "Search as filter", key_display="=", show=False,
+                tooltip="keep only the events the last search finds (a filter part like the others)"),
+        Binding("colon", "prompt('date')", "Jump to date", key_display=":", show=False,
+                tooltip="move the events list and the chart to a typed day, month or year"),
         Binding("i", "toggle_imprecise", "Imprecise", show=False,
                 tooltip="show or leave out imprecise rows: unknown dates, periods over a year, country-wide figures"),
         Binding("r", "reset_filters", "Reset", tooltip="reset the filter: show everything"),
@@ -102,6 +113,10 @@ class ExplorerApp(ReportsWorkerFailures, App):
         """One pane load at a time on the last refresh's cursor."""
         self.pane_loads = 0
         """How many panes have loaded on opening their tab (for tests)."""
+        self.actor_names: dict[str, str] = {}
+        """Every actor's short name by id, to show the filter's actors by name."""
+        self.last_search = ""
+        self._prompt_mode = ""
 
     def compose(self) -> ComposeResult:
         yield FilterBar(id="filter-bar")
@@ -111,6 +126,7 @@ class ExplorerApp(ReportsWorkerFailures, App):
                     yield pane_class(id=pane_id)
             with TabPane(f"{len(PANES) + 1} {SqlPane.title}", id="tab-sql"):
                 yield SqlPane(self.catalog, id="sql")
+        yield Input(id="prompt", compact=True)
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -118,9 +134,21 @@ class ExplorerApp(ReportsWorkerFailures, App):
             self.notify(self.catalog.cache.note.capitalize(), severity="warning", timeout=10)
         if self.catalog.cache.check is not None:
             self.catalog.cache.check.when_damaged(self._cache_damaged)
+        self.query_one("#prompt", Input).display = False
         self.query_one(FilterBar).show_filters(self.filters)
         self.refresh_panes(self.filters, self.panes)
         self._focus_pane("timeline")
+        self._load_actor_names()
+
+    @engine_work("reading the actors' names", group="actor-names")
+    def _load_actor_names(self) -> None:
+        names = {row["actor_id"]: row["short_name"] for row in queries.actor_hierarchy(self.catalog.cursor()).to_pylist()}
+        self.call_from_thread(self._actor_names_loaded, names)
+
+    def _actor_names_loaded(self, names: dict[str, str]) -> None:
+        self.actor_names = names
+        self.query_one(FilterBar).actor_names = names
+        self.query_one(FilterBar).show_filters(self.filters)
 
     def _cache_damaged(self, problem: str) -> None:
         """Called from the cache's check (a thread) or at once: what was shown came from blocks DuckDB checked."""
@@ -183,7 +211,8 @@ class ExplorerApp(ReportsWorkerFailures, App):
 
     def _label_tab(self, pane: Pane, count: int) -> None:
         number = [pane_id for pane_id, _ in PANES].index(pane.id) + 1
-        self.query_one(TabbedContent).get_tab(f"tab-{pane.id}").label = f"{number} {pane.title} {count:,}"
+        unit = f" {pane.counted_unit}" if pane.counted_unit else ""
+        self.query_one(TabbedContent).get_tab(f"tab-{pane.id}").label = f"{number} {pane.title} {count:,}{unit}"
 
     @property
     def _open_pane_id(self) -> str:
@@ -254,9 +283,77 @@ class ExplorerApp(ReportsWorkerFailures, App):
 
     def action_leave_field(self) -> None:
         if isinstance(self.focused, Input):
-            self.action_show_pane(self._pane().id)
+            self._close_prompt()
+            self.action_show_pane(self._open_pane_id)
+
+    # --- the prompt: search and jump to a date ---------------------------------------------
+
+    PROMPTS = {"search": ("/", "words to find; enter finds, esc closes"),
+               "date": (":", "a day, month or year to jump to (2016-05-01, 2016-05, 2016); enter jumps")}
+
+    def action_prompt(self, mode: str) -> None:
+        if self._open_pane_id == "sql":
+            return
+        prompt = self.query_one("#prompt", Input)
+        self._prompt_mode = mode
+        sign, hint = self.PROMPTS[mode]
+        prompt.placeholder = f"{sign} {hint}"
+        prompt.value = self.last_search if mode == "search" else ""
+        prompt.display = True
+        prompt.focus()
+
+    def _close_prompt(self) -> None:
+        self.query_one("#prompt", Input).display = False
+
+    @on(Input.Submitted, "#prompt")
+    def _prompt_submitted(self, event: Input.Submitted) -> None:
+        text, mode = event.value.strip(), self._prompt_mode
+        self._close_prompt()
+        self._focus_pane(self._open_pane_id)
+        if mode == "search":
+            self.last_search = text
+            self._pane().search(text)
+        elif mode == "date" and text:
+            self.jump_to_date(text)
+
+    def jump_to_date(self, text: str) -> None:
+        """Show the timeline at the first event on or after a typed day, month or year."""
+        try:
+            day = parse_date_bound(text, end=False)
+        except InvalidFilter as error:
+            self.notify(str(error), severity="warning")
+            return
+        self.action_show_pane("timeline")
+        self.query_one(TimelinePane).jump_to(day)
+
+    def action_find(self, forward: bool) -> None:
+        self._pane().find_next(forward)
+
+    @on(RecordTable.SearchDone)
+    def _search_done(self, event: RecordTable.SearchDone) -> None:
+        if event.note:
+            self.notify(event.note, severity="information" if event.found else "warning", timeout=4)
+
+    def action_search_as_filter(self) -> None:
+        if not self.last_search.strip():
+            self.notify("Search first (/), then = keeps the events it finds", severity="warning")
+            return
+        self.filters = replace(self.filters, text=self.last_search)
+
+    def action_remove_filter_part(self) -> None:
+        parts = self.filters.parts(self.actor_names)
+        if not parts:
+            self.notify("The filter shows everything: nothing to remove", timeout=3)
+            return
+
+        def remove(index: int | None) -> None:
+            if index is not None:
+                self.filters = parts[index][1]
+
+        self.push_screen(ListChoiceScreen("Remove which part of the filter?", [label for label, _ in parts]), remove)
 
     def action_reset_filters(self) -> None:
+        """Everything shown again (x removes one part)."""
         self.filters = Filters()
         self.notify("Filter reset: everything shown", timeout=2)
 

@@ -60,7 +60,7 @@ def app(catalog):
 async def test_opens_on_everything_with_counts_in_the_tabs(app, con):
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        assert tab_labels(app) == ["1 Timeline 80", "2 Actors 34", "3 Casualties 634"]
+        assert tab_labels(app) == ["1 Timeline 80", "2 Actors 34", "3 Casualties 634 reports"]
         assert summary(app) == "Filter: everything · imprecise rows shown"
         assert table(app, "#events").row_count == 80
         assert table(app, "#events").records[0]["title"] == "Iran–Syria alliance begins"
@@ -79,7 +79,7 @@ async def test_typed_date_range_slices_every_pane(app, con):
         events = queries.events_in_range(con, expected)
         assert [r["event_id"] for r in table(app, "#events").records] == events["event_id"].to_pylist()
         counts = queries.row_counts(con, expected)
-        assert tab_labels(app) == [f"1 Timeline {counts['events']}", f"2 Actors {counts['actors']}", f"3 Casualties {counts['casualties']:,}"]
+        assert tab_labels(app) == [f"1 Timeline {counts['events']}", f"2 Actors {counts['actors']}", f"3 Casualties {counts['casualties']:,} reports"]
 
 
 async def test_typing_is_debounced_into_one_refresh(app):
@@ -110,7 +110,7 @@ async def test_invalid_date_keeps_the_last_valid_filter(app):
 async def test_nationality_and_front_pickers_slice_every_pane(app, con):
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await pick(app, pilot, "n", {"Iranian"})
+        await pick(app, pilot, "t", {"Iranian"})
         await pick(app, pilot, "f", {"Aleppo"})
         expected = Filters(nationalities=IRANIAN, fronts=frozenset({"Aleppo"}))
         assert app.filters == expected
@@ -137,15 +137,15 @@ def _tree_nodes(node):
 async def test_unknown_is_a_selectable_value(app, con):
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await pick(app, pilot, "n", {"\x00unknown"})
+        await pick(app, pilot, "t", {"\x00unknown"})
         assert app.filters.nationalities == frozenset({None})
-        assert tab_labels(app)[2] == "3 Casualties 17"
+        assert tab_labels(app)[2] == "3 Casualties 17 reports"
 
 
 async def test_reset_key(app):
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        await pick(app, pilot, "n", {"Russian"})
+        await pick(app, pilot, "t", {"Russian"})
         assert app.filters != Filters()
         await pilot.press("r")
         await settle(pilot)
@@ -200,8 +200,8 @@ async def test_sort_keys(app):
 
 
 def shown_lines(table: RecordTable) -> list[str]:
-    """The table's lines as drawn on screen (header first)."""
-    return [table.render_line(y).text for y in range(table.size.height)]
+    """The table's lines as drawn on screen (header first), above its horizontal scrollbar if it has one."""
+    return [table.render_line(y).text for y in range(table.scrollable_content_region.height)]
 
 
 async def test_tables_draw_the_rows_in_view_and_follow_the_cursor(app):
@@ -217,7 +217,7 @@ async def test_tables_draw_the_rows_in_view_and_follow_the_cursor(app):
         assert events.cursor_row == events.row_count - 1 and app.query_one("#timeline").selected_event is last
         lines = shown_lines(events)
         assert last["title"][:20] in lines[-1] and not any(first["title"][:20] in line for line in lines)
-        cursor_style, other_style = (next(iter(events.render_line(y))).style for y in (events.size.height - 1, 1))
+        cursor_style, other_style = (next(iter(events.render_line(y))).style for y in (len(lines) - 1, 1))
         assert cursor_style != other_style  # the highlighted row is drawn apart
         await pilot.press("g", "j", "j")
         await settle(pilot)
@@ -229,7 +229,7 @@ async def test_khan_tuman_disagreement_is_visible(app):
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await pilot.press("d", *"2016-05", "tab", *"2016-05", "enter")
-        await pick(app, pilot, "n", {"Iranian"})
+        await pick(app, pilot, "t", {"Iranian"})
         await pilot.press("3")
         await settle(pilot)
         casualties = table(app, "#casualty-table")
@@ -250,7 +250,7 @@ async def test_khan_tuman_disagreement_is_visible(app):
 async def test_chart_shows_the_iranian_tally_rate_and_enter_narrows_to_the_month(app, con):
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await pick(app, pilot, "n", {"Iranian"})
+        await pick(app, pilot, "t", {"Iranian"})
         chart = app.query_one(MonthlyChart)
         assert chart.basis == "tally"
         months = chart.data.months
@@ -380,7 +380,7 @@ async def test_a_newer_filter_wins_over_an_older_one(app, con):
         app.filters = Filters(nationalities=IRANIAN)
         await settle(pilot)
         counts = queries.row_counts(con, Filters(nationalities=IRANIAN))
-        assert tab_labels(app) == [f"1 Timeline {counts['events']}", f"2 Actors {counts['actors']}", f"3 Casualties {counts['casualties']}"]
+        assert tab_labels(app) == [f"1 Timeline {counts['events']}", f"2 Actors {counts['actors']}", f"3 Casualties {counts['casualties']} reports"]
         await pilot.press("3")
         await settle(pilot)
         assert {r["nationality"] for r in table(app, "#casualty-table").records} == {"Iranian"}
@@ -403,35 +403,63 @@ async def test_actor_detail_lists_personnel_estimates_that_disagree(app):
         assert "Events (26 under this filter):" in detail and "… and 14 more" in detail  # 12 shown, 12 read
 
 
-async def test_a_table_longer_than_it_loads_says_so_and_the_tab_counts_every_row(app, con, monkeypatch):
-    """Tables load their first rows only (millions would not fit in memory); the rest are counted, not lost."""
+async def test_every_row_is_reachable_a_page_at_a_time_and_sorted_over_all_rows(app, con, monkeypatch):
+    """Tables read pages from DuckDB as they scroll (pages of 10 here): every row can be reached, in order,
+    and a sort orders every row, not the ones read so far."""
     from explorer.panes import casualties, timeline
+    from explorer.widgets import record_table
 
-    monkeypatch.setattr(timeline, "TABLE_ROWS", 10)
-    monkeypatch.setattr(casualties, "TABLE_ROWS", 10)
+    for module in (record_table, timeline, casualties):
+        monkeypatch.setattr(module, "PAGE_ROWS", 10)
+    expected = queries.events_in_range(con, Filters())["event_id"].to_pylist()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        assert tab_labels(app)[0] == "1 Timeline 80"
         events = table(app, "#events")
-        assert [record["event_id"] for record in events.records] == [f"E{n:03d}" for n in range(1, 11)]
-        note = app.query_one("#events-note", Static)
-        assert note.display and "showing the first 10 of 80 events by date" in str(note.render())
-        await pilot.press("3")
+        assert events.row_count == len(expected) == 80 and len(events.records) < 80  # the pages in view only
+        seen = []
+        for _ in range(len(expected)):
+            seen.append(app.query_one("#timeline").selected_event["event_id"])
+            await pilot.press("j")
+            await settle(pilot)
+        assert seen == expected  # every event, in date order, page after page
+        await pilot.press("g", "G")
         await settle(pilot)
-        switch = str(app.query_one("#kind-switch", Static).render())
-        assert "incidents 17" in switch and "each occurrence once · showing the first 10 of 17 by date" in switch
-        assert len(table(app, "#casualty-table").records) == 10
-        await pick(app, pilot, "n", {"Iranian"})
-        await pilot.press("1")
+        assert app.query_one("#timeline").selected_event["event_id"] == expected[-1]
+        await pilot.press("g", "s", "S")  # by date, then the reverse: over all 80, not a page
         await settle(pilot)
-        iranian_events = queries.row_count(con, Filters(nationalities=IRANIAN), "events")
-        assert tab_labels(app)[0] == f"1 Timeline {iranian_events}"
-        assert f"showing the first 10 of {iranian_events} events by date" in str(app.query_one("#events-note", Static).render())
-        await pilot.press("r")
-        await pick(app, pilot, "f", {"Latakia"})
-        await pilot.press("1")
+        assert events.sort_column == "date" and events.sort_reverse
+        assert events.current_record["event_id"] == expected[0] and events.cursor_row == 79  # the same event, now last
+        await pilot.press("g")
         await settle(pilot)
-        assert len(table(app, "#events").records) < 10 and not app.query_one("#events-note", Static).display
+        latest = con.execute("SELECT max(date) FROM events").fetchall()[0][0]
+        assert events.current_record["date"] == latest
+        await pilot.press("3", "c", "c", "c")  # named individuals: 547, more than a page and than the old cap of 500
+        await settle(pilot)
+        individuals = table(app, "#casualty-table")
+        named = queries.casualty_occurrences(con, Filters(), "individual").to_pylist()
+        assert individuals.row_count == len(named) == 547
+        await pilot.press("G")
+        await settle(pilot)
+        assert individuals.cursor_row == 546
+        assert individuals.current_record["occurrence_id"] == named[-1]["occurrence_id"]
+        assert named[-1]["person_name"][:20] in " ".join(shown_lines(individuals))
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30), (120, 40), (160, 50)], ids=lambda size: f"{size[0]}x{size[1]}")
+async def test_the_last_row_is_on_screen_after_end_at_every_size(app, size):
+    """End (G) shows the last row above the table's horizontal scrollbar, in the timeline and the individuals."""
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        for pane_keys, selector in (((), "#events"), (("3", "c", "c", "c"), "#casualty-table")):
+            await pilot.press(*pane_keys, "G")
+            await settle(pilot)
+            shown = table(app, selector)
+            last = shown.get_row_at(shown.row_count - 1)[1].split()[0]  # the title's (or name's) first word
+            lines = shown_lines(shown)
+            assert last in lines[-1], (selector, lines[-2:])
+            assert shown.scroll_y == shown.max_scroll_y
+            screen = app.export_screenshot().replace("&#160;", " ")
+            assert last in screen  # drawn, not under the scrollbar
 
 
 async def test_only_the_open_pane_loads_on_a_filter_change_the_others_when_opened(app, con):
@@ -439,11 +467,11 @@ async def test_only_the_open_pane_loads_on_a_filter_change_the_others_when_opene
         await settle(pilot)
         casualty_table = table(app, "#casualty-table")
         assert casualty_table.records == []  # never opened: nothing loaded yet, though its tab counts its rows
-        assert tab_labels(app)[2] == "3 Casualties 634"
-        await pick(app, pilot, "n", {"Russian"})
+        assert tab_labels(app)[2] == "3 Casualties 634 reports"
+        await pick(app, pilot, "t", {"Russian"})
         russian = queries.row_counts(con, Filters(nationalities=frozenset({"Russian"})))
         assert tab_labels(app) == [f"1 Timeline {russian['events']}", f"2 Actors {russian['actors']}",
-                                   f"3 Casualties {russian['casualties']}"]
+                                   f"3 Casualties {russian['casualties']} reports"]
         assert casualty_table.records == [] and app.pane_loads == 0
         await pilot.press("3")
         await settle(pilot)
@@ -484,7 +512,7 @@ async def test_a_newer_filter_stops_the_chart_queries_of_the_older_one(app, monk
 async def test_the_nationality_picker_counts_reports_and_events_in_words(app, con):
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await pilot.press("n")
+        await pilot.press("t")
         await settle(pilot)
         options = app.screen.query_one(SelectionList)
         labels = {options.get_option_at_index(index).value: str(options.get_option_at_index(index).prompt)

@@ -394,7 +394,7 @@ async def test_the_explorer_opens_an_imported_directory(tmp_path):
             await settle(pilot)
             tabs = app.query_one(TabbedContent)
             assert str(tabs.get_tab("tab-timeline").label) == "1 Timeline 9"
-            assert str(tabs.get_tab("tab-casualties").label) == "3 Casualties 9"
+            assert str(tabs.get_tab("tab-casualties").label) == "3 Casualties 9 reports"
             events = app.query_one("#events", RecordTable)
             assert {record["event_id"] for record in events.records} >= {"acled:SYR90001", "ucdp:990001"}
             # the chart draws one dataset at a time: b steps from ACLED's incidents to UCDP's, never stacking them

@@ -8,6 +8,7 @@ How each filter applies:
   countries of their actors, forces through their actor.
 - front: events and casualties by their front.
 - actors: events that involve one of them, casualties and forces of one of them, the actors themselves.
+- text (a search made a filter): events holding every word in their text or their actors' names.
 - imprecise rows (no date or no end date, year precision, a period longer than a year, a
   country-wide place) are shown or left out by `include_imprecise`.
 `None` in a set of nationalities or fronts selects the rows where that value is unknown.
@@ -17,7 +18,8 @@ from __future__ import annotations
 
 import calendar
 import re
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from explorer.db.errors import InvalidFilter
@@ -82,6 +84,21 @@ def _value_set(column: str, values: frozenset[str | None]) -> Predicate:
     return Predicate(" OR ".join(parts) or "FALSE", tuple(params))
 
 
+EVENT_TEXT = ("title", "description", "location", "admin1", "admin2", "event_type", "source", "event_id")
+"""The event columns a search (and a text filter) looks into, besides the event's actors' names."""
+
+
+def holds_word(columns: Sequence[str], word: str) -> Predicate:
+    """One of `columns` holds `word`, in any case (the word is a parameter: `%` and `_` in it are literal)."""
+    pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return Predicate(" OR ".join(f"CAST({column} AS VARCHAR) ILIKE ? ESCAPE '\\'" for column in columns), (pattern,) * len(columns))
+
+
+def text_words(text: str) -> list[str]:
+    """The words of a search: each must occur, in any case."""
+    return [word for word in text.lower().split() if word]
+
+
 def _has_any_of(list_column: str) -> str:
     """`list_column` holds one of the values of a list parameter (faster than list_has_any, which hashes per row)."""
     return f"len(list_filter({list_column}, lambda item: list_contains(?, item))) > 0"
@@ -97,6 +114,8 @@ class Filters:
     fronts: frozenset[str | None] = field(default_factory=frozenset)
     actor_ids: frozenset[str] = field(default_factory=frozenset)
     include_imprecise: bool = True
+    text: str = ""
+    """Events holding every word of it (a search made a filter)."""
 
     def __post_init__(self) -> None:
         if self.date_from and self.date_to and self.date_from > self.date_to:
@@ -104,9 +123,12 @@ class Filters:
 
     # --- per-table predicates ---------------------------------------------
 
-    def events(self, country_actors: dict[str, list[str]] | None = None) -> Predicate:
+    def events(self, country_actors: dict[str, list[str]] | None = None,
+               actors_named: Mapping[str, Sequence[str]] | None = None) -> Predicate:
         """Events under the filter; `country_actors` (each country's actor ids, read from the
-        actors table beforehand) makes the nationality test a cheap per-row lookup."""
+        actors table beforehand) makes the nationality test a cheap per-row lookup, and
+        `actors_named` (each word of the text filter → ids of the actors whose names hold it) lets
+        the text filter find events by their actors' names."""
         start, end = "date", "coalesce(end_date, date)"
         predicate = self._date_range(start, end)
         if not self.include_imprecise:
@@ -120,6 +142,12 @@ class Filters:
             predicate &= _value_set("front", self.fronts)
         if self.actor_ids:
             predicate &= Predicate(_has_any_of("actor_ids"), (sorted(self.actor_ids),))
+        for word in text_words(self.text):
+            holds = holds_word(EVENT_TEXT, word)
+            named = sorted((actors_named or {}).get(word, ()))
+            if named:
+                holds = Predicate(f"({holds.sql}) OR {_has_any_of('actor_ids')}", holds.params + (named,))
+            predicate &= holds
         return predicate
 
     def casualties(self, row: str = "") -> Predicate:
@@ -231,20 +259,45 @@ class Filters:
 
     # --- presentation ----------------------------------------------------
 
-    def summary(self) -> str:
-        """One line, e.g. `2015-10 → 2016-02 · Iranian · Aleppo`."""
+    def summary(self, actor_names: Mapping[str, str] | None = None) -> str:
+        """One line, e.g. `2015-10 → 2016-02 · Iranian · Aleppo`; actors by their names where `actor_names` has them."""
         parts = []
         if self.date_from or self.date_to:
-            parts.append(f"{show_bound(self.date_from, end=False)} → {show_bound(self.date_to, end=True)}")
+            parts.append(self._dates_text())
         for values in (self.nationalities, self.fronts):
             if values:
                 parts.append(", ".join(sorted(v if v is not None else UNKNOWN for v in values)))
         if self.actor_ids:
-            parts.append("actors: " + ", ".join(sorted(self.actor_ids)))
+            names = actor_names or {}
+            parts.append("actors: " + ", ".join(sorted(names.get(actor_id, actor_id) for actor_id in self.actor_ids)))
+        if self.text.strip():
+            parts.append(f"events matching “{' '.join(text_words(self.text))}”")
         if not parts and self.include_imprecise:
             parts.append("everything")
         parts.append("imprecise rows shown" if self.include_imprecise else "imprecise rows left out")
         return " · ".join(parts)
+
+
+    def _dates_text(self) -> str:
+        return f"{show_bound(self.date_from, end=False)} → {show_bound(self.date_to, end=True)}"
+
+    def parts(self, actor_names: Mapping[str, str] | None = None) -> list[tuple[str, Filters]]:
+        """Each part of the filter that can be removed on its own, as (what it says, the filter without it)."""
+        names = actor_names or {}
+        found: list[tuple[str, Filters]] = []
+        if self.date_from or self.date_to:
+            found.append((f"dates {self._dates_text()}", replace(self, date_from=None, date_to=None)))
+        for value in sorted(self.nationalities, key=lambda v: (v is None, v or "")):
+            found.append((f"nationality {value or UNKNOWN}", replace(self, nationalities=self.nationalities - {value})))
+        for value in sorted(self.fronts, key=lambda v: (v is None, v or "")):
+            found.append((f"front {value or UNKNOWN}", replace(self, fronts=self.fronts - {value})))
+        for actor_id in sorted(self.actor_ids, key=lambda a: names.get(a, a)):
+            found.append((f"actor {names.get(actor_id, actor_id)}", replace(self, actor_ids=self.actor_ids - {actor_id})))
+        if self.text.strip():
+            found.append((f"events matching “{' '.join(text_words(self.text))}”", replace(self, text="")))
+        if not self.include_imprecise:
+            found.append(("imprecise rows left out", replace(self, include_imprecise=True)))
+        return found
 
 
 def show_bound(bound: date | None, *, end: bool) -> str:

@@ -17,7 +17,8 @@ from datetime import date, timedelta
 import duckdb
 import pyarrow as pa
 
-from explorer.db.filters import Filters, Predicate, any_of
+from explorer.db.filters import EVENT_TEXT, Filters, Predicate, any_of, text_words
+from explorer.db.paging import Order, RowQuery
 from explorer.db.schema import CASUALTY_KINDS, NATIONALITY_BY_COUNTRY, UNKNOWN
 
 SUMMED_KINDS = ("individual", "incident")
@@ -37,7 +38,8 @@ def _country_actors(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
 
 
 def _events(con: duckdb.DuckDBPyConnection, filters: Filters) -> Predicate:
-    return filters.events(_country_actors(con) if filters.nationalities else None)
+    named = {word: actors_named(con, word) for word in text_words(filters.text)}
+    return filters.events(_country_actors(con) if filters.nationalities else None, named)
 
 
 # Results here are pages and aggregates, so the copy DuckDB warns of costs little; `con.sql(...)` would
@@ -256,6 +258,37 @@ def casualty_occurrences(
     )
 
 
+OCCURRENCE_TEXT = ("person_name", "nationality", "front", "ranks", "sources", "occurrence_id")
+"""The occurrence columns a search looks into (besides its actor's names)."""
+
+
+def occurrence_rows(con: duckdb.DuckDBPyConnection, filters: Filters, kind: str) -> RowQuery:
+    """The occurrences of one basis under the filter as a table's rows (see `explorer.db.paging`), by date,
+    each with its actor's short name; searched in their text and their actor's names."""
+    occurrences, params = _occurrences(filters, kind)
+    columns = set(con.execute(f"SELECT * FROM ({occurrences}) LIMIT 0", list(params)).to_arrow_table().column_names)
+    text = tuple(column for column in OCCURRENCE_TEXT if column in columns)
+
+    def actor_named(con: duckdb.DuckDBPyConnection, word: str) -> Predicate:
+        return Predicate("list_contains(?, actor_id)", (actors_named(con, word),))
+
+    return RowQuery(
+        occurrences, params, key="concat_ws(chr(31), occurrence_id, dataset)", default=Order("first_date"),
+        decorate="SELECT o.*, a.short_name AS actor_name FROM ({rows}) AS o LEFT JOIN actors AS a ON a.actor_id = o.actor_id",
+        sort_by={"actor_name": "actor_id", "killed_per_month": "killed / (datediff('month', first_date, last_date) + 1)"},
+        text_columns=text, text_extra=actor_named,
+        case_blind=frozenset({"person_name", "nationality", "front", "ranks"}),
+    )
+
+
+def add_tally_context(con: duckdb.DuckDBPyConnection, filters: Filters, rows: list[dict]) -> None:
+    """Add to a page of tallies their span, monthly rate and what was reported beside them (see `tally_spans`)."""
+    context = {(row["dataset"], row["occurrence_id"]): row
+               for row in tally_spans(con, filters, occurrence_ids=sorted({row["occurrence_id"] for row in rows})).to_pylist()}
+    for row in rows:
+        row.update({key: value for key, value in context.get((row["dataset"], row["occurrence_id"]), {}).items() if key not in row})
+
+
 def occurrence_counts(con: duckdb.DuckDBPyConnection, filters: Filters) -> dict[str, int]:
     """How many occurrences of each basis the filter shows."""
     occurrences, params = _occurrences(filters, None)
@@ -319,6 +352,32 @@ def events_in_range(con: duckdb.DuckDBPyConnection, filters: Filters, limit: int
         ORDER BY e.date NULLS LAST, e.event_id
         """,
         params,
+    )
+
+
+def actors_named(con: duckdb.DuckDBPyConnection, word: str) -> list[str]:
+    """Ids of the actors whose id, name or short name holds `word` (any case)."""
+    return [row[0] for row in con.execute(
+        "SELECT actor_id FROM actors WHERE contains(lower(concat_ws(chr(31), actor_id, name, short_name)), lower(?))", [word]
+    ).fetchall()]
+
+
+def _event_actor_named(con: duckdb.DuckDBPyConnection, word: str) -> Predicate:
+    return Predicate("len(list_filter(actor_ids, lambda item: list_contains(?, item))) > 0", (actors_named(con, word),))
+
+
+def event_rows(con: duckdb.DuckDBPyConnection, filters: Filters) -> RowQuery:
+    """The events under the filter as a table's rows (see `explorer.db.paging`): by date, any column's order,
+    searched in their text and their actors' names."""
+    predicate = _events(con, filters)
+    return RowQuery(
+        f"SELECT * FROM events_by_date WHERE {predicate.sql}", predicate.params, key="event_id", default=Order("date"),
+        decorate="""
+            SELECT e.*, list_transform(e.actor_ids, lambda id: coalesce(names.short_name_of[id], id)) AS actor_names
+            FROM ({rows}) AS e, (SELECT map(list(actor_id), list(short_name)) AS short_name_of FROM actors) AS names
+        """,
+        sort_by={"actor_names": "actor_ids"}, text_columns=EVENT_TEXT, text_extra=_event_actor_named,
+        case_blind=frozenset({"title", "front", "location"}),
     )
 
 
@@ -447,14 +506,18 @@ def _summed_by_month(filters: Filters) -> tuple[str, tuple]:
     return " UNION ALL ".join(sql for sql, _ in parts), sum((params for _, params in parts), ())
 
 
-def tally_spans(con: duckdb.DuckDBPyConnection, filters: Filters, limit: int | None = None) -> pa.Table:
+def tally_spans(
+    con: duckdb.DuckDBPyConnection, filters: Filters, limit: int | None = None, occurrence_ids: list[str] | None = None
+) -> pa.Table:
     """Each tally occurrence as a span over its months, with its monthly rate (160 over 5 months: 32).
 
     Beside each tally: the named individuals and the incident deaths reported for the same
     nationality in the same period, under the filter's other slices, so an analyst sees how
     much of the tally the named reports account for. They are shown beside it, never added.
-    `limit` keeps the first tallies in date order."""
+    `limit` keeps the first tallies in date order; `occurrence_ids`, only these (a page of a table)."""
     occurrences, params = _occurrences(filters, "tally")
+    if occurrence_ids is not None:
+        occurrences, params = f"SELECT * FROM ({occurrences}) WHERE list_contains(?, occurrence_id)", params + (occurrence_ids,)
     undated = replace(filters, date_from=None, date_to=None)
     named, named_params = _occurrences(undated, None)
     return _arrow(

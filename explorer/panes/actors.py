@@ -13,7 +13,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Static, Tree
 
 from explorer.db import queries
-from explorer.db.filters import Filters
+from explorer.db.filters import Filters, text_words
 from explorer.db.schema import SIDES
 from explorer.format import figure
 from explorer.panes.base import Pane
@@ -127,6 +127,36 @@ class ActorsPane(Pane):
                 self._add_actors(node, kids, children)
             else:
                 branch.add_leaf(label, data=actor["actor_id"])
+
+    def search(self, text: str) -> None:
+        """Find the first actor at or after the highlighted one whose name, short name or id holds every word."""
+        self.search_words = text_words(text)
+        self._find(forward=True, including_cursor=True)
+
+    def find_next(self, forward: bool = True) -> None:
+        self._find(forward, including_cursor=False)
+
+    def _find(self, forward: bool, including_cursor: bool) -> None:
+        words = getattr(self, "search_words", [])
+        if not words:
+            self.app.notify("Nothing to find: press / and type words first", severity="warning")
+            return
+        tree = self.query_one(Tree)
+        nodes = [tree.get_node_at_line(line) for line in range(tree.last_line + 1)]
+        start = max(tree.cursor_line, 0)
+        order = list(range(start, len(nodes))) + list(range(0, start)) if forward else \
+            list(range(start, -1, -1)) + list(range(len(nodes) - 1, start, -1))
+        if not including_cursor:
+            order = order[1:] + order[:1]
+        for line in order:
+            node = nodes[line]
+            actor = self.actors.get(node.data) if node is not None and node.data is not None else None
+            if actor and all(word in f"{actor['name']} {actor['short_name']} {actor['actor_id']}".lower() for word in words):
+                tree.move_cursor(node)
+                if (line < start if forward else line > start):
+                    self.app.notify(f"“{' '.join(words)}”: went on from the {'top' if forward else 'bottom'}", timeout=3)
+                return
+        self.app.notify(f"No actor under this filter is named “{' '.join(words)}”", severity="warning")
 
     def _select(self, actor_id: str | None) -> None:
         tree = self.query_one(Tree)

@@ -13,24 +13,14 @@ from explorer.db.filters import Filters
 from explorer.widgets.record_table import RecordTable
 from explorer.workers import ReportsWorkerFailures
 
-TABLE_ROWS = 500
-"""The most rows a pane's table loads: it shows the first ones in its order and says how many there are."""
-
-
-def first_rows_note(shown: int, total: int, order: str) -> str:
-    """'' when every row is shown, else a line saying which rows are and how to see the others."""
-    if shown >= total:
-        return ""
-    return (f"showing the first {shown:,} of {total:,} {order}; s sorts these only. "
-            "Narrow the filter, or query them all in the SQL pane (4).")
-
-
 class Pane(ReportsWorkerFailures, Vertical):
     """A top-level view. `load` runs in a worker thread and must not touch widgets; `show` runs on the UI thread."""
 
     title = ""
     counted_table = ""
     """The table whose rows under the filter the tab counts."""
+    counted_unit = ""
+    """What the tab's count counts, where the pane's own title does not say it (casualties: reports)."""
 
     def load(self, con: duckdb.DuckDBPyConnection, filters: Filters) -> Any:
         raise NotImplementedError
@@ -55,6 +45,20 @@ class Pane(ReportsWorkerFailures, Vertical):
     def detail_text(self) -> str:
         """The selection's full detail as Rich markup."""
         return ""
+
+    def search(self, text: str) -> None:
+        """Find the first row at or after the selection holding every word of `text` (marked where shown)."""
+        table = self.current_table()
+        if table is None:
+            self.app.notify("Nothing to search in this pane", severity="warning")
+            return
+        table.search(text)
+
+    def find_next(self, forward: bool = True) -> None:
+        """The next (or previous) row the last search finds."""
+        table = self.current_table()
+        if table is not None:
+            table.find(forward)
 
     def show_detail(self) -> None:
         self.query_one(".detail", Static).update(self.detail_text())

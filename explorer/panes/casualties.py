@@ -14,10 +14,11 @@ from textual.widgets import Static
 from explorer.db import queries
 from explorer.db.filters import Filters
 from explorer.db.schema import CASUALTY_KIND_MEANINGS, CASUALTY_KINDS, UNKNOWN
-from explorer.format import counted, figure, period
-from explorer.panes.base import TABLE_ROWS, Pane, first_rows_note
+from explorer.format import counted, counted_noun, figure, period
+from explorer.db.paging import QueryRows, RowQuery
+from explorer.panes.base import Pane
 from explorer.widgets.chart import BASIS_NAMES
-from explorer.widgets.record_table import Column, RecordTable
+from explorer.widgets.record_table import PAGE_ROWS, Column, ListRows, RecordTable
 from explorer.workers import engine_work
 
 
@@ -61,8 +62,8 @@ COLUMNS = {
         Column("nationality", "Nationality"),
         Column("killed", "Killed", _killed),
         Column("killed_per_month", "/month", _rate),
-        Column("individuals_in_period", "Named then"),
-        Column("incident_killed_in_period", "In incidents then"),
+        Column("individuals_in_period", "Named then", sortable=False),
+        Column("incident_killed_in_period", "In incidents then", sortable=False),
         Column("actor_name", "Actor"),
         Column("wounded", "Wounded", _wounded),
         Column("front", "Front"),
@@ -80,8 +81,11 @@ COLUMNS = {
 
 @dataclass
 class CasualtiesData:
+    filters: Filters
     occurrences: dict[str, list[dict]]
-    """The first TABLE_ROWS occurrences of each basis, in date order."""
+    """The first page of occurrences of each basis, in date order."""
+    rows: dict[str, RowQuery | None]
+    """Every occurrence of each basis under the filter, read a page at a time as the table scrolls."""
     counts: dict[str, int]
     pivots: dict[str, list[dict]]
     reports: int
@@ -102,7 +106,7 @@ def _pivot_records(rows: list[dict]) -> tuple[list[str], list[dict]]:
     result = sorted(records.values(), key=lambda r: (r["dataset"], r["nationality"] == UNKNOWN, -(r["total"] or 0)))
     for dataset in sorted({row["dataset"] for row in rows}):
         of_dataset = [r for r in result if r["dataset"] == dataset]
-        total = {"dataset": dataset, "nationality": "all"}
+        total = {"dataset": dataset, "nationality": "all (sum)" if summed else "all (highest one)"}
         for front in (*fronts, "total"):
             values = [r[front] for r in of_dataset if r.get(front) is not None]
             total[front] = combine(values) if values else None
@@ -115,12 +119,14 @@ class CasualtiesPane(Pane):
 
     title = "Casualties"
     counted_table = "casualties"
+    counted_unit = "reports"
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.kind = "incident"
         self.pivot = False
-        self.data = CasualtiesData({kind: [] for kind in CASUALTY_KINDS}, dict.fromkeys(CASUALTY_KINDS, 0), {kind: [] for kind in CASUALTY_KINDS}, 0)
+        self.data = CasualtiesData(Filters(), {kind: [] for kind in CASUALTY_KINDS}, dict.fromkeys(CASUALTY_KINDS),
+                                   dict.fromkeys(CASUALTY_KINDS, 0), {kind: [] for kind in CASUALTY_KINDS}, 0)
         self.reports: dict[tuple[str, str], list[dict]] = {}
 
     def compose(self) -> ComposeResult:
@@ -131,14 +137,14 @@ class CasualtiesPane(Pane):
                 yield Static("", classes="detail")
 
     def load(self, con: duckdb.DuckDBPyConnection, filters: Filters) -> CasualtiesData:
-        occurrences = {kind: queries.casualty_occurrences(con, filters, kind, limit=TABLE_ROWS).to_pylist() for kind in CASUALTY_KINDS}
         counts = queries.occurrence_counts(con, filters)
-        coverage = {row["occurrence_id"]: row for row in queries.tally_spans(con, filters, limit=TABLE_ROWS).to_pylist()}
-        for row in occurrences["tally"]:
-            row.update({key: value for key, value in coverage.get(row["occurrence_id"], {}).items() if key not in row})
+        rows = {kind: queries.occurrence_rows(con, filters, kind) for kind in CASUALTY_KINDS}
+        occurrences = {kind: rows[kind].page(con, rows[kind].default, 0, PAGE_ROWS, counts[kind]) for kind in CASUALTY_KINDS}
+        if occurrences["tally"]:
+            queries.add_tally_context(con, filters, occurrences["tally"])
         pivots = {kind: queries.casualty_pivot(con, filters, kind).to_pylist() for kind in CASUALTY_KINDS}
         reports = queries.row_count(con, filters, "casualties")
-        return CasualtiesData(occurrences, counts, pivots, reports)
+        return CasualtiesData(filters, occurrences, rows, counts, pivots, reports)
 
     def row_count(self, data: CasualtiesData) -> int:
         return data.reports
@@ -162,17 +168,22 @@ class CasualtiesPane(Pane):
             columns = [Column("dataset", "Dataset"), Column("nationality", "Nationality"), Column("total", "Total")]
             columns += [Column(front, front) for front in fronts]
             table.set_columns(columns)
-            table.set_records(records)
+            table.set_source(ListRows(records, columns, key="nationality"))
         else:
-            occurrences = self.data.occurrences[self.kind]
+            occurrences, rows = self.data.occurrences[self.kind], self.data.rows[self.kind]
             several_datasets = len({row["dataset"] for row in occurrences}) > 1
             table.set_columns(COLUMNS[self.kind] + ([Column("dataset", "Dataset")] if several_datasets else []))
-            table.set_records(occurrences, keep="occurrence_id")
+            if rows is None:
+                table.set_records([])
+            else:
+                filters = self.data.filters
+                enrich = (lambda con, page: queries.add_tally_context(con, filters, page)) if self.kind == "tally" else None
+                table.set_source(QueryRows(rows, self.data.counts[self.kind], self.app.catalog.cursor, enrich), first_rows=occurrences)
         self._show_switch()
         self.show_detail()
 
     def _show_switch(self) -> None:
-        parts = []
+        parts = ["occurrences:"]
         for kind in CASUALTY_KINDS:
             count = self.data.counts[kind]
             name = f" {BASIS_NAMES[kind].split()[0]} {count} "
@@ -182,10 +193,8 @@ class CasualtiesPane(Pane):
             view = f"pivot: killed by nationality × front, {how}"
         else:
             view = escape(CASUALTY_KIND_MEANINGS[self.kind]) + ", each occurrence once"
-            note = first_rows_note(len(self.data.occurrences[self.kind]), self.data.counts[self.kind], "by date")
-            view = f"[dim]{view}[/dim]" + (f" · [$warning]{escape(note)}[/]" if note else "")
-        if self.pivot:
-            view = f"[dim]{view}[/dim]"
+        occurrences = sum(self.data.counts.values())
+        view = f"[dim]{view} · {occurrences:,} occurrences from {counted_noun(self.data.reports, 'report')}[/dim]"
         self.query_one("#kind-switch", Static).update("".join(parts) + f"  [dim]c basis · p pivot[/dim]\n{view}")
 
     def current_table(self) -> RecordTable:

@@ -10,15 +10,17 @@ import duckdb
 from rich.markup import escape
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Static
 
 from explorer.db import queries
 from explorer.db.filters import Filters
 from explorer.format import counted, period
-from explorer.panes.base import TABLE_ROWS, Pane, first_rows_note
+from explorer.db.paging import QueryRows, RowQuery
+from explorer.panes.base import Pane
 from explorer.widgets.chart import ChartData, MonthlyChart, month_range
-from explorer.widgets.record_table import Column, RecordTable
+from explorer.widgets.record_table import PAGE_ROWS, Column, RecordTable
 from explorer.workers import engine_work
 
 EVENT_COLUMNS = [
@@ -27,6 +29,7 @@ EVENT_COLUMNS = [
     Column("front", "Front"),
     Column("actor_names", "Actors"),
 ]
+"""Sorting by actors orders by their ids (the names are looked up for the rows in view only)."""
 
 
 def _event_date(event: dict) -> str:
@@ -39,6 +42,9 @@ def _event_date(event: dict) -> str:
 @dataclass
 class TimelineData:
     events: list[dict]
+    """The first page of events, by date."""
+    rows: RowQuery
+    """Every event under the filter, read a page at a time as the table scrolls."""
     total: int
     chart: ChartData
     event_casualties: dict[str, list[dict]]
@@ -112,6 +118,12 @@ class TimelinePane(Pane):
 
     title = "Timeline"
     counted_table = "events"
+    BINDINGS = [
+        Binding("left_square_bracket", "chart_month(-1)", "Month ←", key_display="[", show=False,
+                tooltip="the chart's previous month (from anywhere in the timeline)"),
+        Binding("right_square_bracket", "chart_month(1)", "Month →", key_display="]", show=False,
+                tooltip="the chart's next month (from anywhere in the timeline)"),
+    ]
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -123,7 +135,6 @@ class TimelinePane(Pane):
 
     def compose(self) -> ComposeResult:
         yield MonthlyChart(id="chart")
-        yield Static("", id="events-note", classes="rows-note")
         with Horizontal(classes="pane-body"):
             yield RecordTable(EVENT_COLUMNS, id="events")
             with VerticalScroll(classes="detail-scroll"):
@@ -136,15 +147,29 @@ class TimelinePane(Pane):
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="timeline-chart") as pool:
             chart_rows = pool.submit(_chart_rows, chart_cursor, filters)
             try:
-                events = queries.events_in_range(con, filters, limit=TABLE_ROWS).to_pylist()
                 per_month = queries.events_per_month(con, filters)
+                total = sum(per_month.values())
+                event_rows = queries.event_rows(con, filters)
+                events = event_rows.page(con, event_rows.default, 0, PAGE_ROWS, total)
                 casualties = self._casualties_of_selected(con, events)
                 rows = chart_rows.result()
             except BaseException:
                 chart_cursor.interrupt()
                 raise
         dated = {month: count for month, count in per_month.items() if month is not None}
-        return TimelineData(events, sum(per_month.values()), _chart_data(rows, filters, dated), casualties)
+        return TimelineData(events, event_rows, total, _chart_data(rows, filters, dated), casualties)
+
+    def action_chart_month(self, step: int) -> None:
+        self.query_one(MonthlyChart).action_move(step)
+
+    def jump_to(self, day: date) -> None:
+        """The chart's cursor on `day`'s month, the events list on the first event on or after `day`."""
+        chart = self.query_one(MonthlyChart)
+        months = chart.data.months
+        if months:
+            month = day.replace(day=1)
+            chart.cursor = min(range(len(months)), key=lambda index: abs((months[index] - month).days))
+        self.query_one("#events", RecordTable).jump_to_value(day, f"no event on or after {day} under this filter: the last one is shown")
 
     def interrupt(self) -> None:
         if self._chart_cursor is not None:
@@ -162,10 +187,7 @@ class TimelinePane(Pane):
     def show(self, data: TimelineData) -> None:
         self.event_casualties.update(data.event_casualties)
         self.query_one(MonthlyChart).set_data(data.chart)
-        self.query_one("#events", RecordTable).set_records(data.events, keep="event_id")
-        note = first_rows_note(len(data.events), data.total, "events by date")
-        self.query_one("#events-note", Static).update(note)
-        self.query_one("#events-note", Static).display = bool(note)
+        self.query_one("#events", RecordTable).set_source(QueryRows(data.rows, data.total, self.app.catalog.cursor), first_rows=data.events)
         self.show_detail()
         self._request_event_casualties()  # now, not when the table's message arrives a frame or two later
 

@@ -17,7 +17,7 @@ from explorer.db.errors import InvalidFilter
 from explorer.db.filters import Filters, show_bound, parse_date_bound
 
 DEBOUNCE_SECONDS = 0.4
-HINTS = "d dates · n nationality · f front · r reset"
+HINTS = "d dates · t nationality · f front · x remove · r reset"
 
 
 class FilterBar(Widget):
@@ -36,6 +36,8 @@ class FilterBar(Widget):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self._debounce: Timer | None = None
+        self.actor_names: dict[str, str] = {}
+        """Actors' short names by id: the summary names the filter's actors."""
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="filter-dates"):
@@ -59,7 +61,8 @@ class FilterBar(Widget):
     def show_summary(self, filters: Filters, message: str = "") -> None:
         summary = self.query_one("#filter-summary", Static)
         summary.set_class(bool(message), "-invalid")
-        summary.update(f"✗ {message} — keeping: {filters.summary()}" if message else f"Filter: {filters.summary()}",
+        text = filters.summary(self.actor_names)
+        summary.update(f"✗ {message} — keeping: {text}" if message else f"Filter: {text}",
                        layout=False)  # one line high whatever it says: no need to lay the screen out again
 
     @staticmethod

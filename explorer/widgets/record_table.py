@@ -1,11 +1,18 @@
-"""A table of records (dicts) that draws only the rows in view and sorts by the raw values of any column."""
+"""A table of records (dicts) read a page at a time, drawn only where in view, sorted and searched by its source.
+
+A source is either `ListRows` (records held in memory, sorted and searched here) or a
+`explorer.db.paging.QueryRows` (rows under the filter in DuckDB: sorted, paged and searched there,
+so every row is reachable at any size while memory stays flat)."""
 
 from __future__ import annotations
 
 import csv
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from collections.abc import Callable
+from typing import Protocol
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -17,10 +24,17 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from explorer.db.paging import Order, search_terms
 from explorer.format import cell
+from explorer.workers import ReportsWorkerFailures
 
 MAX_FIT_WIDTH = 60
 """The widest a column grows to fit its content (a fixed `width` may be wider)."""
+PAGE_ROWS = 100
+"""Rows read at a time."""
+MAX_PAGES = 40
+"""Pages kept in memory; the ones furthest from the cursor are dropped first."""
+LOADING = "…"
 
 
 @dataclass(frozen=True)
@@ -31,6 +45,8 @@ class Column:
     """How a record shows in this column; default: the record's value for `key`."""
     width: int | None = None
     """Fixed width in cells (longer text is cut); default: fit the content."""
+    sortable: bool = True
+    """False for a column the source cannot order by (worked out for the rows in view only)."""
 
     def show(self, record: dict) -> str:
         return self.render(record) if self.render else cell(record.get(self.key))
@@ -54,6 +70,71 @@ def _fit(text: str, width: int) -> str:
     return set_cell_size(text, width - 1) + "…"
 
 
+class RowSource(Protocol):
+    """Where a table's rows come from. `immediate` sources answer on the UI thread; the others are
+    called from worker threads."""
+
+    immediate: bool
+    total: int
+
+    def read(self, order: Order | None, start: int, count: int, after: dict | None = None,
+             before: dict | None = None) -> list[dict]: ...
+
+    def locate(self, order: Order | None, key: object) -> int | None: ...
+
+    def key_of(self, record: dict) -> object: ...
+
+    def find(self, order: Order | None, terms: Sequence[str], start: dict | None, forward: bool = True) -> int | None: ...
+
+    def rows_before(self, order: Order | None, value: object) -> int: ...
+
+
+class ListRows:
+    """Records held in memory (a pivot, a short list), sorted and searched here by their shown text."""
+
+    immediate = True
+
+    def __init__(self, records: list[dict], columns: list[Column], key: str | None = None) -> None:
+        self.records = list(records)
+        self.columns = columns
+        self.key = key
+        self.total = len(self.records)
+        self._sorted: tuple[Order | None, list[dict]] = (None, self.records)
+
+    def _in_order(self, order: Order | None) -> list[dict]:
+        if self._sorted[0] != order:
+            records = list(self.records)
+            if order is not None:
+                records.sort(key=lambda record: _sort_key(record.get(order.column)), reverse=order.reverse)
+                if order.reverse:  # keep empty values last either way
+                    records.sort(key=lambda record: record.get(order.column) is None)
+            self._sorted = (order, records)
+        return self._sorted[1]
+
+    def read(self, order: Order | None, start: int, count: int, after: dict | None = None, before: dict | None = None) -> list[dict]:
+        return self._in_order(order)[start:start + count]
+
+    def key_of(self, record: dict) -> object:
+        return record.get(self.key) if self.key else id(record)
+
+    def locate(self, order: Order | None, key: object) -> int | None:
+        return next((index for index, record in enumerate(self._in_order(order)) if self.key_of(record) == key), None)
+
+    def rows_before(self, order: Order | None, value: object) -> int:
+        column = order.column if order else self.columns[0].key
+        return sum(1 for record in self.records if record.get(column) is not None and record.get(column) < value)
+
+    def find(self, order: Order | None, terms: Sequence[str], start: dict | None, forward: bool = True) -> int | None:
+        records = self._in_order(order)
+        begin = 0 if start is None else next((i for i, r in enumerate(records) if r is start), -1) + 1
+        indexes = range(begin, len(records)) if forward else range((len(records) if start is None else begin - 2), -1, -1)
+        for index in indexes:
+            text = " ".join(column.show(records[index]) for column in self.columns).lower()
+            if all(term in text for term in terms):
+                return index
+        return None
+
+
 class _RecordMessage(Message):
     def __init__(self, table: RecordTable, record: dict | None) -> None:
         super().__init__()
@@ -65,11 +146,11 @@ class _RecordMessage(Message):
         return self.table
 
 
-class RecordTable(ScrollView, can_focus=True):
-    """Rows are records; `s` sorts by the next column, `S` reverses the order.
+class RecordTable(ReportsWorkerFailures, ScrollView, can_focus=True):
+    """Rows are records; `s` sorts by the next column, `S` reverses the order, `/` (in the pane) finds.
 
-    The records a pane loads are few (a page of the filter's rows); their cells are formatted
-    once, and only the lines in view are drawn."""
+    Only the pages in view are read (off the UI thread for a DuckDB source); rows not read yet
+    show `…` until their page arrives."""
 
     BINDINGS = [
         Binding("down,j", "move(1)", "Down", show=False, tooltip="next row"),
@@ -80,12 +161,12 @@ class RecordTable(ScrollView, can_focus=True):
         Binding("end,G", "jump(-1)", "Bottom", show=False, tooltip="last row"),
         Binding("left,h", "scroll_sideways(-4)", "Left", show=False, tooltip="scroll left"),
         Binding("right,l", "scroll_sideways(4)", "Right", show=False, tooltip="scroll right"),
-        Binding("s", "next_sort", "Sort", tooltip="sort by the next column"),
+        Binding("s", "next_sort", "Sort", tooltip="sort every row by the next column"),
         Binding("S", "reverse_sort", "Reverse sort", show=False, tooltip="reverse the sort order"),
         Binding("enter", "select", "Detail", show=False, tooltip="the row's full detail"),
     ]
 
-    COMPONENT_CLASSES = {"record-table--header", "record-table--even-row", "record-table--cursor"}
+    COMPONENT_CLASSES = {"record-table--header", "record-table--even-row", "record-table--cursor", "record-table--match"}
 
     DEFAULT_CSS = """
     RecordTable {
@@ -95,6 +176,8 @@ class RecordTable(ScrollView, can_focus=True):
         &:ansi > .record-table--header { background: ansi_bright_blue; color: ansi_default; }
         & > .record-table--even-row { background: $surface-lighten-1 50%; }
         &:dark > .record-table--even-row { background: $surface-darken-1 40%; }
+        & > .record-table--match { text-style: bold underline; color: $text-warning; }
+        &:ansi > .record-table--match { text-style: bold underline reverse; }
         & > .record-table--cursor {
             background: $block-cursor-blurred-background;
             color: $block-cursor-blurred-foreground;
@@ -119,46 +202,115 @@ class RecordTable(ScrollView, can_focus=True):
     class RowSelected(_RecordMessage):
         """Enter (or a click on the highlighted row) asks for the record's detail."""
 
+    class SearchDone(Message):
+        """A search (or a jump) ended: `note` says what happened when it did not simply land on a row."""
+
+        def __init__(self, table: RecordTable, found: bool, note: str) -> None:
+            super().__init__()
+            self.table = table
+            self.found = found
+            self.note = note
+
+        @property
+        def control(self) -> RecordTable:
+            return self.table
+
     def __init__(self, columns: list[Column], **kwargs) -> None:
         super().__init__(**kwargs)
         self.record_columns = columns
-        self.records: list[dict] = []
+        self.source: RowSource = ListRows([], columns)
         self.sort_column: str | None = None
         self.sort_reverse = False
-        self._cells: list[list[str]] = []
+        self.search_terms: list[str] = []
+        self._pages: dict[int, list[dict]] = {}
+        self._cells: dict[int, list[list[str]]] = {}
+        self._pending: set[int] = set()
+        self._generation = 0
+        """Bumped when the source or the order changes: pages read for an older one are dropped."""
         self._widths: list[int] = []
+        self._announced: object = object()
 
     # --- content ----------------------------------------------------------------------------
 
+    @property
+    def order(self) -> Order | None:
+        return Order(self.sort_column, self.sort_reverse) if self.sort_column else None
+
     def set_records(self, records: list[dict], keep: str | None = None) -> None:
-        """Show `records` in the current sort order, keeping the cursor on the record whose `keep` field matches."""
-        kept = self.current_record.get(keep) if keep and self.current_record else None
-        self.records = list(records)
-        self._sort()
-        row = 0
-        if kept is not None:
-            row = next((index for index, record in enumerate(self.records) if record.get(keep) == kept), 0)
-        self._layout(row)
+        """Show records held in memory, keeping the cursor on the record whose `keep` field matches."""
+        self.set_source(ListRows(records, self.record_columns, keep), keep_record=bool(keep))
+
+    def set_source(self, source: RowSource, first_rows: list[dict] | None = None, keep_record: bool = True) -> None:
+        """Show `source`'s rows; `first_rows` (read off the UI thread, in the default order) saves a round
+        trip. The cursor stays on the same record when the source holds it (`keep_record`)."""
+        current = self.current_record
+        kept = self.source.key_of(current) if keep_record and current is not None else None
+        self.source = source
+        self._reset(first_rows if self.order is None else None)
+        if kept is None:
+            self._place_cursor(0)
+        elif source.immediate:
+            self._place_cursor(source.locate(self.order, kept) or 0)
+        else:
+            self._place_cursor(0, announce=False)
+            self._locate(self._generation, kept)
 
     def set_columns(self, columns: list[Column]) -> None:
         self.record_columns = columns
-        if self.sort_column not in {column.key for column in columns}:
-            self.sort_column = None
-        self._layout(self.cursor_row)
+        if isinstance(self.source, ListRows):
+            self.source.columns = columns
+        if self.sort_column not in {column.key for column in columns if column.sortable}:
+            self.sort_column, self.sort_reverse = None, False
+        self._cells = {index: self._format(rows) for index, rows in self._pages.items()}
+        self._fit_columns(reset=True)
+        self.refresh()
+
+    def _reset(self, first_rows: list[dict] | None) -> None:
+        self._generation += 1
+        self._pages, self._cells, self._pending = {}, {}, set()
+        if first_rows is not None:
+            self._store(0, first_rows[:PAGE_ROWS])
+        self._fit_columns(reset=True)
+        self.virtual_size = Size(sum(width + 2 for width in self._widths), self.row_count + 1)
+        self.refresh()
 
     @property
     def row_count(self) -> int:
-        return len(self.records)
+        return self.source.total
+
+    @property
+    def records(self) -> list[dict]:
+        """The rows read so far from the top, in the shown order (every row, for a source held in memory)."""
+        if isinstance(self.source, ListRows):
+            return list(self.source.read(self.order, 0, self.source.total))
+        rows, index = [], 0
+        while index in self._pages:
+            rows += self._pages[index]
+            index += 1
+        return rows
 
     @property
     def current_record(self) -> dict | None:
-        if not self.records or not (0 <= self.cursor_row < len(self.records)):
+        return self.row(self.cursor_row)
+
+    def row(self, index: int) -> dict | None:
+        """Row `index` if it has been read (its page is asked for otherwise)."""
+        if not 0 <= index < self.row_count:
             return None
-        return self.records[self.cursor_row]
+        page = index // PAGE_ROWS
+        rows = self._pages.get(page)
+        if rows is None:
+            self._request(page)
+            rows = self._pages.get(page)
+        if rows is None or index % PAGE_ROWS >= len(rows):
+            return None
+        return rows[index % PAGE_ROWS]
 
     def get_row_at(self, index: int) -> list[str]:
-        """The cells of row `index` as shown (before cutting to the column's width)."""
-        return list(self._cells[index])
+        """The cells of row `index` as shown (before cutting to the column's width); empty while not read."""
+        self.row(index)
+        cells = self._cells.get(index // PAGE_ROWS)
+        return list(cells[index % PAGE_ROWS]) if cells and index % PAGE_ROWS < len(cells) else []
 
     def column_label(self, key: str) -> str:
         """A column's header as shown, with the sort arrow when it is the sort column."""
@@ -167,30 +319,93 @@ class RecordTable(ScrollView, can_focus=True):
         return column.label + arrow
 
     def move_cursor(self, row: int) -> None:
-        if self.records:
-            self.cursor_row = max(0, min(len(self.records) - 1, row))
+        if self.row_count:
+            self.cursor_row = max(0, min(self.row_count - 1, row))
 
-    def _sort(self) -> None:
-        if self.sort_column:
-            self.records.sort(key=lambda record: _sort_key(record.get(self.sort_column)), reverse=self.sort_reverse)
-            if self.sort_reverse:  # keep empty values last either way
-                self.records.sort(key=lambda record: record.get(self.sort_column) is None)
-
-    def _layout(self, cursor_row: int) -> None:
-        """Format every cell once, size the columns to fit, and put the cursor on `cursor_row`."""
-        self._cells = [[column.show(record).replace("\n", " ") for column in self.record_columns] for record in self.records]
-        self._widths = []
-        for index, column in enumerate(self.record_columns):
-            if column.width is not None:
-                self._widths.append(column.width)
-                continue
-            widest = max((cell_len(row[index]) for row in self._cells), default=0)
-            self._widths.append(min(MAX_FIT_WIDTH, max(widest, cell_len(self.column_label(column.key)))))
-        self.virtual_size = Size(sum(width + 2 for width in self._widths), len(self.records) + 1)
-        self.set_reactive(RecordTable.cursor_row, max(0, min(cursor_row, len(self.records) - 1)))
+    def _place_cursor(self, row: int, announce: bool = True) -> None:
+        self.set_reactive(RecordTable.cursor_row, max(0, min(row, self.row_count - 1)))
         self._keep_cursor_visible()
         self.refresh()
-        self._announce()
+        if announce:
+            self._announce(force=True)
+
+    # --- pages ------------------------------------------------------------------------------
+
+    def _format(self, rows: list[dict]) -> list[list[str]]:
+        return [[column.show(record).replace("\n", " ") for column in self.record_columns] for record in rows]
+
+    def _store(self, page: int, rows: list[dict]) -> None:
+        self._pages[page] = rows
+        self._cells[page] = self._format(rows)
+        if len(self._pages) > MAX_PAGES:
+            cursor_page = self.cursor_row // PAGE_ROWS
+            furthest = max(self._pages, key=lambda index: abs(index - cursor_page))
+            self._pages.pop(furthest)
+            self._cells.pop(furthest)
+
+    def _fit_columns(self, reset: bool = False) -> None:
+        """Widths from the labels and the rows read so far; they only grow while the rows stay the same."""
+        widths = []
+        for index, column in enumerate(self.record_columns):
+            if column.width is not None:
+                widths.append(column.width)
+                continue
+            widest = max((cell_len(row[index]) for cells in self._cells.values() for row in cells), default=0)
+            widest = max(widest, cell_len(self.column_label(column.key)))
+            if not reset and index < len(self._widths):
+                widest = max(widest, self._widths[index])
+            widths.append(min(MAX_FIT_WIDTH, widest))
+        self._widths = widths
+        self.virtual_size = Size(sum(width + 2 for width in self._widths), self.row_count + 1)
+
+    def _request(self, page: int) -> None:
+        if page in self._pending or page < 0 or page * PAGE_ROWS >= self.row_count:
+            return
+        start = page * PAGE_ROWS
+        after = self._pages.get(page - 1, [None])[-1] if page - 1 in self._pages else None
+        before = self._pages[page + 1][0] if after is None and self._pages.get(page + 1) else None
+        if self.source.immediate:
+            self._store(page, self.source.read(self.order, start, PAGE_ROWS, after, before))
+            self._fit_columns()
+            return
+        self._pending.add(page)
+        self.run_worker(partial(self._read_page, self._generation, self.source, self.order, page, after, before),
+                        thread=True, group="record-pages", exclusive=False, exit_on_error=False,
+                        description="reading a page of the table")
+
+    def _read_page(self, generation: int, source: RowSource, order: Order | None, page: int,
+                   after: dict | None, before: dict | None) -> None:
+        try:
+            rows = source.read(order, page * PAGE_ROWS, PAGE_ROWS, after, before)
+        except BaseException:
+            self.app.call_from_thread(self._pending.discard, page)
+            raise
+        self.app.call_from_thread(self._page_read, generation, page, rows)
+
+    def _page_read(self, generation: int, page: int, rows: list[dict]) -> None:
+        if generation != self._generation:
+            return
+        self._pending.discard(page)
+        self._store(page, rows)
+        self._fit_columns()
+        self.refresh()
+        if self.cursor_row // PAGE_ROWS == page:
+            self._announce()
+
+    def _locate(self, generation: int, key: object) -> None:
+        """Find the row with `key` (off the UI thread) and move the cursor there."""
+        source, order = self.source, self.order
+
+        def locate() -> None:
+            row = source.locate(order, key)
+            self.app.call_from_thread(self._located, generation, row)
+
+        self.run_worker(locate, thread=True, group="record-locate", exclusive=True, exit_on_error=False,
+                        description="finding the selected row again")
+
+    def _located(self, generation: int, row: int | None) -> None:
+        if generation == self._generation:
+            self._place_cursor(row or 0)
 
     # --- drawing ----------------------------------------------------------------------------
 
@@ -203,31 +418,57 @@ class RecordTable(ScrollView, can_focus=True):
             texts = [self.column_label(column.key) for column in self.record_columns]
         else:
             index = scroll_y + y - 1
-            if index >= len(self.records):
+            if index >= self.row_count:
                 return Strip.blank(width, base)
             style = base
             if index % 2:
                 style += self.get_component_rich_style("record-table--even-row")
             if index == self.cursor_row:
                 style += self.get_component_rich_style("record-table--cursor")
-            texts = self._cells[index]
+            texts = self.get_row_at(index)
+            if not texts:
+                texts = [LOADING] + [""] * (len(self._widths) - 1)
         line = "".join(f" {_fit(text, column_width)} " for text, column_width in zip(texts, self._widths))
-        return Strip([Segment(line, style)]).crop(scroll_x, scroll_x + width).extend_cell_length(width, style)
+        segments = [Segment(line, style)]
+        if y and self.search_terms:
+            segments = self._marked(line, style)
+        return Strip(segments).crop(scroll_x, scroll_x + width).extend_cell_length(width, style)
+
+    def _marked(self, line: str, style) -> list[Segment]:
+        """`line` with the search's words marked."""
+        pattern = "|".join(re.escape(term) for term in sorted(self.search_terms, key=len, reverse=True))
+        mark = style + self.get_component_rich_style("record-table--match", partial=True)
+        segments, at = [], 0
+        for match in re.finditer(pattern, line, flags=re.IGNORECASE):
+            if match.start() > at:
+                segments.append(Segment(line[at:match.start()], style))
+            segments.append(Segment(match.group(), mark))
+            at = match.end()
+        segments.append(Segment(line[at:], style))
+        return segments
 
     def _keep_cursor_visible(self) -> None:
-        visible = max(1, self.size.height - 1)
+        visible = max(1, self.scrollable_content_region.height - 1)
         if self.cursor_row < self.scroll_y:
             self.scroll_to(y=self.cursor_row, animate=False, immediate=True)
         elif self.cursor_row >= self.scroll_y + visible:
             self.scroll_to(y=self.cursor_row - visible + 1, animate=False, immediate=True)
+
+    def on_resize(self) -> None:
+        self._keep_cursor_visible()
 
     def watch_cursor_row(self) -> None:
         self._keep_cursor_visible()
         self.refresh()
         self._announce()
 
-    def _announce(self) -> None:
-        self.post_message(self.RecordHighlighted(self, self.current_record))
+    def _announce(self, force: bool = False) -> None:
+        record = self.current_record
+        if record is None and self.row_count:
+            return  # its page is on its way: announced when it arrives
+        if force or record is not self._announced:
+            self._announced = record
+            self.post_message(self.RecordHighlighted(self, record))
 
     # --- keys and mouse ---------------------------------------------------------------------
 
@@ -235,11 +476,11 @@ class RecordTable(ScrollView, can_focus=True):
         self.move_cursor(self.cursor_row + rows)
 
     def action_page(self, direction: int) -> None:
-        self.move_cursor(self.cursor_row + direction * max(1, self.size.height - 2))
+        self.move_cursor(self.cursor_row + direction * max(1, self.scrollable_content_region.height - 2))
 
     def action_jump(self, index: int) -> None:
-        if self.records:
-            self.move_cursor(index % len(self.records))
+        if self.row_count:
+            self.move_cursor(index % self.row_count)
 
     def action_scroll_sideways(self, cells: int) -> None:
         self.scroll_to(x=self.scroll_x + cells, animate=False)
@@ -252,13 +493,13 @@ class RecordTable(ScrollView, can_focus=True):
         if event.y == 0:
             return
         index = self.scroll_offset.y + event.y - 1
-        if 0 <= index < len(self.records):
+        if 0 <= index < self.row_count:
             if index == self.cursor_row:
                 self.action_select()
             self.move_cursor(index)
 
     def action_next_sort(self) -> None:
-        keys = [column.key for column in self.record_columns]
+        keys = [column.key for column in self.record_columns if column.sortable]
         if not keys:
             return
         self.sort_column = keys[(keys.index(self.sort_column) + 1) % len(keys)] if self.sort_column in keys else keys[0]
@@ -266,25 +507,108 @@ class RecordTable(ScrollView, can_focus=True):
         self._resort()
 
     def action_reverse_sort(self) -> None:
-        if not self.record_columns:
+        keys = [column.key for column in self.record_columns if column.sortable]
+        if not keys:
             return
-        self.sort_column = self.sort_column or self.record_columns[0].key
+        self.sort_column = self.sort_column or keys[0]
         self.sort_reverse = not self.sort_reverse
         self._resort()
 
     def _resort(self) -> None:
-        current = self.current_record
-        self._sort()
-        row = next((i for i, record in enumerate(self.records) if record is current), 0)
-        self._layout(row)
+        """Every row in the new order (the source sorts them all), the cursor on the same record."""
+        self.set_source(self.source)
+
+    # --- search -----------------------------------------------------------------------------
+
+    def search(self, text: str) -> None:
+        """Find the first row at or after the cursor holding every word of `text`."""
+        self.search_terms = search_terms(text)
+        self.refresh()
+        if self.search_terms:
+            self.find(forward=True, including_cursor=True)
+
+    def find(self, forward: bool = True, including_cursor: bool = False) -> None:
+        """Move to the next (or previous) row holding the search's words, wrapping round the ends."""
+        if not self.search_terms:
+            self.post_message(self.SearchDone(self, False, "nothing to find: press / and type words first"))
+            return
+        if including_cursor:
+            start = self.row(self.cursor_row - 1) if self.cursor_row > 0 else None
+            if start is None and self.cursor_row > 0:
+                start = self.current_record  # the row before is not read: start after the cursor
+        else:
+            start = self.current_record
+        source, order, terms, generation = self.source, self.order, list(self.search_terms), self._generation
+
+        def find() -> tuple[int | None, bool]:
+            found = source.find(order, terms, start, forward)
+            if found is None and start is not None:
+                return source.find(order, terms, None, forward), True
+            return found, False
+
+        if source.immediate:
+            self._found(generation, forward, *find())
+            return
+
+        def find_off_thread() -> None:
+            result = find()
+            self.app.call_from_thread(self._found, generation, forward, *result)
+
+        self.run_worker(find_off_thread, thread=True, group="record-search", exclusive=True, exit_on_error=False,
+                        description="searching the rows")
+
+    def _found(self, generation: int, forward: bool, row: int | None, wrapped: bool) -> None:
+        if generation != self._generation:
+            return
+        words = " ".join(self.search_terms)
+        if row is None:
+            self.post_message(self.SearchDone(self, False, f"no row holds “{words}”"))
+            return
+        self.move_cursor(row)
+        self._announce(force=True)
+        note = f"“{words}”: no more rows hold it this way; went on from the {'top' if forward else 'bottom'}" if wrapped else ""
+        self.post_message(self.SearchDone(self, True, note))
+
+    def jump_to_value(self, value: object, past_the_end: str) -> None:
+        """The cursor on the first row whose default-order column is at least `value` (the table goes back
+        to its default order first)."""
+        if self.sort_column is not None:
+            self.sort_column, self.sort_reverse = None, False
+            self.set_source(self.source, keep_record=False)
+        source, order, generation = self.source, self.order, self._generation
+
+        def jump() -> int:
+            return source.rows_before(order, value)
+
+        def landed(generation: int, row: int) -> None:
+            if generation != self._generation:
+                return
+            self.move_cursor(row)
+            self._announce(force=True)
+            if row >= self.row_count:
+                self.post_message(self.SearchDone(self, False, past_the_end))
+
+        if source.immediate:
+            landed(generation, jump())
+            return
+        self.run_worker(lambda: self.app.call_from_thread(landed, generation, jump()), thread=True, group="record-search",
+                        exclusive=True, exit_on_error=False, description="finding the date")
 
     # --- export -----------------------------------------------------------------------------
 
     def write_csv(self, path: Path) -> int:
-        """Write the shown columns of every record, in the shown order, as CSV; return the row count."""
+        """Write the shown columns of every row, in the shown order, as CSV; return the row count."""
+        rows = 0
         with path.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
             writer.writerow([column.label for column in self.record_columns])
-            for record in self.records:
-                writer.writerow([column.show(record) for column in self.record_columns])
-        return len(self.records)
+            last = None
+            while rows < self.row_count:
+                page = self.source.read(self.order, rows, 5000, last)
+                if not page:
+                    break
+                for record in page:
+                    writer.writerow([column.show(record) for column in self.record_columns])
+                rows += len(page)
+                last = page[-1]
+        return rows

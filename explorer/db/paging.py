@@ -1,0 +1,217 @@
+"""A pane table's rows read from DuckDB a page at a time, in any column's order, and found by text.
+
+Every order is total: the sort column (empty values last), then a key unique to each row. A page
+next to one already read starts from that page's edge row (keyset paging: the scan skips what lies
+before it); a page nearer the end is read from the end in the reverse order. Finding a row by text
+and placing a known row both answer a position: how many rows come before it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import duckdb
+
+from explorer.db.filters import Predicate, holds_word, text_words
+
+SORT_VALUE = "__sort_value"
+ROW_KEY = "__row_key"
+
+
+@dataclass(frozen=True)
+class Order:
+    """Rows by `column` (ascending unless `reverse`), empty values last, then by the row key."""
+
+    column: str
+    reverse: bool = False
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """A row already read, by its sort value and key: a page can start right after (or end right before) it."""
+
+    sort_value: object
+    key: object
+
+
+search_terms = text_words
+
+
+@dataclass(frozen=True)
+class RowQuery:
+    """The rows a table shows: `sql` selects them, `key` is unique per row, and `decorate` (a SELECT
+    over `{rows}`, keeping their columns) adds what a page shows beside them, such as actors' names:
+    the rows are ordered and cut to a page first, so the scan can stop early."""
+
+    sql: str
+    params: tuple
+    key: str
+    default: Order
+    decorate: str = "{rows}"
+    sort_by: dict[str, str] = field(default_factory=dict, compare=False)
+    """The expression a shown column sorts by, where it is not a column of `sql` (e.g. names → ids)."""
+    text_columns: tuple[str, ...] = ()
+    """Columns (SQL expressions over the rows) that a search looks into."""
+    text_extra: Callable[[duckdb.DuckDBPyConnection, str], Predicate] | None = field(default=None, compare=False)
+    """More ways one word can match, e.g. an actor whose full name holds it (given a connection and the word)."""
+    case_blind: frozenset[str] = frozenset()
+    """Text columns, sorted regardless of case."""
+
+    def _sort_expression(self, order: Order) -> str:
+        if order.column in self.sort_by:
+            return self.sort_by[order.column]
+        column = _quoted(order.column)
+        return f"lower({column})" if order.column in self.case_blind else column
+
+    def _ordered(self, order: Order, backwards: bool = False) -> str:
+        """ORDER BY of `order`, or of its exact reverse."""
+        descending = order.reverse != backwards
+        nulls = "FIRST" if backwards else "LAST"
+        return f"{SORT_VALUE} {'DESC' if descending else 'ASC'} NULLS {nulls}, {ROW_KEY} {'DESC' if backwards else 'ASC'}"
+
+    def _rows(self, order: Order) -> str:
+        return f"SELECT *, {self._sort_expression(order)} AS {SORT_VALUE}, {self.key} AS {ROW_KEY} FROM ({self.sql})"
+
+    def _beyond(self, order: Order, anchor: Anchor, after: bool) -> Predicate:
+        """Rows strictly after (or before) `anchor` in `order`."""
+        value, key = SORT_VALUE, ROW_KEY
+        further = ">" if after != order.reverse else "<"
+        key_side = ">" if after else "<"
+        if anchor.sort_value is None:  # empty values come last
+            if after:
+                return Predicate(f"{value} IS NULL AND {key} > ?", (anchor.key,))
+            return Predicate(f"{value} IS NOT NULL OR {key} < ?", (anchor.key,))
+        ordered = f"({value} {further} ? OR ({value} = ? AND {key} {key_side} ?))"
+        params = (anchor.sort_value, anchor.sort_value, anchor.key)
+        if after:
+            return Predicate(f"{value} IS NULL OR {ordered}", params)
+        return Predicate(f"{value} IS NOT NULL AND {ordered}", params)
+
+    # --- reading ---------------------------------------------------------------------------
+
+    def page(
+        self, con: duckdb.DuckDBPyConnection, order: Order, start: int, count: int, total: int,
+        after: Anchor | None = None, before: Anchor | None = None,
+    ) -> list[dict]:
+        """Rows `start` to `start + count` in `order`. `after` (the row at `start - 1`) or `before` (the row
+        at `start + count`) lets the scan start from a known row; failing both, a page in the second half
+        is read backwards from the end."""
+        count = max(0, min(count, total - start))
+        if count == 0:
+            return []
+        rows, backwards, beyond, offset = self._rows(order), False, Predicate(), start
+        if after is not None:
+            beyond, offset = self._beyond(order, after, after=True), 0
+        elif before is not None:
+            beyond, offset, backwards = self._beyond(order, before, after=False), 0, True
+        elif total - start - count < start:  # nearer the end: read from there
+            offset, backwards = total - start - count, True
+        page = f"SELECT * FROM ({rows}) WHERE {beyond.sql} ORDER BY {self._ordered(order, backwards)} LIMIT {count} OFFSET {offset}"
+        sql = f"SELECT * FROM ({self.decorate.format(rows=page)}) ORDER BY {self._ordered(order)}"
+        return con.execute(sql, list(self.params) + list(beyond.params)).to_arrow_table().to_pylist()
+
+    def position(self, con: duckdb.DuckDBPyConnection, order: Order, anchor: Anchor) -> int:
+        """How many rows come before `anchor` in `order`."""
+        before = self._beyond(order, anchor, after=False)
+        return con.execute(f"SELECT count(*) FROM ({self._rows(order)}) WHERE {before.sql}",
+                           list(self.params) + list(before.params)).fetchall()[0][0]
+
+    def anchor_of(self, con: duckdb.DuckDBPyConnection, order: Order, key: object) -> Anchor | None:
+        """The row with `key`, if the rows hold it."""
+        found = con.execute(f"SELECT {SORT_VALUE}, {ROW_KEY} FROM ({self._rows(order)}) WHERE {ROW_KEY} = ? LIMIT 1",
+                            list(self.params) + [key]).fetchall()
+        return Anchor(*found[0]) if found else None
+
+    def matches(self, con: duckdb.DuckDBPyConnection, terms: Sequence[str]) -> Predicate:
+        """Rows holding every word of `terms` in one of the text columns (or the extra ways)."""
+        if not terms:
+            return Predicate()
+        predicate = Predicate()
+        for term in terms:
+            word = holds_word(self.text_columns, term)
+            if self.text_extra is not None:
+                extra = self.text_extra(con, term)
+                word = Predicate(f"({word.sql}) OR ({extra.sql})", word.params + extra.params)
+            predicate &= word
+        return predicate
+
+    def find(
+        self, con: duckdb.DuckDBPyConnection, order: Order, terms: Sequence[str], start: Anchor | None, forward: bool = True
+    ) -> tuple[int, Anchor] | None:
+        """The first row holding `terms` after `start` (or before it, backwards); from the top (or the bottom)
+        when `start` is None. Returns its position and anchor, or None when no row holds them."""
+        predicate = self.matches(con, terms)
+        if start is not None:
+            predicate &= self._beyond(order, start, after=forward)
+        found = con.execute(
+            f"SELECT {SORT_VALUE}, {ROW_KEY} FROM ({self._rows(order)}) WHERE {predicate.sql} "
+            f"ORDER BY {self._ordered(order, backwards=not forward)} LIMIT 1",
+            list(self.params) + list(predicate.params),
+        ).fetchall()
+        if not found:
+            return None
+        anchor = Anchor(*found[0])
+        return self.position(con, order, anchor), anchor
+
+    def rows_before(self, con: duckdb.DuckDBPyConnection, order: Order, value: object) -> int:
+        """How many rows come before the first whose sort value is `value` or beyond it."""
+        beyond = "<" if not order.reverse else ">"
+        return con.execute(f"SELECT count(*) FROM ({self._rows(order)}) WHERE {SORT_VALUE} {beyond} ?",
+                           list(self.params) + [value]).fetchall()[0][0]
+
+    def count_matches(self, con: duckdb.DuckDBPyConnection, terms: Sequence[str]) -> int:
+        predicate = self.matches(con, terms)
+        return con.execute(f"SELECT count(*) FROM ({self.sql}) WHERE {predicate.sql}",
+                           list(self.params) + list(predicate.params)).fetchall()[0][0]
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def anchor_of_record(record: dict) -> Anchor:
+    """The anchor of a row read by `RowQuery.page`."""
+    return Anchor(record[SORT_VALUE], record[ROW_KEY])
+
+
+class QueryRows:
+    """A table's rows under one filter, read through `connect` (a fresh cursor per call: calls come
+    from worker threads). `total` is known beforehand (the pane counted the rows)."""
+
+    immediate = False
+
+    def __init__(self, query: RowQuery, total: int, connect: Callable[[], duckdb.DuckDBPyConnection],
+                 enrich: Callable[[duckdb.DuckDBPyConnection, list[dict]], None] | None = None) -> None:
+        self.query = query
+        self.total = total
+        self.connect = connect
+        self.enrich = enrich
+        """Adds columns a page needs that are not worth computing for every row (e.g. a tally's context)."""
+
+    def read(self, order: Order | None, start: int, count: int, after: dict | None = None, before: dict | None = None) -> list[dict]:
+        con = self.connect()
+        rows = self.query.page(con, order or self.query.default, start, count, self.total,
+                               anchor_of_record(after) if after else None, anchor_of_record(before) if before else None)
+        if self.enrich is not None and rows:
+            self.enrich(con, rows)
+        return rows
+
+    def locate(self, order: Order | None, key: object) -> int | None:
+        con, order = self.connect(), order or self.query.default
+        anchor = self.query.anchor_of(con, order, key)
+        return None if anchor is None else self.query.position(con, order, anchor)
+
+    def key_of(self, record: dict) -> object:
+        return record[ROW_KEY]
+
+    def find(self, order: Order | None, terms: Sequence[str], start: dict | None, forward: bool = True) -> int | None:
+        con = self.connect()
+        found = self.query.find(con, order or self.query.default, terms, anchor_of_record(start) if start else None, forward)
+        return None if found is None else found[0]
+
+    def count_matches(self, terms: Sequence[str]) -> int:
+        return self.query.count_matches(self.connect(), terms)
+
+    def rows_before(self, order: Order | None, value: object) -> int:
+        return self.query.rows_before(self.connect(), order or self.query.default, value)

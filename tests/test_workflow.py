@@ -1,0 +1,255 @@
+"""The analyst's everyday moves, through the Pilot: find, jump to a date, remove one part of the filter."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from textual.widgets import Input, OptionList, Static
+
+from explorer.app import ExplorerApp
+from explorer.db import queries
+from explorer.db.filters import EVENT_TEXT, Filters
+from explorer.widgets.chart import MonthlyChart
+from explorer.widgets.choice import ListChoiceScreen
+from explorer.widgets.record_table import RecordTable
+from explorer.widgets.value_picker import ValuePicker
+from conftest import settle
+
+KHAN_TUMAN_EVENTS = ["E046", "E067", "E077"]
+"""Events holding both words, by date (titles and descriptions of the built-in data)."""
+
+
+@pytest.fixture
+def app(catalog):
+    return ExplorerApp(catalog)
+
+
+def summary(app) -> str:
+    return str(app.query_one("#filter-summary", Static).render())
+
+
+def selected_event(app) -> str:
+    return app.query_one("#timeline").selected_event["event_id"]
+
+
+async def type_text(pilot, text: str) -> None:
+    await pilot.press(*("space" if char == " " else char for char in text))
+
+
+async def find(pilot, text: str) -> None:
+    await pilot.press("slash")
+    await type_text(pilot, text)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def test_typing_a_search_types_it_and_fires_no_action(app):
+    """`/khan` puts the letters in the prompt: h, a and n do not move the chart, add an actor or open a picker."""
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        chart_cursor = app.query_one(MonthlyChart).cursor
+        await pilot.press("slash")
+        await type_text(pilot, "Khan")
+        prompt = app.query_one("#prompt", Input)
+        assert prompt.has_focus and prompt.value == "Khan"
+        assert not isinstance(app.screen, ValuePicker) and app.filters == Filters()
+        assert app.query_one(MonthlyChart).cursor == chart_cursor
+        await pilot.press("escape")
+        await settle(pilot)
+        assert not prompt.display and isinstance(app.focused, RecordTable)
+
+
+async def test_search_finds_events_by_their_text_and_n_N_walk_the_matches(app, con):
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await find(pilot, "khan tuman")
+        assert selected_event(app) == KHAN_TUMAN_EVENTS[0]
+        events = app.query_one("#events", RecordTable)
+        line = next(y for y in range(1, 30) if "Khan Tu" in events.render_line(y).text)
+        marked = [segment for segment in events.render_line(line) if segment.text.lower() in ("khan", "tu")]
+        assert marked and all(segment.style.underline for segment in marked)  # the words are marked where shown
+        for expected in KHAN_TUMAN_EVENTS[1:]:
+            await pilot.press("n")
+            await settle(pilot)
+            assert selected_event(app) == expected
+        await pilot.press("n")  # past the last: round to the first, and said
+        await settle(pilot)
+        assert selected_event(app) == KHAN_TUMAN_EVENTS[0]
+        assert any("went on from the top" in notice.message for notice in app._notifications)
+        await pilot.press("N")
+        await settle(pilot)
+        assert selected_event(app) == KHAN_TUMAN_EVENTS[-1]
+
+
+async def test_search_finds_events_by_their_actors_names(app, con):
+    """An event holds its actors as ids; a search finds it by their names too ("Quds Force": actor quds_force)."""
+    quds = [row[0] for row in con.execute("SELECT actor_id FROM actors WHERE name ILIKE '%quds%' OR short_name ILIKE '%quds%'").fetchall()]
+    text = "coalesce(" + " OR ".join(f"{column} ILIKE '%quds%'" for column in EVENT_TEXT) + ", FALSE)"
+    expected = con.execute(f"SELECT event_id FROM events WHERE list_has_any(actor_ids, ?) OR {text} ORDER BY date NULLS LAST, event_id",
+                           [quds]).fetchall()
+    by_actor_only = con.execute(f"SELECT count(*) FROM events WHERE list_has_any(actor_ids, ?) AND NOT ({text})", [quds]).fetchall()[0][0]
+    assert quds and by_actor_only > 0  # some events are found through their actors alone
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await find(pilot, "quds")
+        found = [selected_event(app)]
+        for _ in range(len(expected) - 1):
+            await pilot.press("n")
+            await settle(pilot)
+            found.append(selected_event(app))
+        assert found == [row[0] for row in expected]
+
+
+async def test_a_newcomer_lands_on_the_khan_tuman_incident_with_its_range(app):
+    """The issue's walk: /khan tuman in the casualties lands on the May 2016 incident, 13 killed (13–20)."""
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        await find(pilot, "khan tuman")
+        record = app.query_one("#casualty-table", RecordTable).current_record
+        assert record["occurrence_id"] == "khan-tuman-2016-05-iranians"
+        assert (record["killed"], record["killed_low"], record["killed_high"]) == (13, 13, 20)
+        assert record["first_date"] == date(2016, 5, 7)
+        assert "13 (13–20" in app.query_one("#casualties").detail_text()
+
+
+async def test_a_search_with_no_match_says_so_and_stays(app):
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("j", "j")
+        before = selected_event(app)
+        await find(pilot, "zzqx nothing")
+        assert selected_event(app) == before
+        assert any("no row holds “zzqx nothing”" in notice.message for notice in app._notifications)
+
+
+async def test_search_percent_and_underscore_are_plain_characters(app, con):
+    """The words travel as parameters of ILIKE with `%` and `_` escaped: `_` finds no title without one."""
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("j")
+        before = selected_event(app)
+        await find(pilot, "%_%")
+        assert selected_event(app) == before
+
+
+async def test_a_search_becomes_a_filter_shown_and_removable_on_its_own(app, con):
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("d")
+        await type_text(pilot, "2015")
+        await pilot.press("tab")
+        await type_text(pilot, "2016")
+        await pilot.press("enter")
+        await settle(pilot)
+        await find(pilot, "khan tuman")
+        await pilot.press("equals_sign")
+        await settle(pilot)
+        assert app.filters.text == "khan tuman"
+        assert "events matching “khan tuman”" in summary(app)
+        events = app.query_one("#events", RecordTable)
+        assert [record["event_id"] for record in events.records] == KHAN_TUMAN_EVENTS
+        assert events.row_count == queries.row_count(con, app.filters, "events") == 3
+        await pilot.press("x")
+        await settle(pilot)
+        assert isinstance(app.screen, ListChoiceScreen)
+        options = app.screen.query_one(OptionList)
+        labels = [str(options.get_option_at_index(index).prompt) for index in range(options.option_count)]
+        assert labels == ["dates 2015 → 2016", "events matching “khan tuman”"]
+        options.highlighted = 1
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.filters == Filters(date_from=date(2015, 1, 1), date_to=date(2016, 12, 31))
+        assert "matching" not in summary(app) and "2015 → 2016" in summary(app)
+
+
+async def test_the_actor_filter_reads_names_and_each_part_goes_on_its_own(app, con):
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        await find(pilot, "irgc")
+        actor_id = app.query_one("#actors").selected_actor_id
+        short_name = con.execute("SELECT short_name FROM actors WHERE actor_id = ?", [actor_id]).fetchall()[0][0]
+        await pilot.press("a")
+        await settle(pilot)
+        app.filters = Filters(nationalities=frozenset({"Iranian", "Russian"}), actor_ids=app.filters.actor_ids)
+        await settle(pilot)
+        assert f"actors: {short_name}" in summary(app)
+        assert f"actors: {actor_id}" not in summary(app) or actor_id == short_name
+        await pilot.press("x")
+        await settle(pilot)
+        options = app.screen.query_one(OptionList)
+        labels = [str(options.get_option_at_index(index).prompt) for index in range(options.option_count)]
+        assert labels == ["nationality Iranian", "nationality Russian", f"actor {short_name}"]
+        options.highlighted = 0
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.filters == Filters(nationalities=frozenset({"Russian"}), actor_ids=frozenset({actor_id}))
+
+
+async def test_the_actors_search_finds_by_name_short_name_and_id(app, con):
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        await find(pilot, "quds")
+        actor_id = app.query_one("#actors").selected_actor_id
+        name = con.execute("SELECT concat_ws(' ', actor_id, name, short_name) FROM actors WHERE actor_id = ?", [actor_id]).fetchall()[0][0]
+        assert "quds" in name.lower()
+
+
+async def test_jump_to_a_date_moves_the_events_and_the_chart(app, con):
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("colon")
+        await type_text(pilot, "2016-05")
+        await pilot.press("enter")
+        await settle(pilot)
+        first = con.execute("SELECT event_id FROM events WHERE date >= DATE '2016-05-01' ORDER BY date, event_id LIMIT 1").fetchall()[0][0]
+        assert selected_event(app) == first
+        chart = app.query_one(MonthlyChart)
+        assert chart.data.months[chart.cursor] == date(2016, 5, 1)
+        await pilot.press("colon")
+        await type_text(pilot, "2016-13")  # not a month: said in one line, nothing moves
+        await pilot.press("enter")
+        await settle(pilot)
+        assert selected_event(app) == first
+        assert any("not a valid date" in notice.message or "not a date" in notice.message for notice in app._notifications)
+
+
+async def test_the_chart_month_keys_work_with_the_table_focused(app):
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        chart = app.query_one(MonthlyChart)
+        assert isinstance(app.focused, RecordTable)
+        before = chart.cursor
+        await pilot.press("left_square_bracket")
+        await settle(pilot)
+        assert chart.cursor == max(0, before - 1)
+        await pilot.press("right_square_bracket", "right_square_bracket")
+        await settle(pilot)
+        assert chart.cursor == min(len(chart.data.months) - 1, max(0, before - 1) + 2)
+        assert isinstance(app.focused, RecordTable)
+
+
+async def test_the_casualties_say_what_they_count(app, con):
+    """The tab counts reports, the basis line counts occurrences: both are named, and the pivot's last row says
+    whether it is a sum or the highest single figure."""
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        reports = queries.row_count(con, Filters(), "casualties")
+        occurrences = sum(queries.occurrence_counts(con, Filters()).values())
+        switch = str(app.query_one("#kind-switch", Static).render())
+        assert f"{occurrences:,} occurrences from {reports:,} reports" in switch and occurrences < reports
+        await pilot.press("p")  # incidents: summed
+        await settle(pilot)
+        table = app.query_one("#casualty-table", RecordTable)
+        assert {record["nationality"] for record in table.records} >= {"all (sum)"}
+        await pilot.press("c")  # tallies: never summed
+        await settle(pilot)
+        assert {record["nationality"] for record in table.records} >= {"all (highest one)"}
