@@ -253,3 +253,29 @@ async def test_the_casualties_say_what_they_count(app, con):
         await pilot.press("c")  # tallies: never summed
         await settle(pilot)
         assert {record["nationality"] for record in table.records} >= {"all (highest one)"}
+
+
+async def test_typing_in_a_picker_narrows_it_and_ticks_survive_narrowing(app, con):
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("f")
+        await settle(pilot)
+        picker = app.screen
+        assert isinstance(picker, ValuePicker)
+        options = picker.query_one("#picker-list")
+        everything = options.option_count
+        await type_text(pilot, "ale")
+        shown = [str(options.get_option_at_index(index).prompt) for index in range(options.option_count)]
+        assert 0 < len(shown) < everything and all("ale" in label.lower() for label in shown)
+        assert "Aleppo" in shown[0] or any(label.startswith("Aleppo") for label in shown)
+        await pilot.press("space")  # ticks the highlighted value, not a typed space
+        ticked = set(picker.ticked)
+        assert len(ticked) == 1
+        await pilot.press("escape")  # forgets the text, keeps the tick
+        assert options.option_count == everything and picker.ticked == ticked
+        await type_text(pilot, "lat")
+        await pilot.press("space", "backspace", "backspace", "backspace")
+        assert options.option_count == everything and len(picker.ticked) == 2
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.filters.fronts == frozenset(picker.ticked) and "Latakia" in app.filters.fronts
