@@ -6,6 +6,7 @@ import os
 import sys
 import threading
 from dataclasses import replace
+from functools import partial
 from datetime import date
 from pathlib import Path
 from collections.abc import Iterable
@@ -468,33 +469,63 @@ class ExplorerApp(ReportsWorkerFailures, App):
 
         return [
             ("Everywhere", keys(self.BINDINGS) + [("ctrl+p", "command palette: every action by name"), ("tab / shift+tab", "move focus")]),
+            ("Timeline (whatever has focus)", keys(TimelinePane.BINDINGS)),
             ("Chart (timeline)", keys(MonthlyChart.BINDINGS)),
+            ("Search prompt (/)", [("words", "every word must occur, in any case, in any column searched"),
+                                   ("enter", "find from the selected row on"), ("escape", "close")]),
             ("Tables", keys(RecordTable.BINDINGS) + [("↑ ↓ pgup pgdn", "move")]),
             ("Actor tree", [("↑ ↓ / j k", "move"), ("space", "fold / unfold")]),
             ("Date fields", [("2015-10-01, 2015-10, 2015", "a day, a month or a year"), ("enter", "apply now"), ("escape", "back to the pane")]),
-            ("Pickers", keys(ValuePicker.BINDINGS) + [("space", "toggle a value")]),
+            ("Pickers", [("letters", "narrow the list to the values holding them")] + keys(ValuePicker.BINDINGS)
+             + [("space", "tick or untick a value")]),
             ("SQL pane", keys(SqlPane.BINDINGS)),
             ("SQL results", keys(ResultGrid.BINDINGS)),
         ]
 
+    PALETTE = [
+        ("Go to Timeline", "The chart and the events", "show_pane('timeline')"),
+        ("Go to Actors", "The actors tree", "show_pane('actors')"),
+        ("Go to Casualties", "The casualty tables and pivot", "show_pane('casualties')"),
+        ("Go to SQL", "Ad-hoc SQL over the same data", "show_pane('sql')"),
+        ("Search", "Find rows holding every word typed", "prompt('search')"),
+        ("Next match", "The next row the search finds", "find(True)"),
+        ("Previous match", "The previous row the search finds", "find(False)"),
+        ("Search as filter", "Keep only the events the last search finds", "search_as_filter"),
+        ("Jump to a date", "Move the events list and the chart to a day, month or year", "prompt('date')"),
+        ("Type the date range", "The filter's first and last day", "focus_dates"),
+        ("Choose nationalities", "Filter by nationality", "pick('nationality')"),
+        ("Choose fronts", "Filter by front", "pick('front')"),
+        ("Remove one part of the filter", "A date range, a value, an actor, a search", "remove_filter_part"),
+        ("Reset filter", "Show everything", "reset_filters"),
+        ("Show or leave out imprecise rows", "Unknown dates, year-long or country-wide figures", "toggle_imprecise"),
+        ("Preset: whole span", "Clear the date range", "preset_whole_span"),
+        ("Preset: the selected event's year", "Date range = that year", "preset_event_year"),
+        ("Preset: the selected event's month", "Date range = that month", "narrow_to_event('month')"),
+        ("Preset: the quarter around the selected event", "The month before to the month after", "narrow_to_event('quarter')"),
+        ("Add the highlighted actor to the filter", "From the Actors pane", "add_actor"),
+        ("Cycle the chart's basis", "Tallies, incidents, individuals, cumulative", "cycle_basis"),
+        ("Cycle the casualty basis", "Incidents, tallies, individuals, cumulative", "cycle_kind"),
+        ("Toggle the casualty pivot", "Killed by nationality × front", "toggle_pivot"),
+        ("Export the current table to CSV", "Asks for a path", "export"),
+        ("Help: every key", "Every key on one screen", "help"),
+    ]
+    """The command palette's own entries: (title, what it does, action); each shows its key."""
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
-        for pane_id, pane_class in (*PANES, ("sql", SqlPane)):
-            yield SystemCommand(f"Go to {pane_class.title}", f"Show the {pane_class.title} pane", lambda p=pane_id: self.action_show_pane(p))
-        yield SystemCommand("Reset filter", "Show everything", self.action_reset_filters)
-        yield SystemCommand("Preset: whole span", "Clear the date range", self.action_preset_whole_span)
-        yield SystemCommand("Preset: the selected event's year", "Date range = that year", self.action_preset_event_year)
-        yield SystemCommand("Preset: the selected event's month", "Date range = that month", lambda: self.action_narrow_to_event("month"))
-        yield SystemCommand("Preset: the quarter around the selected event", "The month before to the month after", lambda: self.action_narrow_to_event("quarter"))
-        yield SystemCommand("Choose nationalities", "Filter by nationality", lambda: self.action_pick("nationality"))
-        yield SystemCommand("Choose fronts", "Filter by front", lambda: self.action_pick("front"))
-        yield SystemCommand("Show or leave out imprecise rows", "Unknown dates, year-long or country-wide figures", self.action_toggle_imprecise)
-        yield SystemCommand("Add the highlighted actor to the filter", "From the Actors pane", self.action_add_actor)
-        yield SystemCommand("Cycle the chart's basis", "Tallies, incidents, individuals, cumulative", self.action_cycle_basis)
-        yield SystemCommand("Cycle the casualty basis", "Incidents, tallies, individuals, cumulative", self.action_cycle_kind)
-        yield SystemCommand("Toggle the casualty pivot", "Killed by nationality × front", self.action_toggle_pivot)
-        yield SystemCommand("Export the current table to CSV", "Asks for a path", self.action_export)
-        yield SystemCommand("Keys", "Every key on one screen", self.action_help)
+        for command in super().get_system_commands(screen):
+            if command.title == "Keys":  # Textual's panel of the focused widget's keys, apart from our "Help: every key"
+                command = SystemCommand("Keys of the focused widget", command.help, command.callback)
+            yield command
+        keys = {}
+        for binding in self.BINDINGS:
+            keys.setdefault(binding.action, binding.key_display or binding.key.split(",")[0])
+        for title, help_text, action in self.PALETTE:
+            key = keys.get(action)
+            yield SystemCommand(f"{title}  ‹{key}›" if key else title, help_text, partial(self.run_action, action))
+        if self._open_pane_id == "sql":
+            sql = self.query_one(SqlPane)
+            for name, help_text, key, callback in getattr(sql, "palette_commands", list)():
+                yield SystemCommand(f"SQL: {name}  ‹{key}›" if key else f"SQL: {name}", help_text, callback)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """While a date field has focus, the letter and digit keys type into it instead of acting."""

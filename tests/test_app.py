@@ -337,10 +337,21 @@ async def test_export_writes_the_current_table_and_refuses_the_data_directory(ap
 async def test_command_palette_offers_every_action(app):
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        titles = {command.title for command in app.get_system_commands(app.screen)}
-        for wanted in ("Go to Timeline", "Go to Actors", "Go to Casualties", "Reset filter", "Preset: whole span",
-                       "Preset: the quarter around the selected event", "Export the current table to CSV"):
+        titles = [command.title for command in app.get_system_commands(app.screen)]
+        assert len(titles) == len(set(titles)) and titles.count("Keys") == 0  # no two entries named alike
+        for wanted in ("Go to Timeline  ‹1›", "Go to Actors  ‹2›", "Go to Casualties  ‹3›", "Reset filter  ‹r›",
+                       "Preset: whole span  ‹w›", "Preset: the quarter around the selected event  ‹M›",
+                       "Export the current table to CSV  ‹e›", "Search  ‹/›", "Choose nationalities  ‹t›", "Help: every key  ‹?›"):
             assert wanted in titles
+        await pilot.press("4")
+        await settle(pilot)
+        sql_titles = [command.title for command in app.get_system_commands(app.screen) if command.title.startswith("SQL: ")]
+        assert len(sql_titles) >= 5  # the SQL pane's actions, each with its key
+        reset = next(command for command in app.get_system_commands(app.screen) if command.title.startswith("Choose fronts"))
+        await reset.callback()
+        await settle(pilot)
+        from explorer.widgets.value_picker import ValuePicker as Picker
+        assert isinstance(app.screen, Picker)
 
 
 async def test_no_color_still_tells_nationalities_apart(catalog, monkeypatch):
