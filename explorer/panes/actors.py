@@ -23,18 +23,20 @@ NO_SIDE = "no side"
 EVENTS_IN_DETAIL = 12
 
 
-def figures_text(actor: dict) -> str:
-    """Killed by basis, never added: `302 named · 19 in incidents · tallies up to 353`."""
+def figures_text(actor: dict, short: bool = False) -> str:
+    """Killed by basis, never added: `302 named · 19 in incidents · tallies up to 353`; `short` (for a
+    tree line): `302 named · 19 in incidents · tallies ≤353`, without the wounded."""
     parts = []
     if actor["killed_individual"]:
         parts.append(f"{actor['killed_individual']:,} named")
     if actor["killed_incident"]:
-        wounded = f" (+{actor['wounded_incident']:,} wounded)" if actor["wounded_incident"] else ""
+        wounded = f" (+{actor['wounded_incident']:,} wounded)" if actor["wounded_incident"] and not short else ""
         parts.append(f"{actor['killed_incident']:,} in incidents{wounded}")
+    up_to = "≤" if short else "up to "
     if actor["killed_tally_max"]:
-        parts.append(f"tallies up to {actor['killed_tally_max']:,}")
+        parts.append(f"tallies {up_to}{actor['killed_tally_max']:,}")
     if actor["killed_cumulative_max"]:
-        parts.append(f"totals up to {actor['killed_cumulative_max']:,}")
+        parts.append(f"totals {up_to}{actor['killed_cumulative_max']:,}")
     return " · ".join(parts)
 
 
@@ -117,10 +119,9 @@ class ActorsPane(Pane):
 
     def _add_actors(self, branch, actors: list[dict], children: dict[str | None, list[dict]]) -> None:
         for actor in sorted(actors, key=lambda row: row["short_name"].casefold()):
-            label = f"{escape(actor['short_name'])} [dim]{escape(actor['kind'] or '')} · {escape(actor['country'] or '?')}[/dim]"
-            figures = figures_text(actor)
-            if figures:
-                label += f"  killed: {figures}"
+            figures = figures_text(actor, short=True)
+            label = escape(actor["short_name"]) + (f"  killed {figures}" if figures else "")
+            label += f"  [dim]{escape(actor['kind'] or '')} · {escape(actor['country'] or '?')}[/dim]"  # the first to go when narrow
             kids = children.get(actor["actor_id"], [])
             if kids:
                 node = branch.add(label, data=actor["actor_id"], expand=True)

@@ -183,7 +183,7 @@ class CasualtiesPane(Pane):
         self.show_detail()
 
     def _show_switch(self) -> None:
-        parts = ["occurrences:"]
+        parts = []
         for kind in CASUALTY_KINDS:
             count = self.data.counts[kind]
             name = f" {BASIS_NAMES[kind].split()[0]} {count} "

@@ -17,7 +17,7 @@ from explorer.db.errors import InvalidFilter
 from explorer.db.filters import Filters, show_bound, parse_date_bound
 
 DEBOUNCE_SECONDS = 0.4
-HINTS = "d dates · t nationality · f front · x remove · r reset"
+HINTS = "d dates · x remove part · r reset"
 
 
 class FilterBar(Widget):

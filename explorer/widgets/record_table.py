@@ -564,9 +564,12 @@ class RecordTable(ReportsWorkerFailures, ScrollView, can_focus=True):
         if row is None:
             self.post_message(self.SearchDone(self, False, f"no row holds “{words}”"))
             return
+        only = wrapped and row == self.cursor_row
         self.move_cursor(row)
         self._announce(force=True)
         note = f"“{words}”: no more rows hold it this way; went on from the {'top' if forward else 'bottom'}" if wrapped else ""
+        if only:
+            note = f"“{words}”: this is the only row that holds it"
         self.post_message(self.SearchDone(self, True, note))
 
     def jump_to_value(self, value: object, past_the_end: str) -> None:
