@@ -120,7 +120,7 @@ class ActorsPane(Pane):
     def _add_actors(self, branch, actors: list[dict], children: dict[str | None, list[dict]]) -> None:
         for actor in sorted(actors, key=lambda row: row["short_name"].casefold()):
             figures = figures_text(actor, short=True)
-            label = escape(actor["short_name"]) + (f"  killed {figures}" if figures else "")
+            label = escape(actor["short_name"]) + (f"  † {figures}" if figures else "")  # † killed
             label += f"  [dim]{escape(actor['kind'] or '')} · {escape(actor['country'] or '?')}[/dim]"  # the first to go when narrow
             kids = children.get(actor["actor_id"], [])
             if kids:
