@@ -31,6 +31,7 @@ from explorer.panes.base import Pane
 from explorer.panes.casualties import CasualtiesPane
 from explorer.panes.sql import SqlPane
 from explorer.panes.timeline import TimelinePane
+from explorer.theme_setting import keep_theme
 from explorer.widgets.chart import MonthlyChart, month_range
 from explorer.widgets.filter_bar import FilterBar
 from explorer.widgets.record_table import RecordTable
@@ -99,6 +100,7 @@ class ExplorerApp(ReportsWorkerFailures, App):
 
     def __init__(self, catalog: Catalog) -> None:
         super().__init__()
+        keep_theme(self)
         if "TEXTUAL_ANIMATIONS" not in os.environ:
             self.animation_level = "none"  # over SSH every frame of a slide costs; the tab underline jumps instead
         sys.setswitchinterval(GIL_SWITCH_SECONDS)

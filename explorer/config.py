@@ -4,7 +4,8 @@
     memory_limit = "4GB"   # most memory DuckDB may use; bigger work spills to a private folder
     threads = 2
 
-`CONFLICT_EXPLORER_CONFIG` names another file. Command-line flags win over the file.
+`CONFLICT_EXPLORER_CONFIG` names another file. Command-line flags win over the file. The theme chosen
+in the app is kept beside it, in a file of its own (explorer/theme_setting.py): this one is only read.
 """
 
 from __future__ import annotations

@@ -5,14 +5,33 @@ look at the SVGs in tests/__snapshots__/, and commit them."""
 
 from __future__ import annotations
 
-import pytest
+from pathlib import Path
+from typing import ClassVar
 
+import pytest
+from conftest import settle
+from rich.color import Color as RichColor
+from rich.color import ColorSystem
+from rich.segment import Segment
+from rich.style import Style
+from textual.color import Color
+from textual.filter import LineFilter
+
+import explorer.app
 from explorer.app import ExplorerApp
 from explorer.db.catalog import open_catalog
-from conftest import settle
+from explorer.widgets.series import shown
 
 SIZES = [(80, 24), (120, 40)]
 PANE_KEYS = {"timeline": [], "actors": ["2"], "casualties": ["3"]}
+
+
+@pytest.fixture(autouse=True)
+def truecolour_terminal(monkeypatch):
+    """The chart fits its colours to the terminal's: every snapshot is taken as in one kind of terminal."""
+    monkeypatch.setenv("TERM", "xterm-256color")
+    monkeypatch.setenv("COLORTERM", "truecolor")
+    monkeypatch.delenv("NO_COLOR", raising=False)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda size: f"{size[0]}x{size[1]}")
@@ -70,3 +89,48 @@ def test_sql_pane(snap_compare, size):
         await settle(pilot)
 
     assert snap_compare(ExplorerApp(open_catalog()), terminal_size=size, run_before=open_sql)
+
+
+class SixteenColours(LineFilter):
+    """What a 16-colour terminal shows: each colour the nearest of the 16, as Rich picks it for TERM=linux."""
+
+    def apply(self, segments: list[Segment], background: Color) -> list[Segment]:
+        return [Segment(text, style and style + Style(color=self._nearest(style.color), bgcolor=self._nearest(style.bgcolor)),
+                        control) for text, style, control in segments]
+
+    @staticmethod
+    def _nearest(colour: RichColor | None) -> RichColor | None:
+        if colour is None or colour.is_default:
+            return colour
+        nearest = shown(Color.from_rich_color(colour), ColorSystem.STANDARD)
+        return RichColor.from_rgb(nearest.r, nearest.g, nearest.b)
+
+
+class SixteenColourApp(ExplorerApp):
+    CSS_PATH: ClassVar = [Path(explorer.app.__file__).parent / path for path in ExplorerApp.CSS_PATH]
+    """Textual reads a relative path beside the module of the class: this one's is in tests/."""
+
+    def get_line_filters(self) -> list[LineFilter]:
+        return [*super().get_line_filters(), SixteenColours()]
+
+
+def test_sixteen_colours(snap_compare, monkeypatch):
+    """TERM=linux: every nationality its own colour, or a pattern once the colours that show well run out."""
+    monkeypatch.setenv("TERM", "linux")
+    monkeypatch.delenv("COLORTERM")
+
+    async def individuals(pilot):
+        await settle(pilot)
+        assert pilot.app.console.color_system == "standard"
+        await pilot.press("b", "b")
+        await settle(pilot)
+
+    assert snap_compare(SixteenColourApp(open_catalog()), terminal_size=(120, 40), run_before=individuals)
+
+
+def test_light_theme_timeline_80x24(snap_compare):
+    async def light(pilot):
+        pilot.app.theme = "textual-light"
+        await settle(pilot)
+
+    assert snap_compare(ExplorerApp(open_catalog()), terminal_size=(80, 24), run_before=light)

@@ -3,7 +3,11 @@
 Bases are never stacked onto each other, nor are datasets: `b` cycles which basis (and, where
 a basis has several datasets, which dataset) is drawn. Individuals and
 incidents are monthly bars (nationalities stacked, each occurrence once); tallies are
-spans over their months at their monthly rate; cumulative totals are a step line.
+spans over their months at their monthly rate; cumulative totals are a step line. `L` switches
+to a log scale, on which a month far below the highest one still shows.
+
+The chart opens on the first basis with figures (imported data may have no tallies) until the user
+picks one with `b`.
 """
 
 from __future__ import annotations
@@ -11,16 +15,26 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import groupby
+from math import expm1, log1p
 
 from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding
+from textual.color import Color
 from textual.message import Message
 from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
 
 from explorer.format import counted_noun
+from explorer.widgets.series import (
+    BLACK,
+    COLOR_SYSTEMS,
+    MAX_SERIES,
+    WHITE,
+    Series,
+    series_styles,
+)
 
 BASES = ("tally", "incident", "individual", "cumulative")
 BASIS_TITLES = {
@@ -31,13 +45,14 @@ BASIS_TITLES = {
 }
 BAR_BASES = ("tally", "incident", "individual")
 BASIS_NAMES = {"tally": "tallies", "incident": "incidents", "individual": "individuals", "cumulative": "cumulative totals"}
-COLOURS = ("#e6194b", "#3cb44b", "#ffe119", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f032e6", "#bfef45", "#9a6324")
-"""Ten colours that stay apart on dark and light themes."""
-BAR_GLYPHS = ("█", "▓", "▒", "░", "▚", "▞", "▙", "▟", "▛", "▜")
-"""With NO_COLOR, nationalities are told apart by these fills; with colour every bar is solid."""
-LINE_GLYPHS = ("━", "═", "─", "┅", "┉", "╍", "▬", "≡", "~", "-")
 EIGHTHS = " ▁▂▃▄▅▆▇█"
 AXIS_WIDTH = 7
+KEY_HINTS = (
+    ((("left", "←/→"), ("left_square_bracket", "[ ]")), "month"),
+    ((("enter", "enter:"),), "narrow to it"),
+    ((("L", "L:"),), "{other_scale} scale"),
+)
+"""The keys the status line names, as bound; each is named only where it works (see `MonthlyChart.key_hints`)."""
 
 
 def month_range(first: date, last: date) -> list[date]:
@@ -119,12 +134,15 @@ class MonthlyChart(Widget, can_focus=True):
         Binding("home", "move_to(0)", "First month", show=False, tooltip="first month"),
         Binding("end", "move_to(-1)", "Last month", show=False, tooltip="last month"),
         Binding("enter", "choose_month", "Narrow to month", tooltip="narrow the date filter to the highlighted month"),
+        Binding("L", "toggle_log_scale", "Log scale", show=False,
+                tooltip="log scale, or back to linear: months far below the highest one stay visible"),
     ]
 
     basis: reactive[str] = reactive("tally")
     dataset: reactive[str | None] = reactive(None)
     """The dataset drawn, where the basis has several; None: its only (or first) one."""
     cursor: reactive[int] = reactive(0)
+    log_scale: reactive[bool] = reactive(False)
 
     class MonthChosen(Message):
         def __init__(self, month: date) -> None:
@@ -134,19 +152,39 @@ class MonthlyChart(Widget, can_focus=True):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.data = ChartData()
+        self.basis_chosen = False
+        """The user has picked the basis (`b`): it stays. Until then the chart shows the first basis with figures."""
+        self.key_hints = ""
+        """The keys the status line names: those that work where the focus is (see `_find_key_hints`)."""
         self._data_version = 0
+        self._series: list[Series] = []
         self._strips: list[Strip] = []
         self._strips_key: tuple | None = None
+
+    def on_mount(self) -> None:
+        self.watch(self.screen, "focused", self._focus_moved)
+
+    def _focus_moved(self) -> None:
+        self.key_hints = self._find_key_hints()
+        self.refresh()
 
     def set_data(self, data: ChartData) -> None:
         current = self.current_month
         self.data = data
         self._data_version += 1
+        if not self.basis_chosen:
+            self.basis = self._first_basis_with_figures()
         if current in data.months:
             self.cursor = data.months.index(current)
         else:
             self.cursor = max(0, min(self.cursor, len(data.months) - 1))
         self.refresh()
+
+    def _first_basis_with_figures(self) -> str:
+        for basis in BASES:
+            if any(self.data.peak(basis, dataset) for dataset in self.data.datasets(basis)):
+                return basis
+        return self.basis
 
     @property
     def current_month(self) -> date | None:
@@ -154,6 +192,7 @@ class MonthlyChart(Widget, can_focus=True):
 
     def cycle_basis(self) -> None:
         """The basis's next dataset, else the next basis."""
+        self.basis_chosen = True
         datasets = self.data.datasets(self.basis)
         position = datasets.index(self.shown_dataset) if self.shown_dataset in datasets else len(datasets)
         if position + 1 < len(datasets):
@@ -182,12 +221,44 @@ class MonthlyChart(Widget, can_focus=True):
         if self.current_month:
             self.post_message(self.MonthChosen(self.current_month))
 
+    def action_toggle_log_scale(self) -> None:
+        self.log_scale = not self.log_scale
+
+    def watch_log_scale(self) -> None:
+        self.key_hints = self._find_key_hints()
+
+    def _find_key_hints(self) -> str:
+        """"←/→ [ ] month · enter: narrow to it · L: log scale" as far as it is true: a key is named only if it
+        reaches the chart from where the focus is (bound on the chart while it has focus, or on the pane or app)."""
+        active = self.screen.active_bindings
+        reaches = {key for key, binding in active.items()
+                   if binding.enabled and (binding.node is self or binding.node in self.ancestors)}
+        hints = []
+        for keys, meaning in KEY_HINTS:
+            named = " ".join(shown for key, shown in keys if key in reaches)
+            if named:
+                hints.append(f"{named} {meaning.format(other_scale='linear' if self.log_scale else 'log')}")
+        return " · ".join(hints)
+
     # --- drawing -------------------------------------------------------------
 
-    def _style(self, nationality: str) -> tuple[Style, int]:
-        index = self.data.nationalities.index(nationality) if nationality in self.data.nationalities else len(COLOURS) - 1
-        index = min(index, len(COLOURS) - 1)
-        return Style(color=COLOURS[index]), index
+    def _series_of(self, nationality: str) -> Series:
+        """A nationality's colour and glyph; those past the last but one style share it, as "others"."""
+        index = self.data.nationalities.index(nationality) if nationality in self.data.nationalities else MAX_SERIES - 1
+        return self._series[min(index, len(self._series) - 1)]
+
+    def _background(self) -> Color:
+        """The chart's background; with an ANSI theme, the terminal's own: taken as black or white by the theme."""
+        background = self.background_colors[1]
+        if background.ansi is not None:
+            return BLACK if self.app.current_theme.dark else WHITE
+        return background
+
+    def _scaled(self, value: float, peak: float) -> float:
+        """Where `value` stands between 0 and `peak`, on the scale in use: 0 to 1."""
+        if self.log_scale:
+            return log1p(max(value, 0.0)) / log1p(peak)
+        return value / peak
 
     def _window(self, columns: int) -> tuple[int, int, int]:
         """(first month shown, months shown, columns per month) keeping the cursor in view."""
@@ -198,11 +269,14 @@ class MonthlyChart(Widget, can_focus=True):
         return first, min(shown, count), width
 
     def render_line(self, y: int) -> Strip:
-        """One line of the chart, drawn once per state (data, size, basis, dataset, month) and kept:
-        a screen update redraws lines many times, and a chart has hundreds of styled runs."""
-        key = (self._data_version, self.size, self.basis, self.dataset, self.cursor, self.app.no_color, self.rich_style)
+        """One line of the chart, drawn once per state (data, size, basis, dataset, month, scale, theme, keys) and
+        kept: a screen update redraws lines many times, and a chart has hundreds of styled runs."""
+        key = (self._data_version, self.size, self.basis, self.dataset, self.cursor, self.log_scale, self.app.no_color,
+               self.app.theme, self.rich_style, self.key_hints)
         if key != self._strips_key:
             base, width = self.rich_style, self.size.width
+            system = None if self.app.no_color else COLOR_SYSTEMS.get(self.app.console.color_system)
+            self._series = series_styles(len(self.data.nationalities), self._background(), system)
             self._strips = [Strip(line.render(self.app.console)).apply_style(base).extend_cell_length(width, base)
                             for line in self._lines()]
             self._strips_key = key
@@ -227,62 +301,81 @@ class MonthlyChart(Widget, can_focus=True):
                 if row[cursor_column + offset][0] == " ":
                     row[cursor_column + offset] = ("┊", Style(dim=True))
         for row in range(plot_rows):
-            label = f"{peak:,.0f}" if row == 0 else ("0" if row == plot_rows - 1 else "")
-            line = Text(f"{label:>{AXIS_WIDTH - 1}}│", style="dim")
+            line = Text.assemble((f"{self._axis_label(row, plot_rows, peak):>{AXIS_WIDTH - 1}}│", "dim"))  # a dim bar would fade
             for style, cells in groupby(grid[row], key=lambda cell: cell[1]):  # a span per run, not per cell
                 line.append("".join(glyph for glyph, _ in cells), style=style)
             lines.append(line)
         lines += self._axis(months, first, per)
         for line in lines:
             line.truncate(width, overflow="crop")
-        lines.append(self._status())
-        lines[-1].truncate(width, overflow="ellipsis")
+        lines.append(self._status(width))
         return lines
+
+    def _axis_label(self, row: int, rows: int, peak: float) -> str:
+        """The peak at the top, 0 at the bottom; on a log scale also the middle row's value (where a bar that
+        fills it ends, or where a line drawn on it stands)."""
+        if row == 0:
+            return f"{peak:,.0f}"
+        if row == rows - 1:
+            return "0"
+        if self.log_scale and row == rows // 2:
+            share = (rows - row) / rows if self.basis in BAR_BASES else (rows - 1 - row) / (rows - 1)
+            return f"{expm1(log1p(peak) * share):,.0f}"
+        return ""
 
     def _legend(self, width: int) -> Text:
         title = BASIS_TITLES[self.basis]
         if len(self.data.datasets(self.basis)) > 1:
             title = title.replace(":", f" · {self.shown_dataset}:", 1)
+        if self.log_scale:
+            title += ", log scale"
         legend = Text(title + " ", style="bold")
         legend.append("b: basis ", style="dim")
         left_out = self.data.long_periods.get((self.basis, self.shown_dataset)) if self.basis in BAR_BASES else None
         if left_out:
             legend.append(f"+{left_out[0]:,} over periods > 1 month, not drawn ", style="bold yellow")
-        for shown, nationality in enumerate(self.data.nationalities):
-            style, index = self._style(nationality)
-            if self.basis in BAR_BASES:
-                glyph = BAR_GLYPHS[index] if self.app.no_color else "█"
-            else:
-                glyph = LINE_GLYPHS[index]
-            entry = f"{glyph}{nationality} "
+        nationalities = self.data.nationalities
+        named = nationalities if len(nationalities) <= MAX_SERIES else nationalities[: MAX_SERIES - 1]
+        entries = [(self._series_of(nationality), nationality) for nationality in named]
+        if len(named) < len(nationalities):
+            entries.append((self._series[-1], f"{len(nationalities) - len(named)} others"))
+        for shown, (series, label) in enumerate(entries):
+            entry = f"{series.bar if self.basis in BAR_BASES else series.line}{label} "
             if len(legend) + len(entry) + 3 > width:
-                legend.append(f"+{len(self.data.nationalities) - shown}", style="dim")
+                legend.append(f"+{len(nationalities) - shown}", style="dim")
                 break
-            legend.append(entry, style=style)
+            legend.append(entry, style=series.style)
         return legend
 
     def _draw_month(self, grid, column: int, per: int, month: date, peak: float, rows: int) -> None:
         values = self._values(month)
         if self.basis in BAR_BASES:
-            level = 0.0
+            total = sum(values.get(nationality, 0.0) for nationality in self.data.nationalities)
+            height = self._scaled(total, peak) * rows if total > 0 else 0.0
+            stacked, level = 0.0, 0.0
+            cells: dict[int, tuple[float, Series]] = {}  # row → the series covering most of its cell, and how much
             for nationality in self.data.nationalities:
                 value = values.get(nationality, 0.0)
                 if not value:
                     continue
-                style, index = self._style(nationality)
-                bottom, level = level, level + value / peak * rows
+                series = self._series_of(nationality)
+                stacked += value
+                bottom, level = level, height * stacked / total  # each nationality its share of the month's bar
                 for row_from_bottom in range(int(bottom), min(rows, int(-(-level // 1)))):
-                    fill = min(1.0, level - row_from_bottom)
-                    patterned = self.app.no_color and index
-                    glyph = BAR_GLYPHS[index] if patterned else "█" if fill >= 1 else EIGHTHS[max(1, round(fill * 8))]
-                    for offset in range(per):
-                        grid[rows - 1 - row_from_bottom][column * per + offset] = (glyph, style)
+                    covered = min(level, row_from_bottom + 1) - max(bottom, row_from_bottom)
+                    if covered > cells.get(row_from_bottom, (0.0, series))[0]:
+                        cells[row_from_bottom] = (covered, series)
+            for row_from_bottom, (_, series) in cells.items():
+                fill = min(1.0, level - row_from_bottom)
+                glyph = series.bar if not series.solid or fill >= 1 else EIGHTHS[max(1, round(fill * 8))]
+                for offset in range(per):
+                    grid[rows - 1 - row_from_bottom][column * per + offset] = (glyph, series.style)
         else:
             for nationality, value in values.items():
-                style, index = self._style(nationality)
-                row_from_bottom = min(rows - 1, int(value / peak * (rows - 1) + 0.5))
+                series = self._series_of(nationality)
+                row_from_bottom = min(rows - 1, int(self._scaled(value, peak) * (rows - 1) + 0.5))
                 for offset in range(per):
-                    grid[rows - 1 - row_from_bottom][column * per + offset] = (LINE_GLYPHS[index], style)
+                    grid[rows - 1 - row_from_bottom][column * per + offset] = (series.line, series.style)
 
     def _axis(self, months: list[date], first: int, per: int) -> list[Text]:
         """The events row (how many events each month) and the years row."""
@@ -301,13 +394,17 @@ class MonthlyChart(Widget, can_focus=True):
                     years[position : position + len(label)] = list(label)
         return [events, Text(" " * AXIS_WIDTH + "".join(years), style="dim")]
 
-    def _status(self) -> Text:
+    def _status(self, width: int) -> Text:
+        """The month, its figures and events, cut short where needed so that the key hints always show."""
         month = self.current_month
         values = self._values(month)
-        status = Text(f" {month_label(month)} ", style=Style(reverse=True, bold=True))
+        status = Text.assemble((f" {month_label(month)} ", Style(reverse=True, bold=True)))  # the month alone reversed
         unit = "/month" if self.basis == "tally" else ""
         parts = [f"{nationality} {_amount(value)}{unit}" for nationality, value in sorted(values.items(), key=lambda item: -item[1])]
         status.append(" " + (", ".join(parts) if parts else f"no {BASIS_NAMES[self.basis]}"))
-        events = self.data.events.get(month, 0)
-        status.append(f" · {counted_noun(events, 'event')} · ←/→ month · enter: narrow to it", style="dim")
+        status.append(f" · {counted_noun(self.data.events.get(month, 0), 'event')}", style="dim")
+        hints = Text(f" · {self.key_hints}", style="dim") if self.key_hints else Text()
+        status.truncate(max(len(month_label(month)) + 2, width - hints.cell_len), overflow="ellipsis")
+        status.append_text(hints)
+        status.truncate(width, overflow="ellipsis")
         return status

@@ -4,16 +4,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rich.console import Group
 from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
+KEY_COLUMN = 16
+"""The width of the help's key column: a longer key wraps within it."""
+
 
 class HelpScreen(ModalScreen[None]):
-    """Every key, grouped by where it works."""
+    """Every key, grouped by where it works: keys right-aligned in one column, descriptions in the next,
+    a long description wrapping under itself, never under the keys."""
 
     BINDINGS = [Binding("escape,question_mark,q", "dismiss", "Close")]
 
@@ -22,13 +29,16 @@ class HelpScreen(ModalScreen[None]):
         self.sections = sections
 
     def compose(self) -> ComposeResult:
-        lines = ["[b]conflict-explorer — keys[/b]   (esc closes; ctrl+p lists every action)", ""]
+        parts: list[Text | Table] = [Text.assemble(("Keys", "bold"), " · esc closes · ctrl+p: every action by name\n")]
         for title, keys in self.sections:
-            lines.append(f"[b]{title}[/b]")
-            lines += [f"  [b]{escape(key):>16}[/b]  {escape(description)}" for key, description in keys]
-            lines.append("")
+            table = Table.grid(padding=(0, 0, 0, 2))
+            table.add_column(justify="right", style="bold", min_width=KEY_COLUMN, max_width=KEY_COLUMN)
+            table.add_column(ratio=1)
+            for key, description in keys:
+                table.add_row(Text(key), Text(description))
+            parts += [Text(title, style="bold"), table, Text()]
         with VerticalScroll(id="help"):
-            yield Static("\n".join(lines), id="help-text", markup=True)
+            yield Static(Group(*parts), id="help-text")
 
 
 class DetailScreen(ModalScreen[None]):

@@ -1,0 +1,136 @@
+"""The timeline's chart as an analyst meets it: the basis it opens on, the log scale, and a hint line
+that names only keys that work where the focus is."""
+
+from __future__ import annotations
+
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import pytest
+from conftest import settle, shown_text
+
+from explorer.app import ExplorerApp
+from explorer.db.catalog import open_catalog
+from explorer.widgets.chart import EIGHTHS, MonthlyChart
+from explorer.widgets.series import BAR_GLYPHS
+
+
+@pytest.fixture
+def app(catalog):
+    return ExplorerApp(catalog)
+
+
+def status_line(chart: MonthlyChart) -> str:
+    return shown_text(chart).splitlines()[-1]
+
+
+def plot_rows(chart: MonthlyChart) -> range:
+    return range(1, chart.size.height - 3)
+
+
+def cursor_column(chart: MonthlyChart) -> int:
+    """Where the highlighted month is drawn: its mark in the events row is shown reversed."""
+    column = 0
+    for segment in chart.render_line(chart.size.height - 3):
+        if segment.style and segment.style.reverse:
+            return column
+        column += segment.cell_length
+    raise AssertionError("no month highlighted")
+
+
+def bar_height(chart: MonthlyChart, column: int) -> float:
+    """How many rows the bar at `column` fills, eighths counted."""
+    height = 0.0
+    for y in plot_rows(chart):
+        glyph = chart.render_line(y).text[column]
+        height += 1 if glyph in BAR_GLYPHS else EIGHTHS.index(glyph) / 8 if glyph in EIGHTHS else 0
+    return height
+
+
+async def test_one_huge_month_no_longer_flattens_the_rest_on_the_log_scale(app):
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        chart = app.query_one(MonthlyChart)
+        chart.focus()
+        totals = {month: sum(chart.data.value_at("tally", month).values()) for month in chart.data.months}
+        smallest = min((month for month, total in totals.items() if total), key=totals.get)
+        assert max(totals.values()) > 8 * totals[smallest]
+        await pilot.press("home", *["right"] * chart.data.months.index(smallest))
+        assert chart.current_month == smallest
+        column = cursor_column(chart)
+        rows = len(plot_rows(chart))
+        assert 0 < bar_height(chart, column) <= rows / 6, "on the linear scale the small month is a sliver"
+        assert "L: log scale" in status_line(chart)
+
+        await pilot.press("L")
+        assert bar_height(chart, column) >= rows / 2
+        legend = shown_text(chart).splitlines()[0]
+        assert legend.startswith("Tallies: killed/month over each period, log scale")
+        assert "L: linear scale" in status_line(chart)
+
+        await pilot.press("L")
+        assert 0 < bar_height(chart, column) <= rows / 6
+        assert "log scale" not in shown_text(chart).splitlines()[0]
+
+
+async def test_the_hint_line_names_only_keys_that_work(app):
+    """With the table focused ←/→ scroll the table, and enter opens the event: the chart's hint must not offer them.
+    Whatever it does offer is tried here."""
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        chart = app.query_one(MonthlyChart)
+        assert app.focused.id == "events"
+        hint = status_line(chart)
+        assert "←/→" not in hint and "enter" not in hint and "L:" not in hint
+        if "[ ] month" in hint:  # the pane's own month keys, from anywhere in the timeline
+            before = chart.cursor
+            await pilot.press("right_square_bracket")
+            assert chart.cursor == before + 1
+            await pilot.press("left_square_bracket")
+            assert chart.cursor == before
+
+        chart.focus()
+        await pilot.pause()
+        await pilot.press("end")
+        hint = status_line(chart)
+        assert hint.endswith("month · enter: narrow to it · L: log scale"), "the hints show in full even at 80 columns"
+        assert "←/→" in hint
+        assert "…" in hint, "the month's figures are cut short instead"
+        await pilot.press("home", "right")
+        assert chart.cursor == 1
+        month = chart.current_month
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.filters.date_from == month
+
+
+async def test_imported_data_without_tallies_opens_on_the_first_basis_with_figures(data_copy):
+    """The default basis (tallies) was empty until `b`. The user's own choice then stays, whatever the filter."""
+    casualties = pq.read_table(data_copy / "casualties.parquet")
+    pq.write_table(casualties.filter(pc.not_equal(casualties["kind"], "tally")), data_copy / "casualties.parquet")
+    with open_catalog(data_copy) as catalog:
+        app = ExplorerApp(catalog)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            chart = app.query_one(MonthlyChart)
+            assert chart.basis == "incident"
+            assert shown_text(chart).startswith("Incidents: killed/month")
+            assert "no tallies" not in shown_text(chart)
+
+            await pilot.press("b")
+            assert chart.basis == "individual"
+            await pilot.press("i")  # a new filter: the chart's data is replaced
+            await settle(pilot)
+            assert chart.basis == "individual"
+            await pilot.press("b")
+            assert chart.basis == "cumulative"
+            await pilot.press("b")
+            assert chart.basis == "tally", "the empty basis can still be chosen"
+            await pilot.press("i")
+            await settle(pilot)
+            assert chart.basis == "tally"
+
+
+async def test_built_in_data_opens_on_tallies(app):
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert app.query_one(MonthlyChart).basis == "tally"
