@@ -80,13 +80,17 @@ async def test_the_hint_line_names_only_keys_that_work(app):
         chart = app.query_one(MonthlyChart)
         assert app.focused.id == "events"
         hint = status_line(chart)
-        assert "←/→" not in hint and "enter" not in hint and "L:" not in hint
-        if "[ ] month" in hint:  # the pane's own month keys, from anywhere in the timeline
-            before = chart.cursor
-            await pilot.press("right_square_bracket")
-            assert chart.cursor == before + 1
-            await pilot.press("left_square_bracket")
-            assert chart.cursor == before
+        assert "←/→" not in hint and "enter" not in hint
+        assert "[ ] month" in hint, "the pane's month keys work from anywhere in the timeline"
+        before = chart.cursor
+        await pilot.press("right_square_bracket")
+        assert chart.cursor == before + 1
+        await pilot.press("left_square_bracket")
+        assert chart.cursor == before
+        if "L: log scale" in hint:
+            await pilot.press("L")
+            assert chart.log_scale
+            await pilot.press("L")
 
         chart.focus()
         await pilot.pause()
