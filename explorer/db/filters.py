@@ -84,14 +84,29 @@ def _value_set(column: str, values: frozenset[str | None]) -> Predicate:
     return Predicate(" OR ".join(parts) or "FALSE", tuple(params))
 
 
-EVENT_TEXT = ("title", "description", "location", "admin1", "admin2", "event_type", "source", "event_id")
+EVENT_TEXT = ("title", "description", "location", "admin1", "admin2", "event_type", "source")
 """The event columns a search (and a text filter) looks into, besides the event's actors' names."""
 
 
-def holds_word(columns: Sequence[str], word: str) -> Predicate:
-    """One of `columns` holds `word`, in any case (the word is a parameter: `%` and `_` in it are literal)."""
-    pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    return Predicate(" OR ".join(f"CAST({column} AS VARCHAR) ILIKE ? ESCAPE '\\'" for column in columns), (pattern,) * len(columns))
+def holds_word(columns: Sequence[str], word: str, lowered: frozenset[str] = frozenset()) -> Predicate:
+    """One of `columns` holds `word`, in any case; `lowered` columns are lower case already.
+
+    ILIKE '%word%' where the word has no pattern character (the fastest test), else a plain substring
+    test of the lower-cased text: either way no character the analyst types acts as a pattern."""
+    word = word.lower()
+    parts, params = [], []
+    plain = not any(char in word for char in "%_\\")
+    for column in columns:
+        if column in lowered:
+            parts.append(f"contains({column}, ?)")
+            params.append(word)
+        elif plain:
+            parts.append(f"CAST({column} AS VARCHAR) ILIKE ?")
+            params.append(f"%{word}%")
+        else:
+            parts.append(f"contains(lower(CAST({column} AS VARCHAR)), ?)")
+            params.append(word)
+    return Predicate(" OR ".join(parts), tuple(params))
 
 
 def text_words(text: str) -> list[str]:

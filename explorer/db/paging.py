@@ -57,6 +57,8 @@ class RowQuery:
     """More ways one word can match, e.g. an actor whose full name holds it (given a connection and the word)."""
     case_blind: frozenset[str] = frozenset()
     """Text columns, sorted regardless of case."""
+    lowered: frozenset[str] = frozenset()
+    """Text columns held in lower case already (a search needs not lower them)."""
 
     def _sort_expression(self, order: Order) -> str:
         if order.column in self.sort_by:
@@ -129,7 +131,7 @@ class RowQuery:
             return Predicate()
         predicate = Predicate()
         for term in terms:
-            word = holds_word(self.text_columns, term)
+            word = holds_word(self.text_columns, term, self.lowered)
             if self.text_extra is not None:
                 extra = self.text_extra(con, term)
                 word = Predicate(f"({word.sql}) OR ({extra.sql})", word.params + extra.params)

@@ -123,6 +123,8 @@ class TimelinePane(Pane):
                 tooltip="the chart's previous month (from anywhere in the timeline)"),
         Binding("right_square_bracket", "chart_month(1)", "Month →", key_display="]", show=False,
                 tooltip="the chart's next month (from anywhere in the timeline)"),
+        Binding("L", "chart_log_scale", "Log scale", show=False,
+                tooltip="the chart's log scale, or back to linear (from anywhere in the timeline)"),
     ]
 
     def __init__(self, **kwargs) -> None:
@@ -161,6 +163,9 @@ class TimelinePane(Pane):
 
     def action_chart_month(self, step: int) -> None:
         self.query_one(MonthlyChart).action_move(step)
+
+    def action_chart_log_scale(self) -> None:
+        self.query_one(MonthlyChart).action_toggle_log_scale()
 
     def jump_to(self, day: date) -> None:
         """The chart's cursor on `day`'s month, the events list on the first event on or after `day`."""
