@@ -279,3 +279,17 @@ async def test_typing_in_a_picker_narrows_it_and_ticks_survive_narrowing(app, co
         await pilot.press("enter")
         await settle(pilot)
         assert app.filters.fronts == frozenset(picker.ticked) and "Latakia" in app.filters.fronts
+
+
+@pytest.mark.parametrize("text", ["quds", "khan tuman", "IRGC aleppo", "%", "zzqx"])
+def test_the_text_filter_finds_the_same_events_with_or_without_looking_up_actors_first(con, text):
+    """The panes look the actors' names up first; the SQL pane's filtered_events view asks DuckDB in the predicate."""
+    filters = Filters(text=text)
+    looked_up = queries.row_count(con, filters, "events")
+    inline = filters.events()
+    in_sql = con.execute(f"SELECT count(*) FROM events WHERE {inline.sql}", list(inline.params)).fetchall()[0][0]
+    rows = queries.event_rows(con, filters)
+    paged = con.execute(f"SELECT count(*) FROM ({rows.sql})", list(rows.params)).fetchall()[0][0]
+    assert looked_up == in_sql == paged
+    if text == "quds":
+        assert looked_up > 0

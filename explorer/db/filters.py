@@ -159,9 +159,12 @@ class Filters:
             predicate &= Predicate(_has_any_of("actor_ids"), (sorted(self.actor_ids),))
         for word in text_words(self.text):
             holds = holds_word(EVENT_TEXT, word)
-            named = sorted((actors_named or {}).get(word, ()))
-            if named:
-                holds = Predicate(f"({holds.sql}) OR {_has_any_of('actor_ids')}", holds.params + (named,))
+            if actors_named is None:  # looked up here (slower per row, but the same rows)
+                named = ("list_has_any(actor_ids, (SELECT coalesce(list(actor_id), []) FROM actors"
+                         " WHERE contains(lower(concat_ws(' ', actor_id, name, short_name)), ?)))")
+                holds = Predicate(f"({holds.sql}) OR {named}", holds.params + (word,))
+            elif actors_named.get(word):
+                holds = Predicate(f"({holds.sql}) OR {_has_any_of('actor_ids')}", holds.params + (sorted(actors_named[word]),))
             predicate &= holds
         return predicate
 
