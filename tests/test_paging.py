@@ -3,6 +3,8 @@ duplicates, empty values, letter case and every order, page by offset, after a r
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import duckdb
 import pyarrow as pa
 from hypothesis import HealthCheck, given, settings
@@ -11,14 +13,17 @@ from hypothesis import strategies as st
 from explorer.db.paging import ROW_KEY, Anchor, Order, RowQuery, anchor_of_record
 
 WORDS = st.sampled_from(["alpha", "Alpha", "beta", "ÉTÉ", "été", "gamma delta", "50%", "a_b", None])
-ROWS = st.lists(st.tuples(st.one_of(st.none(), st.integers(-3, 3)), WORDS), min_size=0, max_size=40)
+DAYS = st.one_of(st.none(), st.integers(0, 12).map(lambda step: date(2011, 1, 1) + timedelta(days=step * step * 20)))
+"""Dates from days to nine years apart, so a search crosses every span it reads at a time."""
+ROWS = st.lists(st.tuples(st.one_of(st.none(), st.integers(-3, 3)), WORDS, DAYS), min_size=0, max_size=40)
 
 
 def _table(rows: list[tuple]) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     records = pa.table({"id": [f"r{index:03d}" for index in range(len(rows))],
-                        "number": pa.array([number for number, _ in rows], pa.int64()),
-                        "word": pa.array([word for _, word in rows], pa.string())})
+                        "number": pa.array([number for number, _, _ in rows], pa.int64()),
+                        "word": pa.array([word for _, word, _ in rows], pa.string()),
+                        "day": pa.array([day for _, _, day in rows], pa.date32())})
     con.register("source_rows", records)
     con.execute("CREATE TABLE shown AS SELECT * FROM source_rows")
     return con
@@ -31,7 +36,7 @@ def _query() -> RowQuery:
 
 def _python_order(rows: list[tuple], order: Order) -> list[str]:
     """The ids in `order`: empty values last, ties by id."""
-    records = [{"id": f"r{index:03d}", "number": number, "word": word} for index, (number, word) in enumerate(rows)]
+    records = [{"id": f"r{index:03d}", "number": number, "word": word, "day": day} for index, (number, word, day) in enumerate(rows)]
     records.sort(key=lambda record: record["id"])
 
     def value(record: dict):
@@ -43,7 +48,7 @@ def _python_order(rows: list[tuple], order: Order) -> list[str]:
     return [record["id"] for record in present] + [record["id"] for record in records if value(record) is None]
 
 
-ORDERS = st.builds(Order, st.sampled_from(["number", "word", "id"]), st.booleans())
+ORDERS = st.builds(Order, st.sampled_from(["number", "word", "id", "day"]), st.booleans())
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -81,18 +86,21 @@ def test_a_row_s_position_and_the_next_match_agree_with_python(rows, order, data
     assert query.position(con, order, anchor_of_record(read[index])) == index
     assert query.anchor_of(con, order, expected[index]) == anchor_of_record(read[index])
     word = data.draw(st.sampled_from(["alpha", "été", "delta", "%", "_", "r0"]))
-    words_of = {f"r{i:03d}": f"{w or ''} r{i:03d}".lower() for i, (_, w) in enumerate(rows)}
+    words_of = {f"r{i:03d}": f"{w or ''} r{i:03d}".lower() for i, (_, w, _) in enumerate(rows)}
     holding = [position for position, key in enumerate(expected) if word in words_of[key]]
     forward = data.draw(st.booleans())
     found = query.find(con, order, [word], anchor_of_record(read[index]), forward)
     later = [p for p in holding if p > index] if forward else [p for p in reversed(holding) if p < index]
     assert (found[0] if found else None) == (later[0] if later else None)
+    here = query.find(con, order, [word], anchor_of_record(read[index]), forward, inclusive=True)
+    from_here = [p for p in holding if p >= index] if forward else [p for p in reversed(holding) if p <= index]
+    assert (here[0] if here else None) == (from_here[0] if from_here else None)
     from_top = query.find(con, order, [word], None, True)
     assert (from_top[0] if from_top else None) == (holding[0] if holding else None)
 
 
 def test_an_anchor_of_an_empty_value_pages_among_the_empty_values():
-    con, query = _table([(None, None), (1, "a"), (None, "b"), (None, None)]), _query()
+    con, query = _table([(None, None, None), (1, "a", None), (None, "b", None), (None, None, None)]), _query()
     order = Order("number")
     assert [row[ROW_KEY] for row in query.page(con, order, 2, 2, 4, after=Anchor(None, "r000"))] == ["r002", "r003"]
     assert query.position(con, order, Anchor(None, "r002")) == 2

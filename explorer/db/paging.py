@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 import duckdb
 
 from explorer.db.filters import Predicate, holds_word, text_words
 
 SORT_VALUE = "__sort_value"
+SEARCH_SPANS = (31, 92, 183, 366, 731, 1461)
+"""Days of the successive spans a search from a dated row reads before the rest (see `RowQuery.find`)."""
 ROW_KEY = "__row_key"
 
 
@@ -75,15 +78,15 @@ class RowQuery:
     def _rows(self, order: Order) -> str:
         return f"SELECT *, {self._sort_expression(order)} AS {SORT_VALUE}, {self.key} AS {ROW_KEY} FROM ({self.sql})"
 
-    def _beyond(self, order: Order, anchor: Anchor, after: bool) -> Predicate:
-        """Rows strictly after (or before) `anchor` in `order`."""
+    def _beyond(self, order: Order, anchor: Anchor, after: bool, inclusive: bool = False) -> Predicate:
+        """Rows strictly after (or before) `anchor` in `order`; `inclusive`: the anchor's row too."""
         value, key = SORT_VALUE, ROW_KEY
         further = ">" if after != order.reverse else "<"
-        key_side = ">" if after else "<"
+        key_side = (">" if after else "<") + ("=" if inclusive else "")
         if anchor.sort_value is None:  # empty values come last
             if after:
-                return Predicate(f"{value} IS NULL AND {key} > ?", (anchor.key,))
-            return Predicate(f"{value} IS NOT NULL OR {key} < ?", (anchor.key,))
+                return Predicate(f"{value} IS NULL AND {key} {key_side} ?", (anchor.key,))
+            return Predicate(f"{value} IS NOT NULL OR {key} {key_side} ?", (anchor.key,))
         ordered = f"({value} {further} ? OR ({value} = ? AND {key} {key_side} ?))"
         params = (anchor.sort_value, anchor.sort_value, anchor.key)
         if after:
@@ -139,13 +142,36 @@ class RowQuery:
         return predicate
 
     def find(
-        self, con: duckdb.DuckDBPyConnection, order: Order, terms: Sequence[str], start: Anchor | None, forward: bool = True
+        self, con: duckdb.DuckDBPyConnection, order: Order, terms: Sequence[str], start: Anchor | None, forward: bool = True,
+        inclusive: bool = False,
     ) -> tuple[int, Anchor] | None:
-        """The first row holding `terms` after `start` (or before it, backwards); from the top (or the bottom)
-        when `start` is None. Returns its position and anchor, or None when no row holds them."""
+        """The first row holding `terms` after `start` (or before it, backwards; `inclusive`: `start` itself
+        too), from the top (or the bottom) when `start` is None. Returns its position and anchor, or None.
+
+        From a dated row, the rows are searched a span of dates at a time (a month, a quarter, half a year,
+        a year, two, four, then the rest): a match near the start is found without reading every row, as the
+        scan skips the row groups outside the span (the rows are stored in date order)."""
         predicate = self.matches(con, terms)
-        if start is not None:
-            predicate &= self._beyond(order, start, after=forward)
+        if start is None:
+            return self._first(con, order, predicate, forward)
+        predicate &= self._beyond(order, start, after=forward, inclusive=inclusive)
+        if not isinstance(start.sort_value, date):
+            return self._first(con, order, predicate, forward)
+        increasing = forward != order.reverse
+        edge = start.sort_value
+        for days in SEARCH_SPANS:
+            try:
+                reach = edge + timedelta(days=days) if increasing else edge - timedelta(days=days)
+            except OverflowError:
+                break
+            window = Predicate(f"{SORT_VALUE} {'<=' if increasing else '>='} ?", (reach,))
+            found = self._first(con, order, predicate & window, forward)
+            if found is not None:
+                return found
+            predicate &= Predicate(f"{SORT_VALUE} IS NULL OR {SORT_VALUE} {'>' if increasing else '<'} ?", (reach,))
+        return self._first(con, order, predicate, forward)
+
+    def _first(self, con: duckdb.DuckDBPyConnection, order: Order, predicate: Predicate, forward: bool) -> tuple[int, Anchor] | None:
         found = con.execute(
             f"SELECT {SORT_VALUE}, {ROW_KEY} FROM ({self._rows(order)}) WHERE {predicate.sql} "
             f"ORDER BY {self._ordered(order, backwards=not forward)} LIMIT 1",
@@ -207,9 +233,11 @@ class QueryRows:
     def key_of(self, record: dict) -> object:
         return record[ROW_KEY]
 
-    def find(self, order: Order | None, terms: Sequence[str], start: dict | None, forward: bool = True) -> int | None:
+    def find(self, order: Order | None, terms: Sequence[str], start: dict | None, forward: bool = True,
+             inclusive: bool = False) -> int | None:
         con = self.connect()
-        found = self.query.find(con, order or self.query.default, terms, anchor_of_record(start) if start else None, forward)
+        found = self.query.find(con, order or self.query.default, terms, anchor_of_record(start) if start else None, forward,
+                                inclusive)
         return None if found is None else found[0]
 
     def count_matches(self, terms: Sequence[str]) -> int:

@@ -84,7 +84,8 @@ class RowSource(Protocol):
 
     def key_of(self, record: dict) -> object: ...
 
-    def find(self, order: Order | None, terms: Sequence[str], start: dict | None, forward: bool = True) -> int | None: ...
+    def find(self, order: Order | None, terms: Sequence[str], start: dict | None, forward: bool = True,
+             inclusive: bool = False) -> int | None: ...
 
     def rows_before(self, order: Order | None, value: object) -> int: ...
 
@@ -124,10 +125,16 @@ class ListRows:
         column = order.column if order else self.columns[0].key
         return sum(1 for record in self.records if record.get(column) is not None and record.get(column) < value)
 
-    def find(self, order: Order | None, terms: Sequence[str], start: dict | None, forward: bool = True) -> int | None:
+    def find(self, order: Order | None, terms: Sequence[str], start: dict | None, forward: bool = True,
+             inclusive: bool = False) -> int | None:
         records = self._in_order(order)
-        begin = 0 if start is None else next((i for i, r in enumerate(records) if r is start), -1) + 1
-        indexes = range(begin, len(records)) if forward else range((len(records) if start is None else begin - 2), -1, -1)
+        at = next((i for i, r in enumerate(records) if r is start), None) if start is not None else None
+        if at is None:
+            indexes = range(len(records)) if forward else range(len(records) - 1, -1, -1)
+        elif forward:
+            indexes = range(at if inclusive else at + 1, len(records))
+        else:
+            indexes = range(at if inclusive else at - 1, -1, -1)
         for index in indexes:
             text = " ".join(column.show(records[index]) for column in self.columns).lower()
             if all(term in text for term in terms):
@@ -532,16 +539,12 @@ class RecordTable(ReportsWorkerFailures, ScrollView, can_focus=True):
         if not self.search_terms:
             self.post_message(self.SearchDone(self, False, "nothing to find: press / and type words first"))
             return
-        if including_cursor:
-            start = self.row(self.cursor_row - 1) if self.cursor_row > 0 else None
-            if start is None and self.cursor_row > 0:
-                start = self.current_record  # the row before is not read: start after the cursor
-        else:
-            start = self.current_record
+        start = self.current_record
+        inclusive = including_cursor and start is not None
         source, order, terms, generation = self.source, self.order, list(self.search_terms), self._generation
 
         def find() -> tuple[int | None, bool]:
-            found = source.find(order, terms, start, forward)
+            found = source.find(order, terms, start, forward, inclusive)
             if found is None and start is not None:
                 return source.find(order, terms, None, forward), True
             return found, False
