@@ -17,7 +17,8 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer, Input, TabbedContent, TabPane, Tree
+from textual.containers import Horizontal
+from textual.widgets import Footer, Input, Label, TabbedContent, TabPane, Tree
 from textual.worker import get_current_worker
 
 from explorer.db import queries
@@ -129,7 +130,9 @@ class ExplorerApp(ReportsWorkerFailures, App):
                     yield pane_class(id=pane_id)
             with TabPane(f"{len(PANES) + 1} {SqlPane.title}", id="tab-sql"):
                 yield SqlPane(self.catalog, id="sql")
-        yield Input(id="prompt", compact=True)
+        with Horizontal(id="prompt-bar"):
+            yield Label("", id="prompt-sign")
+            yield Input(id="prompt", compact=True)
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -137,7 +140,7 @@ class ExplorerApp(ReportsWorkerFailures, App):
             self.notify(self.catalog.cache.note.capitalize(), severity="warning", timeout=10)
         if self.catalog.cache.check is not None:
             self.catalog.cache.check.when_damaged(self._cache_damaged)
-        self.query_one("#prompt", Input).display = False
+        self.query_one("#prompt-bar").display = False
         self.query_one(FilterBar).show_filters(self.filters)
         self.refresh_panes(self.filters, self.panes)
         self._focus_pane("timeline")
@@ -300,13 +303,16 @@ class ExplorerApp(ReportsWorkerFailures, App):
         prompt = self.query_one("#prompt", Input)
         self._prompt_mode = mode
         sign, hint = self.PROMPTS[mode]
-        prompt.placeholder = f"{sign} {hint}"
-        prompt.value = self.last_search if mode == "search" else ""
-        prompt.display = True
+        self.query_one("#prompt-sign", Label).update(f"{sign} ")
+        if mode == "search" and self.last_search:
+            hint = f"words to find; enter alone finds “{self.last_search}” again, esc closes"
+        prompt.placeholder = hint
+        prompt.value = ""
+        self.query_one("#prompt-bar").display = True
         prompt.focus()
 
     def _close_prompt(self) -> None:
-        self.query_one("#prompt", Input).display = False
+        self.query_one("#prompt-bar").display = False
 
     @on(Input.Submitted, "#prompt")
     def _prompt_submitted(self, event: Input.Submitted) -> None:
@@ -314,8 +320,9 @@ class ExplorerApp(ReportsWorkerFailures, App):
         self._close_prompt()
         self._focus_pane(self._open_pane_id)
         if mode == "search":
-            self.last_search = text
-            self._pane().search(text)
+            self.last_search = text = text or self.last_search
+            if text:
+                self._pane().search(text)
         elif mode == "date" and text:
             self.jump_to_date(text)
 

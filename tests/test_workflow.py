@@ -57,7 +57,7 @@ async def test_typing_a_search_types_it_and_fires_no_action(app):
         assert app.query_one(MonthlyChart).cursor == chart_cursor
         await pilot.press("escape")
         await settle(pilot)
-        assert not prompt.display and isinstance(app.focused, RecordTable)
+        assert not app.query_one("#prompt-bar").display and isinstance(app.focused, RecordTable)
 
 
 async def test_search_finds_events_by_their_text_and_n_N_walk_the_matches(app, con):
