@@ -224,9 +224,9 @@ async def test_history_and_editor_text_survive_a_restart(data_copy, private_stat
             await pilot.pause()
             options = again.screen.query_one(OptionList)
             assert options.option_count == 1
-            await pilot.press("enter", "enter")
+            await pilot.press("enter")
             await pilot.pause()
-            assert again.query_one(TextArea).text == "select 'remember me' as note"
+            assert again.query_one(TextArea).text == "select 'remember me' as note;\n-- my unfinished query\nselect"
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".parquet", ".json"])

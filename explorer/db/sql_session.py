@@ -25,14 +25,20 @@ from explorer.db.cache import is_damage
 from explorer.db.catalog import DATABASE_ALIAS, INTERNAL_VIEWS, Catalog
 from explorer.db.errors import QueryError, RefusedStatement
 from explorer.db.filters import Filters
-from explorer.db.guard import T, one_line_error, parse_statements, statement_type
+from explorer.db.guard import (
+    T,
+    one_line_error,
+    parse_statements,
+    statement_type,
+    tokens,
+)
 
 FILTERED_TABLES = ("events", "actors", "casualties", "forces")
 FILTERED_VIEWS = tuple(f"filtered_{table}" for table in FILTERED_TABLES)
 
 
 def sql_literal(value: object) -> str:
-    """A SQL literal for a filter value, for the WHERE clause put into the editor."""
+    """A SQL literal for a filter value, for a condition written out in SQL."""
     if value is None:
         return "NULL"
     if isinstance(value, bool):
@@ -46,12 +52,8 @@ def sql_literal(value: object) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
-def where_clause(filters: Filters, table: str = "casualties") -> str:
-    """The filter's slice of `table` as a WHERE clause with literal values."""
-    return f"WHERE {_predicate_text(filters, table)}"
-
-
-def _predicate_text(filters: Filters, table: str) -> str:
+def predicate_text(filters: Filters, table: str) -> str:
+    """The filter's slice of `table` as a condition with literal values (for the filtered_* views and the editor)."""
     predicate = getattr(filters, table)()
     parts = predicate.sql.split("?")
     if len(parts) - 1 != len(predicate.params):
@@ -60,6 +62,17 @@ def _predicate_text(filters: Filters, table: str) -> str:
     for value, part in zip(predicate.params, parts[1:]):
         text += sql_literal(value) + part
     return text
+
+
+def statement_code(query: str) -> str:
+    """The statement up to its last token, without the `;` and comments after it: DuckDB keeps them in the
+    text of the last statement it reads, and a query wrapped in a subquery must not hold them."""
+    found = tokens(query)
+    while found and found[-1].text == ";":
+        found.pop()
+    if not found:
+        return ""
+    return query.encode("utf-8")[: found[-1].offset + len(found[-1].text.encode("utf-8"))].decode("utf-8")
 
 
 def _single_select(sql: str) -> str:
@@ -116,6 +129,21 @@ class ResultSet:
             raise self.session.error(error) from None
         return ResultSet(self.session, sql, columns, types, 0.0, params=all_params)
 
+    def find(self, text: str, start: int, backward: bool = False) -> tuple[int, bool] | None:
+        """The first row from `start` on (back to it, when `backward`) with a value that contains `text`,
+        in any case, found by DuckDB: (its position, whether the search went round the end); None if none has."""
+        if self.materialised is not None:
+            raise QueryError("this result cannot be searched (EXPLAIN output)")
+        order = "ORDER BY position DESC" if backward else ""
+        for wrapped, test in ((False, "<=" if backward else ">="), (True, ">" if backward else "<")):
+            sql = _single_select(
+                "SELECT position FROM (SELECT row_number() OVER () - 1 AS position, concat_ws(chr(31), *COLUMNS(*)) AS line "
+                f"FROM ({self.sql}\n)) WHERE contains(lower(line), lower(?)) AND position {test} ? {order} LIMIT 1")
+            found = self.session.rows(sql, [*self.params, text, start])
+            if found:
+                return found[0][0], wrapped
+        return None
+
     def batches(self, batch_rows: int = 100_000):
         """The whole result as Arrow record batches, streamed (for export)."""
         if self.materialised is not None:
@@ -167,7 +195,7 @@ class SqlSession:
         for table in FILTERED_TABLES:
             self.cursor.execute(
                 f'CREATE OR REPLACE TEMP VIEW "filtered_{table}" AS '
-                f'SELECT * FROM {DATABASE_ALIAS}.main."{table}" WHERE {_predicate_text(filters, table)}'
+                f'SELECT * FROM {DATABASE_ALIAS}.main."{table}" WHERE {predicate_text(filters, table)}'
             )
         self._filtered_views = {name: sql for name, sql in self.cursor.execute(
             "SELECT view_name, sql FROM system.main.duckdb_views() WHERE database_name = 'temp'").fetchall() if name in FILTERED_VIEWS}
@@ -209,7 +237,7 @@ class SqlSession:
             for statement in statements:
                 if statement_type(statement) == T.SELECT:
                     relation = self.cursor.sql(statement.query)
-                    result = ResultSet(self, statement.query.strip().rstrip(";"), relation.columns,
+                    result = ResultSet(self, statement_code(statement.query), relation.columns,
                                        [str(kind) for kind in relation.types], 0.0)
                 else:  # a query before this is read when its rows are fetched, after this ran: it is not shown
                     result = self._run_checked(statement)

@@ -9,14 +9,16 @@ import csv
 import json
 import os
 import re
+from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
+from typing import ClassVar
 
 import pyarrow.parquet as pq
 from rich.markup import escape
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.timer import Timer
@@ -27,9 +29,15 @@ from textual.worker import Worker, get_current_worker
 from explorer.db.catalog import Catalog
 from explorer.db.errors import ExplorerError
 from explorer.db.filters import Filters
-from explorer.db.sql_session import ResultSet, SqlSession, quote_identifier, where_clause
+from explorer.db.guard import HINT_STARTS
+from explorer.db.sql_session import ResultSet, SqlSession, quote_identifier
 from explorer.db.state import EditorState, QueryHistory
-from explorer.db.statements import statement_at
+from explorer.db.statements import (
+    as_new_statement,
+    insertion_point,
+    statement_at,
+    with_filter,
+)
 from explorer.format import cell, counted_noun
 from explorer.widgets.result_grid import PAGE_ROWS, ResultGrid
 from explorer.widgets.screens import ExportScreen
@@ -88,19 +96,26 @@ def export_result(result: ResultSet, path: Path) -> int:
 
 
 class HistoryScreen(ModalScreen[str | None]):
-    """Every query run, newest first; type to search, enter puts it in the editor."""
+    """Every query run, newest first: type to search, ↓ to choose, enter to insert it into the editor."""
 
-    BINDINGS = [Binding("escape", "dismiss(None)", "Close")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "dismiss(None)", "Close"),
+        Binding("down", "choose", "Choose", show=False),
+    ]
+    PREVIEW_LINES = 8
 
     def __init__(self, history: QueryHistory) -> None:
         super().__init__()
         self.history = history
+        self._matches = history.search("")
 
     def compose(self) -> ComposeResult:
         with Vertical(id="history"):
-            yield Static("[b]Query history[/b] — type to search · ↓ then enter: put in the editor · esc: close")
+            yield Static("[b]Query history[/b] — type to search · ↓: choose · enter: insert into the editor as a new "
+                         "statement (ctrl+z undoes) · esc: close")
             yield Input(placeholder="search", id="history-search")
             yield OptionList(id="history-list")
+            yield Static(id="history-preview")
 
     def on_mount(self) -> None:
         self._fill("")
@@ -109,46 +124,76 @@ class HistoryScreen(ModalScreen[str | None]):
     def _search(self, event: Input.Changed) -> None:
         self._fill(event.value)
 
-    @on(Input.Submitted)
-    def _to_list(self) -> None:
+    def action_choose(self) -> None:
+        """↓ in the search field moves into the list (the list handles ↓ itself)."""
         options = self.query_one(OptionList)
         if options.option_count:
             options.highlighted = 0
-        options.focus()
+            options.focus()
+
+    @on(Input.Submitted)
+    def _take_first(self) -> None:
+        """Enter in the search field takes the newest match."""
+        if self._matches:
+            self.dismiss(self._matches[0].sql)
 
     def _fill(self, text: str) -> None:
         options = self.query_one(OptionList)
         options.clear_options()
-        for index, entry in enumerate(self.history.search(text)):
+        self._matches = self.history.search(text)
+        for index, entry in enumerate(self._matches):
             outcome = f"error: {entry.error}" if entry.error else f"{entry.rows:,} rows" if entry.rows is not None else "ok"
             first_line = " ".join(entry.sql.split())[:100]
             options.add_option(Option(f"{escape(first_line)}  [dim]{escape(outcome)}[/dim]", id=str(index)))
-        self._matches = self.history.search(text)
+        self._preview(0 if self._matches else None)
+
+    @on(OptionList.OptionHighlighted)
+    def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        self._preview(int(event.option.id))
+
+    def _preview(self, index: int | None) -> None:
+        """The whole query (its first lines), as the list shows only the start of each."""
+        lines = self._matches[index].sql.splitlines() if index is not None else []
+        more = ["…"] if len(lines) > self.PREVIEW_LINES else []
+        self.query_one("#history-preview", Static).update(escape("\n".join(lines[: self.PREVIEW_LINES] + more)))
 
     @on(OptionList.OptionSelected)
     def _chosen(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(self._matches[int(event.option.id)].sql)
 
 
+def error_text(message: str) -> str:
+    """A one-line error with its hints (Did you mean, candidate bindings) and the place it points to on lines of their own."""
+    for start in (*HINT_STARTS, "(LINE "):
+        message = message.replace(f" {start}", f"\n{start}")
+    return message
+
+
 class SqlPane(ReportsWorkerFailures, Vertical):
     """The editor over the results; the footer shows the keys."""
 
     title = "SQL"
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+enter,ctrl+j", "run", "Run", tooltip="run the statement under the cursor, or the selection", priority=True),
-        Binding("ctrl+g", "cancel", "Stop", tooltip="stop the running query", priority=True),
-        Binding("ctrl+t", "insert_where", "Filter as SQL", tooltip="insert the filter bar's slice as a WHERE clause", priority=True),
-        Binding("ctrl+r", "history", "History", tooltip="browse, search and re-run past queries", priority=True),
+        Binding("ctrl+g", "cancel", "Stop", tooltip="stop the running query or search", priority=True),
+        Binding("ctrl+t", "insert_where", "Filter as SQL", priority=True,
+                tooltip="write the filter bar's slice into the statement under the cursor (a WHERE clause, or the filtered_* views)"),
+        Binding("ctrl+r", "history", "History", tooltip="search past queries; enter inserts one as a new statement", priority=True),
         Binding("ctrl+o", "export", "Export", tooltip="export the result to .csv, .parquet or .json", priority=True),
-        Binding("escape", "switch_focus", "Editor ⇄ results", tooltip="move between the editor and the results"),
+        Binding("escape", "switch_focus", "Editor ⇄ results", tooltip="move between the editor and the results", priority=True),
         Binding("ctrl+n", "complete", "Complete", tooltip="complete the table or column name before the cursor", priority=True),
         Binding("ctrl+b", "toggle_schema", "Schema", tooltip="show or hide the schema browser (enter inserts a name)", priority=True),
+        Binding("ctrl+a", "select_all", "Select all", show=False, priority=True,
+                tooltip="select all of the editor's text (home: start of the line; ctrl+z: undo)"),
     ]
-    RESULT_BINDINGS = [
+    RESULT_BINDINGS: ClassVar[list[Binding]] = [
         Binding("s", "sort", "Sort", tooltip="sort by the column (again: descending, again: as run)"),
         Binding("equals_sign", "filter_value", "Filter value", key_display="=", tooltip="keep the rows with the cell's value"),
         Binding("v", "frequencies", "Counts", tooltip="value, count and share of the column"),
         Binding("u", "undo_view", "Back", tooltip="back to the result as run"),
+        Binding("slash", "search", "Search", key_display="/", tooltip="search the result: the next row with a value containing the text"),
+        Binding("n", "search_next", "Next match", show=False, tooltip="the next row that matches the search"),
+        Binding("N", "search_previous", "Previous match", show=False, tooltip="the previous row that matches the search"),
         Binding("c", "copy_cell", "Copy cell", tooltip="copy the cell (OSC 52: works over SSH)"),
         Binding("y", "copy_row", "Copy row", tooltip="copy the row as TSV"),
         Binding("Y", "copy_all", "Copy all", show=False, tooltip="copy the whole result as TSV"),
@@ -175,6 +220,10 @@ class SqlPane(ReportsWorkerFailures, Vertical):
         """Table, view and column names, for completion."""
         self.schema_requested = False
         """Whether the schema browser has been asked to fill (the first time the pane shows)."""
+        self._result_status = ""
+        """What the status says of the result shown; the cursor's row is added to it."""
+        self.search_text = ""
+        """The text `/` last searched for, which n and N search again."""
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="sql-top"):
@@ -183,6 +232,9 @@ class SqlPane(ReportsWorkerFailures, Vertical):
             schema.show_root = False
             yield schema
         yield Static("ctrl+j runs the statement under the cursor", id="sql-status")
+        search = Input(id="sql-search", compact=True)
+        search.display = False
+        yield search
         yield ResultGrid(id="sql-results")
 
     def on_mount(self) -> None:
@@ -191,7 +243,7 @@ class SqlPane(ReportsWorkerFailures, Vertical):
                 self.app.notify(problem, severity="warning", timeout=15)
 
     def worker_failed(self, worker: Worker, notice: str) -> None:
-        if worker.group in ("sql", "sql-export"):
+        if worker.group in ("sql", "sql-export", "sql-search"):
             self._status(f"✗ {notice}", error=True)
 
     def on_show(self) -> None:
@@ -278,7 +330,7 @@ class SqlPane(ReportsWorkerFailures, Vertical):
             first = result.fetch(0, PAGE_ROWS) if result is not None else None
         except ExplorerError as error:
             self.history.add(sql, None, str(error), 0.0)
-            self.app.call_from_thread(self._status, f"✗ {error}", error=True)
+            self.app.call_from_thread(self._failed, str(error))
             return
         self.history.add(sql, count, None, result.elapsed if result else 0.0)
         if result is None:
@@ -286,20 +338,38 @@ class SqlPane(ReportsWorkerFailures, Vertical):
         if not worker.is_cancelled:
             self.app.call_from_thread(self._show_result, result, count, first)
 
+    def _failed(self, reason: str) -> None:
+        """The statement failed: the status says so on one line, the results area in full, hints included."""
+        self._status(f"✗ {reason}", error=True)
+        self.query_one(ResultGrid).show_message(error_text(reason))
+
     def _show_result(self, result: ResultSet | None, count: int | None, first: list | None, view: str = "") -> None:
         if not view:
             self.result, self.sort = result, None
         grid = self.query_one(ResultGrid)
         grid.set_result(result, count or 0, first)
+        self._result_status = ""
         if result is None:
             self._status("✓ done (the statement returns no rows)")
             return
         columns = len(result.columns)
         shape = f"✓ {counted_noun(count, 'row')} · {counted_noun(columns, 'column')}"
-        self._status(f"{shape} · {view} (u: back)" if view else f"{shape} · {result.elapsed:.3f} s")
+        self._result_status = f"{shape} · {view} (u: back)" if view else f"{shape} · {result.elapsed:.3f} s"
+        self._status(self._result_status)
+
+    @on(ResultGrid.CursorMoved)
+    def _cursor_moved(self, event: ResultGrid.CursorMoved) -> None:
+        self._show_position(event.row, event.row_count)
+
+    def _show_position(self, row: int, row_count: int) -> None:
+        """The status says which row the cursor is on (`row 4,999,871 of 5,000,000`) and what n and N search for."""
+        if self._result_status and row_count:
+            searching = f" · /{self.search_text}" if self.search_text else ""
+            self._status(f"{self._result_status} · row {row + 1:,} of {row_count:,}{searching}")
 
     def action_cancel(self) -> None:
         self.session.interrupt()
+        self.workers.cancel_group(self, "sql-search")
         self._status("stopping…")
 
     def _status(self, text: str, error: bool = False) -> None:
@@ -310,6 +380,21 @@ class SqlPane(ReportsWorkerFailures, Vertical):
     @on(ResultGrid.Failed)
     def _fetch_failed(self, event: ResultGrid.Failed) -> None:
         self._status(f"✗ {event.reason}", error=True)
+
+    def action_switch_focus(self) -> None:
+        """One esc, one move: from the editor to the results; from anywhere else in the pane back to the editor
+        (from the search field, back to the results)."""
+        focused = self.app.focused
+        if focused is self.query_one("#sql-search", Input):
+            focused.display = False
+            self.query_one(ResultGrid).focus()
+        elif isinstance(focused, TextArea):
+            self.query_one(ResultGrid).focus()
+        else:
+            self.query_one(TextArea).focus()
+
+    def action_select_all(self) -> None:
+        self.query_one(TextArea).select_all()
 
     # --- editor ----------------------------------------------------------------------
 
@@ -332,22 +417,39 @@ class SqlPane(ReportsWorkerFailures, Vertical):
             self.editor_state.save(self._editor_text)  # the app is closing: no one is left to tell
 
     def action_insert_where(self) -> None:
+        """Rewrite the statement under the cursor to read the filter bar's slice: one edit, undone by ctrl+z."""
         editor = self.query_one(TextArea)
-        editor.insert(where_clause(self.filters) + "\n")
+        document = editor.document
+        try:
+            rewrite = with_filter(editor.text, document.get_index_from_location(editor.cursor_location), self.filters)
+        except ExplorerError as error:
+            self._status(f"ctrl+t: {error}", error=True)
+            return
+        start, end = document.get_location_from_index(rewrite.start), document.get_location_from_index(rewrite.end)
+        editor.history.checkpoint()
+        result = editor.replace(rewrite.text, start, end, maintain_selection_offset=False)
+        editor.move_cursor(result.end_location)
         editor.focus()
+        self._status(f"✓ {rewrite.note} (ctrl+z undoes)")
 
     def action_history(self) -> None:
-        def put(sql: str | None) -> None:
-            if sql:
-                editor = self.query_one(TextArea)
-                editor.text = sql
-                editor.focus()
+        self.app.push_screen(HistoryScreen(self.history), self.insert_statement)
 
-        self.app.push_screen(HistoryScreen(self.history), put)
-
-    def action_switch_focus(self) -> None:
-        target = self.query_one(TextArea) if isinstance(self.app.focused, ResultGrid) else self.query_one(ResultGrid)
-        target.focus()
+    def insert_statement(self, sql: str | None) -> None:
+        """Insert `sql` as a statement of its own next to the one under the cursor, never over the editor's text:
+        one edit, undone by ctrl+z; the cursor goes to it, so ctrl+j runs it."""
+        if not sql:
+            return
+        editor = self.query_one(TextArea)
+        document = editor.document
+        point = insertion_point(editor.text, document.get_index_from_location(editor.cursor_location))
+        text = as_new_statement(editor.text, point, sql)
+        location = document.get_location_from_index(point)
+        editor.history.checkpoint()
+        editor.insert(text, location, maintain_selection_offset=False)
+        editor.move_cursor((location[0] + 1 if text.startswith("\n") else location[0], 0))
+        editor.focus()
+        self._status("✓ inserted from the history as a new statement: ctrl+j runs it, ctrl+z takes it out")
 
     # --- the result ------------------------------------------------------------------
 
@@ -454,7 +556,85 @@ class SqlPane(ReportsWorkerFailures, Vertical):
             return
         self.app.call_from_thread(self._status, f"✓ wrote {rows:,} rows to {path}")
 
+    # --- search ----------------------------------------------------------------------
+
+    def action_search(self) -> None:
+        """Ask for the text to search the result for (enter searches from the cursor's row on; enter alone, again)."""
+        if self.query_one(ResultGrid).result is None:
+            self._status("Run a query first: there is no result to search", error=True)
+            return
+        field = self.query_one("#sql-search", Input)
+        again = f"enter alone finds {self.search_text!r} again" if self.search_text else "enter finds"
+        field.placeholder = f"/ text to find in the result; {again}, esc goes back"
+        field.value = ""
+        field.display = True
+        field.focus()
+
+    @on(Input.Submitted, "#sql-search")
+    def _search_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        event.input.display = False
+        grid = self.query_one(ResultGrid)
+        grid.focus()
+        self.search_text = event.value.strip() or self.search_text
+        grid.search = self.search_text.lower()
+        grid.refresh()
+        if self.search_text:
+            self._search_from(grid.cursor_row, backward=False)
+
+    def action_search_next(self) -> None:
+        self._search_from(self.query_one(ResultGrid).cursor_row + 1, backward=False)
+
+    def action_search_previous(self) -> None:
+        self._search_from(self.query_one(ResultGrid).cursor_row - 1, backward=True)
+
+    def _search_from(self, row: int, backward: bool) -> None:
+        grid = self.query_one(ResultGrid)
+        if grid.result is None or not self.search_text:
+            self._status("Search first: / then the text", error=True)
+            return
+        self._status(f"searching for {self.search_text!r}… (ctrl+g stops)")
+        self._search(grid.result, self.search_text, row, backward)
+
+    @engine_work("searching the result", group="sql-search")
+    def _search(self, result: ResultSet, text: str, start: int, backward: bool) -> None:
+        """DuckDB finds the row (the rows are never scanned here); the grid moves to it on the UI thread."""
+        try:
+            found = result.find(text, start, backward)
+        except ExplorerError as error:
+            self.app.call_from_thread(self._status, f"✗ search: {error}", error=True)
+            return
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._show_match, result, text, found, backward)
+
+    def _show_match(self, result: ResultSet, text: str, found: tuple[int, bool] | None, backward: bool) -> None:
+        grid = self.query_one(ResultGrid)
+        if grid.result is not result:
+            return  # another result is shown now
+        if found is None:
+            self._status(f"No row holds {text!r}", error=True)
+            return
+        row, wrapped = found
+        grid.go_to(row, grid.matching_column(row))
+        if wrapped:
+            self.app.notify(f"The search went round: on {'from the last row' if backward else 'from the first row'}", timeout=2)
+        self._show_position(grid.cursor_row, grid.row_count)
+
+    # --- the command palette ---------------------------------------------------------
+
+    def palette_commands(self) -> list[tuple[str, str, str, Callable[[], object]]]:
+        """(name, help, keys, callback) of each of the pane's actions, for the command palette (which adds `SQL: `)."""
+        commands = []
+        for binding in self.BINDINGS:
+            if binding.action == "switch_focus":
+                continue
+            keys = binding.key_display or " or ".join(binding.key.split(","))
+            commands.append((binding.description, binding.tooltip, keys, getattr(self, f"action_{binding.action}")))
+        return commands
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in {binding.action for binding in self.RESULT_BINDINGS}:
             return isinstance(self.app.focused, ResultGrid)
+        if action == "select_all":
+            return isinstance(self.app.focused, TextArea)
         return True
