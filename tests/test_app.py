@@ -176,7 +176,7 @@ async def test_actor_key_adds_the_highlighted_actor(app, con):
         await pilot.press("a")
         await settle(pilot)
         assert app.filters.actor_ids == frozenset({"quds_force"})
-        assert "actors: quds_force" in summary(app)
+        assert "actors: Quds Force" in summary(app)  # by name, not id
         assert tab_labels(app)[0] == "1 Timeline 5"
         detail = str(app.query_one("#actors .detail", Static).render())
         assert "Part of: IRGC" in detail and "Includes: Fatemiyoun, Zainabiyoun" in detail
