@@ -24,7 +24,7 @@ async def settle(app, pilot) -> None:
 
 
 async def pick_nationality(app, pilot, nationality: str) -> None:
-    await pilot.press("n")
+    await pilot.press("t")
     await settle(app, pilot)
     options = app.screen.query_one(SelectionList)
     values = [options.get_option_at_index(index).value for index in range(options.option_count)]
@@ -65,7 +65,13 @@ async def pivot(app, pilot) -> None:
 
 
 async def nationality_picker(app, pilot) -> None:
-    await pilot.press("n")
+    await pilot.press("t")
+
+
+async def search_khan_tuman(app, pilot) -> None:
+    await pilot.press("3")
+    await settle(app, pilot)
+    await pilot.press("slash", *"khan", "space", *"tuman", "enter")
 
 
 async def sql(app, pilot) -> None:
@@ -87,6 +93,7 @@ SHOTS = {
     "timeline": (timeline_iranian, (120, 40)),
     "timeline-80x24": (timeline_iranian, (80, 24)),
     "casualties": (casualties_khan_tuman, (120, 40)),
+    "search": (search_khan_tuman, (100, 30)),
     "tallies": (tallies, (120, 40)),
     "actors": (actors, (120, 40)),
     "pivot": (pivot, (120, 32)),

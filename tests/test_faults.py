@@ -313,7 +313,7 @@ async def test_an_engine_error_in_any_worker_is_a_notice_and_the_app_goes_on(cat
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         monkeypatch.setattr(queries, "casualty_reports", broken)
-        monkeypatch.setattr(queries, "events_in_range", broken)
+        monkeypatch.setattr(queries, "event_rows", broken)
         await pilot.press("3")  # the casualties pane looks up the highlighted occurrence's reports
         await settle(pilot)
         await pilot.press("1", "i")  # a refresh of the timeline: the events table's query fails
