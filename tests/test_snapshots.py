@@ -52,7 +52,7 @@ def test_filtered_to_iranian_in_2016(snap_compare):
         app = pilot.app
         await pilot.press("d", *"2016-03", "tab", *"2016-05", "enter")
         await settle(pilot)
-        await pilot.press("n")
+        await pilot.press("t")
         await settle(pilot)
         from textual.widgets import SelectionList
 
