@@ -318,13 +318,14 @@ class ExplorerApp(ReportsWorkerFailures, App):
     def _prompt_submitted(self, event: Input.Submitted) -> None:
         text, mode = event.value.strip(), self._prompt_mode
         self._close_prompt()
+        if mode == "date" and text:
+            self.jump_to_date(text)  # it opens the timeline and gives it the focus
+            return
         self._focus_pane(self._open_pane_id)
         if mode == "search":
             self.last_search = text = text or self.last_search
             if text:
                 self._pane().search(text)
-        elif mode == "date" and text:
-            self.jump_to_date(text)
 
     def jump_to_date(self, text: str) -> None:
         """Show the timeline at the first event on or after a typed day, month or year."""
@@ -332,8 +333,10 @@ class ExplorerApp(ReportsWorkerFailures, App):
             day = parse_date_bound(text, end=False)
         except InvalidFilter as error:
             self.notify(str(error), severity="warning")
+            self._focus_pane(self._open_pane_id)
             return
         self.action_show_pane("timeline")
+        self.call_after_refresh(self._focus_pane, "timeline")
         self.query_one(TimelinePane).jump_to(day)
 
     def action_find(self, forward: bool) -> None:
@@ -458,16 +461,21 @@ class ExplorerApp(ReportsWorkerFailures, App):
         suggestion = Path.cwd() / f"conflict-explorer-{pane.id}.csv"
 
         def write(path: Path | None) -> None:
-            if path is None:
-                return
-            try:
-                rows = table.write_csv(path)
-            except OSError as error:
-                self.notify(f"Could not write {path}: {error.strerror}", severity="error")
-                return
-            self.notify(f"Wrote {rows:,} rows to {path}", timeout=6)
+            if path is not None:
+                self.notify(f"Writing {table.row_count:,} rows to {path}…", timeout=3)
+                self._write_table(table.csv_writer(path), path)
 
         self.push_screen(ExportScreen(suggestion, self.catalog.data_dir), write)
+
+    @engine_work("writing the table", group="export", exclusive=False)
+    def _write_table(self, write, path: Path) -> None:
+        """Off the UI thread: a table of millions of rows takes seconds to write."""
+        try:
+            rows = write()
+        except OSError as error:
+            self.call_from_thread(self.notify, f"Could not write {path}: {error.strerror}", severity="error")
+            return
+        self.call_from_thread(self.notify, f"Wrote {rows:,} rows to {path}", timeout=6)
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.help_sections()))

@@ -323,9 +323,11 @@ async def test_export_writes_the_current_table_and_refuses_the_data_directory(ap
         target = tmp_path / "events.csv"
         field.value = str(target)
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)  # written off the UI thread, through a temporary file renamed at the end
         rows = list(csv.reader(target.open(encoding="utf-8")))
         assert rows[0] == ["Date", "Event", "Front", "Actors"] and len(rows) == 81
+        assert [path.name for path in tmp_path.iterdir()] == ["events.csv"]
+        assert any(notice.message == f"Wrote 80 rows to {target}" for notice in app._notifications)
         await pilot.press("e")
         await pilot.pause()
         app.screen.query_one(Input).value = str(target)

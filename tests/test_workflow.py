@@ -293,3 +293,80 @@ def test_the_text_filter_finds_the_same_events_with_or_without_looking_up_actors
     assert looked_up == in_sql == paged
     if text == "quds":
         assert looked_up > 0
+
+
+async def test_the_pivot_twice_brings_the_table_back(app):
+    """p, p: the pivot's rows are never drawn with the basis table's columns (it ended the app)."""
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("3", "p", "p")
+        await settle(pilot)
+        table = app.query_one("#casualty-table", RecordTable)
+        assert app.is_running and [column.key for column in table.record_columns][:3] == ["first_date", "nationality", "killed"]
+        assert table.current_record["kind"] == "incident"
+        await pilot.press("p", "c", "p")  # pivot, the next basis, back to its table
+        await settle(pilot)
+        assert table.current_record["kind"] == "tally"
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=lambda size: f"{size[0]}x{size[1]}")
+async def test_the_selected_row_stays_in_sight_after_a_sort(app, size):
+    """G then s: the columns widen as the rows arrive and a scrollbar appears; the last row stays above it."""
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        for keys in (("G", "s"), ("G", "S"), ("g", "G", "c")):
+            await pilot.press(*keys)
+            await settle(pilot)
+            events = app.query_one("#events", RecordTable)
+            visible = events.scrollable_content_region.height - 1
+            assert events.scroll_y <= events.cursor_row < events.scroll_y + visible, keys
+
+
+async def test_n_pressed_while_a_search_runs_is_not_lost(app):
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await find(pilot, "khan tuman")
+        await pilot.press("n", "n")  # without waiting: the second waits for the first
+        await settle(pilot)
+        assert selected_event(app) == KHAN_TUMAN_EVENTS[2]
+
+
+async def test_jump_to_a_date_from_another_pane_gives_the_timeline_the_keys(app):
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        await pilot.press("colon")
+        await type_text(pilot, "2014")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.query_one("#panes").active == "tab-timeline" and app.focused is app.query_one("#events")
+        await pilot.press("colon")
+        await type_text(pilot, "2015")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.query_one("#panes").active == "tab-timeline"
+        assert app.query_one("#timeline").selected_event["date"].year >= 2015
+
+
+async def test_the_actor_search_looks_into_folded_branches(app):
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        await find(pilot, "irgc")
+        await pilot.press("space")  # folds the IRGC branch, Quds Force inside
+        await settle(pilot)
+        await find(pilot, "quds")
+        await settle(pilot)
+        assert app.query_one("#actors").selected_actor_id == "quds_force"
+
+
+@pytest.mark.parametrize("shown, typed", [("Khan Tuman", "KHAN"), ("national/diplomatic", "diplomatic")])
+async def test_search_finds_what_the_table_shows_whatever_the_case(app, con, shown, typed):
+    """The words are folded by DuckDB, like the data; the front column is searched too."""
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await find(pilot, typed)
+        event = app.query_one("#timeline").selected_event
+        assert shown.lower() in " ".join(str(value) for value in (event["title"], event["description"], event["front"])).lower()

@@ -84,34 +84,34 @@ def _value_set(column: str, values: frozenset[str | None]) -> Predicate:
     return Predicate(" OR ".join(parts) or "FALSE", tuple(params))
 
 
-EVENT_TEXT = ("title", "description", "location", "admin1", "admin2", "event_type", "source")
+EVENT_TEXT = ("title", "description", "front", "location", "admin1", "admin2", "event_type", "source")
 """The event columns a search (and a text filter) looks into, besides the event's actors' names."""
 
 
 def holds_word(columns: Sequence[str], word: str, lowered: frozenset[str] = frozenset()) -> Predicate:
-    """One of `columns` holds `word`, in any case; `lowered` columns are lower case already.
+    """One of `columns` holds `word`, in any case; `lowered` columns are in DuckDB's lower case already.
 
-    ILIKE '%word%' where the word has no pattern character (the fastest test), else a plain substring
-    test of the lower-cased text: either way no character the analyst types acts as a pattern."""
-    word = word.lower()
+    DuckDB folds the case of both sides (Python's lower() differs on İ or a final Σ). ILIKE '%word%'
+    where the word has no pattern character (the fastest test), else a plain substring test of the
+    lower-cased text: either way no character the analyst types acts as a pattern."""
     parts, params = [], []
     plain = not any(char in word for char in "%_\\")
     for column in columns:
         if column in lowered:
-            parts.append(f"contains({column}, ?)")
+            parts.append(f"contains({column}, lower(?))")
             params.append(word)
         elif plain:
             parts.append(f"CAST({column} AS VARCHAR) ILIKE ?")
             params.append(f"%{word}%")
         else:
-            parts.append(f"contains(lower(CAST({column} AS VARCHAR)), ?)")
+            parts.append(f"contains(lower(CAST({column} AS VARCHAR)), lower(?))")
             params.append(word)
     return Predicate(" OR ".join(parts), tuple(params))
 
 
 def text_words(text: str) -> list[str]:
-    """The words of a search: each must occur, in any case."""
-    return [word for word in text.lower().split() if word]
+    """The words of a search, as typed: each must occur, in any case."""
+    return text.split()
 
 
 def _has_any_of(list_column: str) -> str:
@@ -161,7 +161,7 @@ class Filters:
             holds = holds_word(EVENT_TEXT, word)
             if actors_named is None:  # looked up here (slower per row, but the same rows)
                 named = ("list_has_any(actor_ids, (SELECT coalesce(list(actor_id), []) FROM actors"
-                         " WHERE contains(lower(concat_ws(' ', actor_id, name, short_name)), ?)))")
+                         " WHERE contains(lower(concat_ws(' ', actor_id, name, short_name)), lower(?))))")
                 holds = Predicate(f"({holds.sql}) OR {named}", holds.params + (word,))
             elif actors_named.get(word):
                 holds = Predicate(f"({holds.sql}) OR {_has_any_of('actor_ids')}", holds.params + (sorted(actors_named[word]),))

@@ -138,26 +138,38 @@ class ActorsPane(Pane):
         self._find(forward, including_cursor=False)
 
     def _find(self, forward: bool, including_cursor: bool) -> None:
-        words = getattr(self, "search_words", [])
+        words = [word.casefold() for word in getattr(self, "search_words", [])]
         if not words:
             self.app.notify("Nothing to find: press / and type words first", severity="warning")
             return
         tree = self.query_one(Tree)
-        nodes = [tree.get_node_at_line(line) for line in range(tree.last_line + 1)]
-        start = max(tree.cursor_line, 0)
-        order = list(range(start, len(nodes))) + list(range(0, start)) if forward else \
-            list(range(start, -1, -1)) + list(range(len(nodes) - 1, start, -1))
+        nodes = []  # every node in tree order, folded branches too
+
+        def walk(node) -> None:
+            nodes.append(node)
+            for child in node.children:
+                walk(child)
+
+        for child in tree.root.children:
+            walk(child)
+        at = next((index for index, node in enumerate(nodes) if node is tree.cursor_node), 0)
+        order = list(range(at, len(nodes))) + list(range(0, at)) if forward else \
+            list(range(at, -1, -1)) + list(range(len(nodes) - 1, at, -1))
         if not including_cursor:
             order = order[1:] + order[:1]
-        for line in order:
-            node = nodes[line]
-            actor = self.actors.get(node.data) if node is not None and node.data is not None else None
-            if actor and all(word in f"{actor['name']} {actor['short_name']} {actor['actor_id']}".lower() for word in words):
-                tree.move_cursor(node)
-                if (line < start if forward else line > start):
-                    self.app.notify(f"“{' '.join(words)}”: went on from the {'top' if forward else 'bottom'}", timeout=3)
+        for index in order:
+            node = nodes[index]
+            actor = self.actors.get(node.data) if node.data is not None else None
+            if actor and all(word in f"{actor['name']} {actor['short_name']} {actor['actor_id']}".casefold() for word in words):
+                parent = node.parent
+                while parent is not None:
+                    parent.expand()
+                    parent = parent.parent
+                self.call_after_refresh(tree.move_cursor, node)
+                if (index < at if forward else index > at):
+                    self.app.notify(f"“{' '.join(self.search_words)}”: went on from the {'top' if forward else 'bottom'}", timeout=3)
                 return
-        self.app.notify(f"No actor under this filter is named “{' '.join(words)}”", severity="warning")
+        self.app.notify(f"No actor under this filter is named “{' '.join(self.search_words)}”", severity="warning")
 
     def _select(self, actor_id: str | None) -> None:
         tree = self.query_one(Tree)

@@ -167,18 +167,18 @@ class CasualtiesPane(Pane):
             fronts, records = _pivot_records(self.data.pivots[self.kind])
             columns = [Column("dataset", "Dataset"), Column("nationality", "Nationality"), Column("total", "Total")]
             columns += [Column(front, front) for front in fronts]
-            table.set_columns(columns)
-            table.set_source(ListRows(records, columns, key="nationality"))
+            table.set_source(ListRows(records, columns, key="nationality"), columns=columns)
         else:
             occurrences, rows = self.data.occurrences[self.kind], self.data.rows[self.kind]
             several_datasets = len({row["dataset"] for row in occurrences}) > 1
-            table.set_columns(COLUMNS[self.kind] + ([Column("dataset", "Dataset")] if several_datasets else []))
+            columns = COLUMNS[self.kind] + ([Column("dataset", "Dataset")] if several_datasets else [])
             if rows is None:
-                table.set_records([])
+                table.set_records([], columns=columns)
             else:
                 filters = self.data.filters
                 enrich = (lambda con, page: queries.add_tally_context(con, filters, page)) if self.kind == "tally" else None
-                table.set_source(QueryRows(rows, self.data.counts[self.kind], self.app.catalog.cursor, enrich), first_rows=occurrences)
+                table.set_source(QueryRows(rows, self.data.counts[self.kind], self.app.catalog.cursor, enrich),
+                                 first_rows=occurrences, columns=columns)
         self._show_switch()
         self.show_detail()
 

@@ -136,8 +136,8 @@ class ListRows:
         else:
             indexes = range(at if inclusive else at - 1, -1, -1)
         for index in indexes:
-            text = " ".join(column.show(records[index]) for column in self.columns).lower()
-            if all(term in text for term in terms):
+            text = " ".join(column.show(records[index]) for column in self.columns).casefold()
+            if all(term.casefold() in text for term in terms):
                 return index
         return None
 
@@ -236,6 +236,10 @@ class RecordTable(ReportsWorkerFailures, ScrollView, can_focus=True):
         """Bumped when the source or the order changes: pages read for an older one are dropped."""
         self._widths: list[int] = []
         self._announced: object = object()
+        self._finding = False
+        """A search is in flight (off the UI thread): n pressed meanwhile waits in `_queued_finds`."""
+        self._queued_finds: list[bool] = []
+        self._find_when_read: tuple[bool, bool] | None = None
 
     # --- content ----------------------------------------------------------------------------
 
@@ -243,16 +247,24 @@ class RecordTable(ReportsWorkerFailures, ScrollView, can_focus=True):
     def order(self) -> Order | None:
         return Order(self.sort_column, self.sort_reverse) if self.sort_column else None
 
-    def set_records(self, records: list[dict], keep: str | None = None) -> None:
+    def set_records(self, records: list[dict], keep: str | None = None, columns: list[Column] | None = None) -> None:
         """Show records held in memory, keeping the cursor on the record whose `keep` field matches."""
-        self.set_source(ListRows(records, self.record_columns, keep), keep_record=bool(keep))
+        self.set_source(ListRows(records, columns or self.record_columns, keep), keep_record=bool(keep), columns=columns)
 
-    def set_source(self, source: RowSource, first_rows: list[dict] | None = None, keep_record: bool = True) -> None:
-        """Show `source`'s rows; `first_rows` (read off the UI thread, in the default order) saves a round
-        trip. The cursor stays on the same record when the source holds it (`keep_record`)."""
-        current = self.current_record
+    def set_source(self, source: RowSource, first_rows: list[dict] | None = None, keep_record: bool = True,
+                   columns: list[Column] | None = None) -> None:
+        """Show `source`'s rows (with `columns`, when they change with it); `first_rows` (read off the UI
+        thread, in the default order) saves a round trip. The cursor stays on the same record when the
+        source holds it (`keep_record`)."""
+        current = self._read_row(self.cursor_row)
         kept = self.source.key_of(current) if keep_record and current is not None else None
         self.source = source
+        if columns is not None:
+            self.record_columns = columns
+            if isinstance(source, ListRows):
+                source.columns = columns
+            if self.sort_column not in {column.key for column in columns if column.sortable}:
+                self.sort_column, self.sort_reverse = None, False
         self._reset(first_rows if self.order is None else None)
         if kept is None:
             self._place_cursor(0)
@@ -263,17 +275,17 @@ class RecordTable(ReportsWorkerFailures, ScrollView, can_focus=True):
             self._locate(self._generation, kept)
 
     def set_columns(self, columns: list[Column]) -> None:
-        self.record_columns = columns
-        if isinstance(self.source, ListRows):
-            self.source.columns = columns
-        if self.sort_column not in {column.key for column in columns if column.sortable}:
-            self.sort_column, self.sort_reverse = None, False
-        self._cells = {index: self._format(rows) for index, rows in self._pages.items()}
-        self._fit_columns(reset=True)
-        self.refresh()
+        """New columns over the same rows."""
+        self.set_source(self.source, columns=columns)
+
+    def _read_row(self, index: int) -> dict | None:
+        """Row `index` if it has been read, without asking for it."""
+        rows = self._pages.get(index // PAGE_ROWS)
+        return rows[index % PAGE_ROWS] if rows is not None and index % PAGE_ROWS < len(rows) else None
 
     def _reset(self, first_rows: list[dict] | None) -> None:
         self._generation += 1
+        self._find_when_read = None
         self._pages, self._cells, self._pending = {}, {}, set()
         if first_rows is not None:
             self._store(0, first_rows[:PAGE_ROWS])
@@ -345,8 +357,9 @@ class RecordTable(ReportsWorkerFailures, ScrollView, can_focus=True):
         self._pages[page] = rows
         self._cells[page] = self._format(rows)
         if len(self._pages) > MAX_PAGES:
-            cursor_page = self.cursor_row // PAGE_ROWS
-            furthest = max(self._pages, key=lambda index: abs(index - cursor_page))
+            in_view = int(self.scroll_y) // PAGE_ROWS
+            furthest = max((index for index in self._pages if index != page),
+                           key=lambda index: min(abs(index - in_view), abs(index - self.cursor_row // PAGE_ROWS)))
             self._pages.pop(furthest)
             self._cells.pop(furthest)
 
@@ -364,6 +377,7 @@ class RecordTable(ReportsWorkerFailures, ScrollView, can_focus=True):
             widths.append(min(MAX_FIT_WIDTH, widest))
         self._widths = widths
         self.virtual_size = Size(sum(width + 2 for width in self._widths), self.row_count + 1)
+        self.call_after_refresh(self._keep_cursor_visible)  # a wider table may gain a scrollbar over its last line
 
     def _request(self, page: int) -> None:
         if page in self._pending or page < 0 or page * PAGE_ROWS >= self.row_count:
@@ -398,6 +412,10 @@ class RecordTable(ReportsWorkerFailures, ScrollView, can_focus=True):
         self.refresh()
         if self.cursor_row // PAGE_ROWS == page:
             self._announce()
+            if self._find_when_read is not None:
+                forward, including_cursor = self._find_when_read
+                self._find_when_read = None
+                self.find(forward, including_cursor)
 
     def _locate(self, generation: int, key: object) -> None:
         """Find the row with `key` (off the UI thread) and move the cursor there."""
@@ -539,7 +557,13 @@ class RecordTable(ReportsWorkerFailures, ScrollView, can_focus=True):
         if not self.search_terms:
             self.post_message(self.SearchDone(self, False, "nothing to find: press / and type words first"))
             return
+        if self._finding:
+            self._queued_finds.append(forward)  # done in turn when the search in flight lands
+            return
         start = self.current_record
+        if start is None and self.row_count:  # the selected row's page is on its way: go on from there when it lands
+            self._find_when_read = (forward, including_cursor)
+            return
         inclusive = including_cursor and start is not None
         source, order, terms, generation = self.source, self.order, list(self.search_terms), self._generation
 
@@ -554,15 +578,32 @@ class RecordTable(ReportsWorkerFailures, ScrollView, can_focus=True):
             return
 
         def find_off_thread() -> None:
-            result = find()
+            try:
+                result = find()
+            except BaseException:
+                self.app.call_from_thread(self._search_ended)
+                raise
             self.app.call_from_thread(self._found, generation, forward, *result)
 
+        self._finding = True
         self.run_worker(find_off_thread, thread=True, group="record-search", exclusive=True, exit_on_error=False,
                         description="searching the rows")
 
+    def _search_ended(self) -> None:
+        self._finding = False
+        self._queued_finds.clear()
+
     def _found(self, generation: int, forward: bool, row: int | None, wrapped: bool) -> None:
+        self._finding = False
         if generation != self._generation:
+            self._queued_finds.clear()
+            self.post_message(self.SearchDone(self, False, "the rows changed while searching: press n again"))
             return
+        if row is not None and self._queued_finds and not wrapped:
+            self.move_cursor(row)
+            self.call_after_refresh(self.find, self._queued_finds.pop(0))  # the next press, from here
+            return
+        self._queued_finds.clear()
         words = " ".join(self.search_terms)
         if row is None:
             self.post_message(self.SearchDone(self, False, f"no row holds “{words}”"))
@@ -602,19 +643,35 @@ class RecordTable(ReportsWorkerFailures, ScrollView, can_focus=True):
 
     # --- export -----------------------------------------------------------------------------
 
+    def csv_writer(self, path: Path) -> Callable[[], int]:
+        """A job that writes the shown columns of every row, in the shown order, to `path` as CSV (through a
+        temporary file, renamed when complete) and returns the row count: the rows as they are now, even if
+        the table changes while it runs off the UI thread."""
+        source, order, columns, total = self.source, self.order, list(self.record_columns), self.row_count
+
+        def write() -> int:
+            rows = 0
+            partial_path = path.with_name(f".{path.name}.part")
+            try:
+                with partial_path.open("w", newline="", encoding="utf-8") as handle:
+                    writer = csv.writer(handle)
+                    writer.writerow([column.label for column in columns])
+                    last = None
+                    while rows < total:
+                        page = source.read(order, rows, 5000, last)
+                        if not page:
+                            break
+                        for record in page:
+                            writer.writerow([column.show(record) for column in columns])
+                        rows += len(page)
+                        last = page[-1]
+                partial_path.replace(path)
+            finally:
+                partial_path.unlink(missing_ok=True)
+            return rows
+
+        return write
+
     def write_csv(self, path: Path) -> int:
-        """Write the shown columns of every row, in the shown order, as CSV; return the row count."""
-        rows = 0
-        with path.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow([column.label for column in self.record_columns])
-            last = None
-            while rows < self.row_count:
-                page = self.source.read(self.order, rows, 5000, last)
-                if not page:
-                    break
-                for record in page:
-                    writer.writerow([column.show(record) for column in self.record_columns])
-                rows += len(page)
-                last = page[-1]
-        return rows
+        """Write every row as CSV now (see `csv_writer`); return the row count."""
+        return self.csv_writer(path)()
