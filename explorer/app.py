@@ -69,9 +69,9 @@ class ExplorerApp(ReportsWorkerFailures, App):
         Binding("d", "focus_dates", "Dates", show=False, tooltip="type the date range (enter applies, esc returns)"),
         Binding("t", "pick('nationality')", "Nationality", tooltip="choose nationalities (unknown included; type to narrow)"),
         Binding("f", "pick('front')", "Front", tooltip="choose fronts (unknown included; type to narrow)"),
-        Binding("x", "remove_filter_part", "Remove part", show=False, tooltip="remove one part of the filter (a date range, a value, an actor)"),
+        Binding("x", "remove_filter_part", "Remove part", show=False, tooltip="remove one part of the filter (the dates, a value, an actor, the search, imprecise left out)"),
         Binding("slash", "prompt('search')", "Search", key_display="/",
-                tooltip="find rows holding every word typed (events: text, place, actors' names; casualties: person, source)"),
+                tooltip="find rows holding every word typed (events: text, front, place, actors' names; casualties: person, nationality, front, ranks, sources)"),
         Binding("n", "find(True)", "Next match", show=False, tooltip="the next row the search finds"),
         Binding("N", "find(False)", "Previous match", show=False, tooltip="the previous row the search finds"),
         Binding("equals_sign", "search_as_filter", "Search as filter", key_display="=", show=False,
@@ -86,7 +86,7 @@ class ExplorerApp(ReportsWorkerFailures, App):
         Binding("m", "narrow_to_event('month')", "Event's month", show=False, tooltip="narrow the dates to the selected event's month"),
         Binding("M", "narrow_to_event('quarter')", "Event's quarter", show=False,
                 tooltip="narrow the dates to the quarter around the selected event"),
-        Binding("a", "add_actor", "Add actor", show=False, tooltip="add the highlighted actor (Actors pane) to the filter"),
+        Binding("a", "add_actor", "Add actor", show=False, tooltip="add the highlighted actor (Actors pane) to the filter, or take it out (✓)"),
         Binding("b", "cycle_basis", "Chart basis", show=False,
                 tooltip="chart basis: tallies, incidents, individuals, cumulative, one dataset at a time (never stacked together)"),
         Binding("c", "cycle_kind", "Casualty basis", show=False, tooltip="casualty table basis: incidents, tallies, individuals, cumulative"),
@@ -363,7 +363,7 @@ class ExplorerApp(ReportsWorkerFailures, App):
             if index is not None:
                 self.filters = parts[index][1]
 
-        self.push_screen(ListChoiceScreen("Remove which part of the filter?", [label for label, _ in parts]), remove)
+        self.push_screen(ListChoiceScreen("Remove which part?", [label for label, _ in parts]), remove)
 
     def action_reset_filters(self) -> None:
         """Everything shown again (x removes one part)."""
@@ -406,7 +406,7 @@ class ExplorerApp(ReportsWorkerFailures, App):
         if actor_id is None:
             self.notify("Highlight an actor in the Actors pane first (2)", severity="warning")
             return
-        self.filters = replace(self.filters, actor_ids=self.filters.actor_ids | {actor_id})
+        self.filters = replace(self.filters, actor_ids=self.filters.actor_ids ^ {actor_id})  # again: out of the filter
 
     def action_cycle_basis(self) -> None:
         self.query_one(MonthlyChart).cycle_basis()
@@ -489,7 +489,7 @@ class ExplorerApp(ReportsWorkerFailures, App):
             ("Timeline (whatever has focus)", keys(TimelinePane.BINDINGS)),
             ("Chart (timeline)", keys(MonthlyChart.BINDINGS)),
             ("Search prompt (/)", [("words", "every word must occur, in any case, in any column searched"),
-                                   ("enter", "find from the selected row on"), ("escape", "close")]),
+                                   ("enter", "find from the selected row on; alone: the last search again"), ("escape", "close")]),
             ("Tables", keys(RecordTable.BINDINGS) + [("↑ ↓ pgup pgdn", "move")]),
             ("Actor tree", [("↑ ↓ / j k", "move"), ("space", "fold / unfold"), ("† 302 named · 36 in incidents", "killed under the filter, by basis (never added)")]),
             ("Date fields", [("2015-10-01, 2015-10, 2015", "a day, a month or a year"), ("enter", "apply now"), ("escape", "back to the pane")]),

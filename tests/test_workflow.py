@@ -370,3 +370,29 @@ async def test_search_finds_what_the_table_shows_whatever_the_case(app, con, sho
         await find(pilot, typed)
         event = app.query_one("#timeline").selected_event
         assert shown.lower() in " ".join(str(value) for value in (event["title"], event["description"], event["front"])).lower()
+
+
+async def test_a_second_actor_can_be_added_and_a_ticked_one_taken_out(app, con):
+    """The actors list is not narrowed by its own part of the filter: the chosen ones are ticked."""
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        for word in ("quds", "fatemiyoun"):
+            await find(pilot, word)
+            await pilot.press("a")
+            await settle(pilot)
+        assert app.filters.actor_ids == frozenset({"quds_force", "fatemiyoun"})
+        tree = app.query_one("#actor-tree")
+        labels = [str(tree.get_node_at_line(line).label) for line in range(tree.last_line + 1)]
+        assert any(label.startswith("✓ Fatemiyoun") for label in labels) and any(label.startswith("✓ Quds Force") for label in labels)
+        assert "actors: Fatemiyoun, Quds Force" in summary(app)
+        await pilot.press("a")  # on Fatemiyoun again: out
+        await settle(pilot)
+        assert app.filters.actor_ids == frozenset({"quds_force"})
+
+
+def test_a_month_at_the_end_of_a_year_reads_as_a_month():
+    assert Filters(date_from=date(2016, 12, 1), date_to=date(2016, 12, 31)).summary().startswith("2016-12 → 2016-12")
+    assert Filters(date_from=date(2016, 1, 1), date_to=date(2016, 3, 31)).summary().startswith("2016-01 → 2016-03")
+    assert Filters(date_from=date(2015, 1, 1), date_to=date(2016, 12, 31)).summary().startswith("2015 → 2016")

@@ -297,7 +297,11 @@ class Filters:
 
 
     def _dates_text(self) -> str:
-        return f"{show_bound(self.date_from, end=False)} → {show_bound(self.date_to, end=True)}"
+        start, end = show_bound(self.date_from, end=False), show_bound(self.date_to, end=True)
+        if self.date_from and self.date_to and (len(start) == 4) != (len(end) == 4):  # a year beside a month or day
+            start = f"{self.date_from.year}-01" if len(start) == 4 else start
+            end = f"{self.date_to.year}-12" if len(end) == 4 else end
+        return f"{start} → {end}"
 
     def parts(self, actor_names: Mapping[str, str] | None = None) -> list[tuple[str, Filters]]:
         """Each part of the filter that can be removed on its own, as (what it says, the filter without it)."""

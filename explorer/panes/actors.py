@@ -85,9 +85,15 @@ class ActorsPane(Pane):
                 yield Static("", classes="detail")
 
     def load(self, con: duckdb.DuckDBPyConnection, filters: Filters) -> ActorsData:
+        """Every actor under the filter's other parts: the actors in the filter are ticked, not the only ones
+        left, so that a second can be added (a facet does not narrow its own list)."""
+        listed = replace(filters, actor_ids=frozenset())
         every = queries.actor_hierarchy(con).to_pylist()
-        forces = queries.forces_estimates(con, filters).to_pylist()
-        return ActorsData(filters, queries.actors_with_casualties(con, filters).to_pylist(), every, forces)
+        forces = queries.forces_estimates(con, listed).to_pylist()
+        return ActorsData(filters, queries.actors_with_casualties(con, listed).to_pylist(), every, forces)
+
+    def count(self, con: duckdb.DuckDBPyConnection, filters: Filters) -> int:
+        return super().count(con, replace(filters, actor_ids=frozenset()))
 
     def row_count(self, data: ActorsData) -> int:
         return len(data.rows)
@@ -120,7 +126,8 @@ class ActorsPane(Pane):
     def _add_actors(self, branch, actors: list[dict], children: dict[str | None, list[dict]]) -> None:
         for actor in sorted(actors, key=lambda row: row["short_name"].casefold()):
             figures = figures_text(actor, short=True)
-            label = escape(actor["short_name"]) + (f"  † {figures}" if figures else "")  # † killed
+            ticked = "[b]✓[/b] " if actor["actor_id"] in self.filters.actor_ids else ""
+            label = ticked + escape(actor["short_name"]) + (f"  † {figures}" if figures else "")  # † killed
             label += f"  [dim]{escape(actor['kind'] or '')} · {escape(actor['country'] or '?')}[/dim]"  # the first to go when narrow
             kids = children.get(actor["actor_id"], [])
             if kids:

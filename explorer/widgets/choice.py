@@ -21,7 +21,7 @@ class ListChoiceScreen(ModalScreen[int | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="choice"):
-            yield Label(f"[b]{self.title_text}[/b]  enter: choose · esc: cancel", id="choice-title")
+            yield Label(f"[b]{self.title_text}[/b]  enter · esc", id="choice-title")
             yield OptionList(*self.lines, id="choice-list")
 
     def on_mount(self) -> None:

@@ -35,8 +35,7 @@ class ValuePicker(ModalScreen[frozenset | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="picker"):
-            yield Label(f"[b]{self.title_text}[/b]  type to narrow · space: tick · enter: apply · ctrl+x: clear · esc: cancel",
-                        id="picker-title")
+            yield Label(f"[b]{self.title_text}[/b]  type: narrow · space: tick · enter: apply", id="picker-title")
             yield Static("", id="picker-typed")
             yield SelectionList(*self._options(), id="picker-list")
             yield Static("", id="picker-selected")
@@ -77,7 +76,8 @@ class ValuePicker(ModalScreen[frozenset | None]):
 
     def _show_typed(self) -> None:
         shown = self.query_one(SelectionList).option_count
-        text = f"find: {self.typed}▏ ({shown} of {len(self.choices)})" if self.typed else f"{len(self.choices)} values; type to narrow"
+        text = (f"find: {self.typed}▏ ({shown} of {len(self.choices)}) · esc: all again" if self.typed
+                else f"{len(self.choices)} values · ctrl+x: untick all · esc: cancel")
         self.query_one("#picker-typed", Static).update(text)
 
     def on_selection_list_selected_changed(self) -> None:
