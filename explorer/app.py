@@ -217,8 +217,8 @@ class ExplorerApp(ReportsWorkerFailures, App):
 
     def _label_tab(self, pane: Pane, count: int) -> None:
         number = [pane_id for pane_id, _ in PANES].index(pane.id) + 1
-        unit = f" {pane.counted_unit}" if pane.counted_unit else ""
-        self.query_one(TabbedContent).get_tab(f"tab-{pane.id}").label = f"{number} {pane.title} {count:,}{unit}"
+        shown = counted_noun(count, pane.counted_unit) if pane.counted_unit else f"{count:,}"
+        self.query_one(TabbedContent).get_tab(f"tab-{pane.id}").label = f"{number} {pane.title} {shown}"
 
     @property
     def _open_pane_id(self) -> str:

@@ -20,7 +20,7 @@ class Pane(ReportsWorkerFailures, Vertical):
     counted_table = ""
     """The table whose rows under the filter the tab counts."""
     counted_unit = ""
-    """What the tab's count counts, where the pane's own title does not say it (casualties: reports)."""
+    """What the tab's count counts (singular), where the pane's own title does not say it (casualties: report)."""
 
     def load(self, con: duckdb.DuckDBPyConnection, filters: Filters) -> Any:
         raise NotImplementedError

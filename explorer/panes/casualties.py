@@ -119,7 +119,7 @@ class CasualtiesPane(Pane):
 
     title = "Casualties"
     counted_table = "casualties"
-    counted_unit = "reports"
+    counted_unit = "report"
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
