@@ -112,9 +112,22 @@ class RowQuery:
             beyond, offset, backwards = self._beyond(order, before, after=False), 0, True
         elif total - start - count < start:  # nearer the end: read from there
             offset, backwards = total - start - count, True
-        page = f"SELECT * FROM ({rows}) WHERE {beyond.sql} ORDER BY {self._ordered(order, backwards)} LIMIT {count} OFFSET {offset}"
+        # First the page's sort values and keys (two narrow columns), then its rows: their span of sort values
+        # lets the scan skip the row groups outside it (one query of every column took 4-10x as long at 10M).
+        keys = con.execute(
+            f"SELECT {SORT_VALUE}, {ROW_KEY} FROM ({rows}) WHERE {beyond.sql} "
+            f"ORDER BY {self._ordered(order, backwards)} LIMIT {count} OFFSET {offset}",
+            list(self.params) + list(beyond.params),
+        ).fetchall()
+        if not keys:
+            return []
+        values = [value for value, _ in keys if value is not None]
+        span = ([f"{SORT_VALUE} BETWEEN ? AND ?"] if values else []) + ([f"{SORT_VALUE} IS NULL"] if len(values) < len(keys) else [])
+        chosen = Predicate(f"({' OR '.join(span)}) AND list_contains(?, {ROW_KEY})",
+                           ((min(values), max(values)) if values else ()) + ([key for _, key in keys],))
+        page = f"SELECT * FROM ({rows}) WHERE {chosen.sql}"
         sql = f"SELECT * FROM ({self.decorate.format(rows=page)}) ORDER BY {self._ordered(order)}"
-        return con.execute(sql, list(self.params) + list(beyond.params)).to_arrow_table().to_pylist()
+        return con.execute(sql, list(self.params) + list(chosen.params)).to_arrow_table().to_pylist()
 
     def position(self, con: duckdb.DuckDBPyConnection, order: Order, anchor: Anchor) -> int:
         """How many rows come before `anchor` in `order`."""
