@@ -233,9 +233,11 @@ def child_interactive(data_dir: Path) -> dict:
                 "SELECT title FROM events_by_date ORDER BY date NULLS LAST, event_id LIMIT 1 OFFSET (SELECT count(*) // 2 FROM events)"
             ).fetchall()[0][0]
 
+            await pilot.press("slash")  # the prompt opens and holds the words: the search starts with enter
+            app.query_one("#prompt").value = wanted
+            await on_screen(pilot, app)
+
             async def search() -> None:
-                await pilot.press("slash")
-                app.query_one("#prompt").value = wanted
                 await pilot.press("enter")
 
             async def found() -> None:
@@ -347,7 +349,7 @@ def _measure(label: str, data_dir: Path, env: dict) -> list[tuple[str, str, floa
             rows.append((label, f"filter change, {name}", _percentile(interactive["filter"], share),
                          _percentile(interactive["filter_floor"], share), filter_target if name == "p95" else ""))
         rows.append((label, "nationality picker opens", interactive["picker"][0], interactive["picker_floor"][0], ""))
-        rows.append((label, "search: first match (half-way down)", interactive["search"][0], interactive["search_floor"][0],
+        rows.append((label, "search: enter to first match (half-way down)", interactive["search"][0], interactive["search_floor"][0],
                      "< 0.3 s" if label == "10m" else ""))
         rows.append((label, "timeline: jump to the last event", interactive["events_end"][0], interactive["events_end_floor"][0], ""))
         sql_target = "< 0.5 s" if label == "10m" else ""

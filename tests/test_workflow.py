@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 from textual.widgets import Input, OptionList, Static
 
 from explorer.app import ExplorerApp
@@ -396,3 +398,34 @@ def test_a_month_at_the_end_of_a_year_reads_as_a_month():
     assert Filters(date_from=date(2016, 12, 1), date_to=date(2016, 12, 31)).summary().startswith("2016-12 → 2016-12")
     assert Filters(date_from=date(2016, 1, 1), date_to=date(2016, 3, 31)).summary().startswith("2016-01 → 2016-03")
     assert Filters(date_from=date(2015, 1, 1), date_to=date(2016, 12, 31)).summary().startswith("2015 → 2016")
+
+
+def _event_texts(con) -> list[str]:
+    columns = ", ".join(EVENT_TEXT)
+    texts = [str(value) for row in con.execute(f"SELECT {columns} FROM events").fetchall() for value in row if value]
+    texts += [value for row in con.execute("SELECT actor_id, name, short_name FROM actors").fetchall() for value in row if value]
+    return texts
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_the_search_column_finds_what_a_test_of_each_column_finds(con, data):
+    """The panes test one lower-cased column per word (the event's text and its actors' names, apart by a
+    unit separator); the SQL pane's view tests each column in turn. Words cut from the data at any place,
+    in any case, across the edge of two columns, or with pattern characters find the same events both ways."""
+    texts = _event_texts(con)
+    words = []
+    for _ in range(data.draw(st.integers(1, 3))):
+        text = data.draw(st.sampled_from(texts))
+        start = data.draw(st.integers(0, max(0, len(text) - 1)))
+        word = text[start:start + data.draw(st.integers(1, 12))]
+        if data.draw(st.booleans()):  # the end of one column's text and the start of another's
+            word = text[-data.draw(st.integers(1, 6)):] + data.draw(st.sampled_from(texts))[:data.draw(st.integers(1, 6))]
+        word = "".join(char.upper() if data.draw(st.booleans()) else char for char in word)
+        words.append(word + data.draw(st.sampled_from(["", "", "%", "_", "\\", "x"])))
+    text = " ".join(word for word in " ".join(words).split())
+    assume(text)
+    filters = Filters(text=text)
+    inline = filters.events()
+    in_sql = con.execute(f"SELECT count(*) FROM events WHERE {inline.sql}", list(inline.params)).fetchall()[0][0]
+    assert queries.row_count(con, filters, "events") == in_sql

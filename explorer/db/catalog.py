@@ -83,9 +83,12 @@ def find_table_files(data_dir: Path, table: Table) -> TableFiles:
 
 
 def internal_connection(limits: EngineLimits, database: str = ":memory:") -> duckdb.DuckDBPyConnection:
-    """A connection for our own SQL only (validating, checking and building the cache): never user text."""
-    return duckdb.connect(database, config={"threads": limits.threads, "memory_limit": limits.memory_limit,
-                                            "autoinstall_known_extensions": False, "autoload_known_extensions": False})
+    """A connection for our own SQL only (validating, checking and building the cache): never user text.
+    DuckDB's own progress bar is off: it would print over the app's screen and into the CLI's output."""
+    con = duckdb.connect(database, config={"threads": limits.threads, "memory_limit": limits.memory_limit,
+                                           "autoinstall_known_extensions": False, "autoload_known_extensions": False})
+    con.execute("SET enable_progress_bar = false")
+    return con
 
 
 def _check_tables(tables: dict[str, TableFiles]) -> None:
@@ -302,6 +305,7 @@ def _read_only_engine(database: Path, spill_dir: Path, limits: EngineLimits) -> 
     try:
         con.execute("SET temp_directory = ?", [str(spill_dir)])
         con.execute("SET max_temp_directory_size = ?", [f"{_spill_allowance(spill_dir)}B"])
+        con.execute("SET enable_progress_bar = false")  # its cursors inherit it
         con.execute(f"ATTACH {_sql_string(str(database))} AS {DATABASE_ALIAS} (READ_ONLY)")
         con.execute(f"USE {DATABASE_ALIAS}")
         con.execute("DETACH memory")

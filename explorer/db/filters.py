@@ -139,11 +139,12 @@ class Filters:
     # --- per-table predicates ---------------------------------------------
 
     def events(self, country_actors: dict[str, list[str]] | None = None,
-               actors_named: Mapping[str, Sequence[str]] | None = None) -> Predicate:
+               actors_named: Mapping[str, Sequence[str]] | None = None, search_column: str | None = None) -> Predicate:
         """Events under the filter; `country_actors` (each country's actor ids, read from the
         actors table beforehand) makes the nationality test a cheap per-row lookup, and
         `actors_named` (each word of the text filter → ids of the actors whose names hold it) lets
-        the text filter find events by their actors' names."""
+        the text filter find events by their actors' names. Over `events_by_date`, `search_column`
+        (its text and its actors' names in lower case, in one column) makes the text filter one test per word."""
         start, end = "date", "coalesce(end_date, date)"
         predicate = self._date_range(start, end)
         if not self.include_imprecise:
@@ -157,7 +158,10 @@ class Filters:
             predicate &= _value_set("front", self.fronts)
         if self.actor_ids:
             predicate &= Predicate(_has_any_of("actor_ids"), (sorted(self.actor_ids),))
-        for word in text_words(self.text):
+        for word in sorted(text_words(self.text), key=len, reverse=True):  # the longest first: it rules out the most rows
+            if search_column is not None:
+                predicate &= holds_word((search_column,), word, frozenset({search_column}))
+                continue
             holds = holds_word(EVENT_TEXT, word)
             if actors_named is None:  # looked up here (slower per row, but the same rows)
                 named = ("list_has_any(actor_ids, (SELECT coalesce(list(actor_id), []) FROM actors"

@@ -146,7 +146,7 @@ class RowQuery:
         if not terms:
             return Predicate()
         predicate = Predicate()
-        for term in terms:
+        for term in sorted(terms, key=len, reverse=True):  # the longest word first: it rules out most rows at once
             word = holds_word(self.text_columns, term, self.lowered)
             if self.text_extra is not None:
                 extra = self.text_extra(con, term)
