@@ -140,7 +140,7 @@ class ExplorerApp(ReportsWorkerFailures, App):
             self.notify(self.catalog.cache.note.capitalize(), severity="warning", timeout=10)
         if self.catalog.cache.check is not None:
             self.catalog.cache.check.when_damaged(self._cache_damaged)
-        self.query_one("#prompt-bar").display = False
+        self._show_prompt(False)
         self.query_one(FilterBar).show_filters(self.filters)
         self.refresh_panes(self.filters, self.panes)
         self._focus_pane("timeline")
@@ -308,11 +308,17 @@ class ExplorerApp(ReportsWorkerFailures, App):
             hint = f"words to find; enter alone finds “{self.last_search}” again, esc closes"
         prompt.placeholder = hint
         prompt.value = ""
-        self.query_one("#prompt-bar").display = True
+        self._show_prompt(True)
         prompt.focus()
 
+    def _show_prompt(self, shown: bool) -> None:
+        """The prompt takes the footer's line while open: the panes keep their size, so neither
+        opening nor closing it redraws them."""
+        self.query_one("#prompt-bar").display = shown
+        self.query_one(Footer).display = not shown
+
     def _close_prompt(self) -> None:
-        self.query_one("#prompt-bar").display = False
+        self._show_prompt(False)
 
     @on(Input.Submitted, "#prompt")
     def _prompt_submitted(self, event: Input.Submitted) -> None:
