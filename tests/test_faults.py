@@ -477,3 +477,24 @@ def test_a_time_limit_interrupts_the_call():
         run_interruptibly(lambda: con.execute("SELECT count(DISTINCT a.range * b.range) FROM range(100000) a, range(100000) b").fetchall(),
                           con.interrupt, timeout=0.3)
     assert run_interruptibly(lambda: con.execute("SELECT 7").fetchall(), con.interrupt, timeout=5) == [(7,)]
+
+
+def test_a_build_that_needs_more_than_the_build_s_memory_is_made_again_with_the_engine_s(tmp_path, monkeypatch):
+    """At the default settings the cache is built within BUILD_MEMORY_LIMIT; a build that runs out of it is
+    made again, from nothing, with the engine's limit: the same tables, no error."""
+    from explorer.db import catalog as catalog_module
+
+    monkeypatch.setenv("CONFLICT_EXPLORER_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(catalog_module, "BUILD_MEMORY_LIMIT", "1MB")
+    tried = []
+    original = catalog_module._build_cache_database
+
+    def build(path, tables, limits, on_build):
+        tried.append(limits.memory_limit)
+        original(path, tables, limits, on_build)
+
+    monkeypatch.setattr(catalog_module, "_build_cache_database", build)
+    with catalog_module.open_catalog(None) as opened:
+        counts = opened.cursor().execute("SELECT count(*) FROM occurrences").fetchall()[0][0]
+    assert tried == ["1MB", catalog_module.EngineLimits.memory_limit]
+    assert counts == 624
