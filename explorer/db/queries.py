@@ -372,7 +372,7 @@ def event_rows(con: duckdb.DuckDBPyConnection, filters: Filters) -> RowQuery:
             SELECT e.*, list_transform(e.actor_ids, lambda id: coalesce(names.short_name_of[id], id)) AS actor_names
             FROM ({rows}) AS e, (SELECT map(list(actor_id), list(short_name)) AS short_name_of FROM actors) AS names
         """,
-        sort_by={"actor_names": "actor_ids"}, text_columns=(SEARCH_TEXT,), lowered=frozenset({SEARCH_TEXT}),
+        sort_by={"actor_names": "actor_sort"}, text_columns=(SEARCH_TEXT,), lowered=frozenset({SEARCH_TEXT}),
         case_blind=frozenset({"title", "front", "location"}),
     )
 
@@ -715,6 +715,7 @@ SEARCH_TEXT = "search_text"
 def events_by_date_sql() -> str:
     """SQL of the events with `nationalities`: the distinct nationalities of their actors' countries
     (empty when none has one of ours), so that a count by nationality needs no lookup per event; and
+    `actor_sort`: the actors' names as the table shows them, to sort by; and
     `search_text`: the columns a search looks into (`EVENT_TEXT`) and the event's actors' ids, names and
     short names, in lower case and in one column, apart by a character no search word holds (a unit
     separator, which Python's split() takes for a space). One test of one column per word is five times
@@ -725,13 +726,14 @@ def events_by_date_sql() -> str:
             SELECT map(list(a.actor_id), list(n.nationality)) AS actor
             FROM actors AS a JOIN (VALUES {pairs}) AS n(country, nationality) ON n.country = a.country
         ),
-        text_of AS (SELECT map(list(actor_id), list(lower(concat_ws(' ', actor_id, name, short_name)))) AS actor FROM actors)
-        SELECT e.*, list_sort(list_distinct(list_filter(list_transform(e.actor_ids, lambda id: nationality_of.actor[id]),
+        text_of AS (SELECT map(list(actor_id), list(lower(concat_ws(' ', actor_id, name, short_name)))) AS actor FROM actors),
+        short_of AS (SELECT map(list(actor_id), list(short_name)) AS actor FROM actors)
+        SELECT e.*, lower(array_to_string(list_transform(e.actor_ids, lambda id: coalesce(short_of.actor[id], id)), ', ')) AS actor_sort, list_sort(list_distinct(list_filter(list_transform(e.actor_ids, lambda id: nationality_of.actor[id]),
             lambda nationality: nationality IS NOT NULL))) AS nationalities,
             concat_ws(chr(31), {", ".join(f"lower(CAST(e.{column} AS VARCHAR))" for column in EVENT_TEXT)},
                 array_to_string(list_transform(e.actor_ids, lambda id: coalesce(text_of.actor[id], lower(id))), chr(31))
             ) AS {SEARCH_TEXT}
-        FROM events AS e, nationality_of, text_of
+        FROM events AS e, nationality_of, text_of, short_of
     """
 
 
