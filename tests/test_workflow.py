@@ -443,3 +443,22 @@ async def test_sorting_by_the_actors_column_orders_by_the_names_shown(app):
         assert table.row_count <= 100  # one page: every row read already
         shown = [", ".join(table.row(index)["actor_names"]).lower() for index in range(table.row_count)]
         assert shown == sorted(shown) and len(set(shown)) > 5
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 50)])
+async def test_a_long_filter_summary_fits_its_line(app, con, size):
+    """Many values at 80 columns: the summary names two of each list and counts the rest; wide, it names all."""
+    nationalities = frozenset(row[0] for row in con.execute(
+        "SELECT DISTINCT nationality FROM casualties WHERE nationality IS NOT NULL ORDER BY 1 LIMIT 6").fetchall())
+    fronts = frozenset({"Aleppo", "Idlib", "Latakia"})
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        app.filters = Filters(date_from=date(2015, 10, 1), date_to=date(2016, 2, 29), nationalities=nationalities,
+                              fronts=fronts, actor_ids=frozenset({"irgc", "hezbollah"}))
+        await settle(pilot)
+        text = summary(app)
+        assert len(text) <= size[0] - 2, text
+        if size[0] == 80:
+            assert "6 nationalities · 3 fronts · 2 actors" in text
+        else:
+            assert all(value in text for value in nationalities | fronts)

@@ -281,24 +281,37 @@ class Filters:
 
     # --- presentation ----------------------------------------------------
 
-    def summary(self, actor_names: Mapping[str, str] | None = None) -> str:
-        """One line, e.g. `2015-10 → 2016-02 · Iranian · Aleppo`; actors by their names where `actor_names` has them."""
+    def summary(self, actor_names: Mapping[str, str] | None = None, compact: int = 0) -> str:
+        """One line, e.g. `2015-10 → 2016-02 · Iranian · Aleppo`; actors by their names where `actor_names` has them.
+        Shorter for a narrow screen (`x` lists every part): at `compact` 1 a list of more than two values
+        names two and counts the rest (`Afghan, Iranian +3`); at 2 lists are counted (`5 nationalities`)
+        and the default "imprecise rows shown" goes unsaid."""
+
+        def listed(values: list[str], noun: str) -> str:
+            if compact >= 2 and len(values) > 1:
+                return f"{len(values)} {noun}"
+            if compact and len(values) > 2:
+                return f"{', '.join(values[:2])} +{len(values) - 2}"
+            return ", ".join(values)
+
         parts = []
         if self.date_from or self.date_to:
             parts.append(self._dates_text())
-        for values in (self.nationalities, self.fronts):
+        for values, noun in ((self.nationalities, "nationalities"), (self.fronts, "fronts")):
             if values:
-                parts.append(", ".join(sorted(v if v is not None else UNKNOWN for v in values)))
+                parts.append(listed(sorted(v if v is not None else UNKNOWN for v in values), noun))
         if self.actor_ids:
-            names = actor_names or {}
-            parts.append("actors: " + ", ".join(sorted(names.get(actor_id, actor_id) for actor_id in self.actor_ids)))
+            names = sorted((actor_names or {}).get(actor_id, actor_id) for actor_id in self.actor_ids)
+            parts.append(listed(names, "actors") if compact >= 2 and len(names) > 1 else "actors: " + listed(names, "actors"))
         if self.text.strip():
             parts.append(f"events matching “{' '.join(text_words(self.text))}”")
         if not parts and self.include_imprecise:
             parts.append("everything")
-        parts.append("imprecise rows shown" if self.include_imprecise else "imprecise rows left out")
+        if not self.include_imprecise:
+            parts.append("imprecise left out" if compact else "imprecise rows left out")
+        elif compact < 2 or parts == ["everything"]:
+            parts.append("imprecise shown" if compact else "imprecise rows shown")
         return " · ".join(parts)
-
 
     def _dates_text(self) -> str:
         start, end = show_bound(self.date_from, end=False), show_bound(self.date_to, end=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from rich.cells import cell_len
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -38,6 +39,11 @@ class FilterBar(Widget):
         self._debounce: Timer | None = None
         self.actor_names: dict[str, str] = {}
         """Actors' short names by id: the summary names the filter's actors."""
+        self._shown: tuple[Filters, str] | None = None
+
+    def on_resize(self) -> None:
+        if self._shown is not None:
+            self.show_summary(*self._shown)  # a narrower line may need the compact summary, a wider one not
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="filter-dates"):
@@ -59,11 +65,21 @@ class FilterBar(Widget):
         self.show_summary(filters, message)
 
     def show_summary(self, filters: Filters, message: str = "") -> None:
+        self._shown = (filters, message)
         summary = self.query_one("#filter-summary", Static)
         summary.set_class(bool(message), "-invalid")
-        text = filters.summary(self.actor_names)
-        summary.update(f"✗ {message} — keeping: {text}" if message else f"Filter: {text}",
-                       layout=False)  # one line high whatever it says: no need to lay the screen out again
+        width = summary.size.width or self.app.size.width
+
+        def line(compact: int) -> str:
+            text = filters.summary(self.actor_names, compact=compact)
+            return f"✗ {message} — keeping: {text}" if message else f"Filter: {text}"
+
+        shown = line(0)
+        for compact in (1, 2):  # too long for the line: name two values of each list, then count them
+            if cell_len(shown) <= width - 2:
+                break
+            shown = line(compact)
+        summary.update(shown, layout=False)  # one line high whatever it says: no need to lay the screen out again
 
     @staticmethod
     def _parses_to(text: str, bound: date | None, end: bool) -> bool:
