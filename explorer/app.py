@@ -30,11 +30,13 @@ from explorer.format import counted_noun
 from explorer.panes.actors import ActorsPane
 from explorer.panes.base import Pane
 from explorer.panes.casualties import CasualtiesPane
+from explorer.panes.map import MapPane
 from explorer.panes.sql import SqlPane
 from explorer.panes.timeline import TimelinePane
 from explorer.theme_setting import keep_theme
 from explorer.widgets.chart import MonthlyChart, month_range
 from explorer.widgets.filter_bar import FilterBar
+from explorer.widgets.map_canvas import MapCanvas
 from explorer.widgets.record_table import RecordTable
 from explorer.widgets.result_grid import ResultGrid
 from explorer.widgets.choice import ListChoiceScreen
@@ -42,11 +44,14 @@ from explorer.widgets.screens import DetailScreen, ExportScreen, HelpScreen
 from explorer.widgets.value_picker import ValuePicker
 from explorer.workers import ReportsWorkerFailures, engine_work
 
-PANES = (("timeline", TimelinePane), ("actors", ActorsPane), ("casualties", CasualtiesPane))
+TABS = (("timeline", TimelinePane), ("actors", ActorsPane), ("casualties", CasualtiesPane), ("sql", SqlPane), ("map", MapPane))
+"""Every pane in tab order. A pane is one module and one entry here: its number key, tab, palette entry
+and focus follow from its class's `title`, `summary` and `main_widget`."""
+PANES = tuple((pane_id, pane_class) for pane_id, pane_class in TABS if issubclass(pane_class, Pane))
+"""The panes that follow the filter (the SQL pane follows it through its filtered_* views)."""
 GIL_SWITCH_SECONDS = 0.001
 """How long a thread may hold the GIL while another waits (Python's default: 5 ms). The query workers
 hold it only between DuckDB calls; a short turn lets them go on while the UI thread draws."""
-MAIN_WIDGETS = {"timeline": "#events", "actors": "#actor-tree", "casualties": "#casualty-table", "sql": "#sql-editor"}
 
 
 def _month_end(month: date) -> date:
@@ -62,10 +67,8 @@ class ExplorerApp(ReportsWorkerFailures, App):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
     BINDINGS = [
-        Binding("1", "show_pane('timeline')", "Timeline", show=False, tooltip="the timeline: chart and events"),
-        Binding("2", "show_pane('actors')", "Actors", show=False, tooltip="the actors tree"),
-        Binding("3", "show_pane('casualties')", "Casualties", show=False, tooltip="the casualty tables and pivot"),
-        Binding("4", "show_pane('sql')", "SQL", show=False, tooltip="ad-hoc SQL over the same data"),
+        *(Binding(str(number), f"show_pane('{pane_id}')", pane_class.title, show=False, tooltip=pane_class.summary)
+          for number, (pane_id, pane_class) in enumerate(TABS, start=1)),
         Binding("d", "focus_dates", "Dates", show=False, tooltip="type the date range (enter applies, esc returns)"),
         Binding("t", "pick('nationality')", "Nationality", tooltip="choose nationalities (unknown included; type to narrow)"),
         Binding("f", "pick('front')", "Front", tooltip="choose fronts (unknown included; type to narrow)"),
@@ -125,11 +128,9 @@ class ExplorerApp(ReportsWorkerFailures, App):
     def compose(self) -> ComposeResult:
         yield FilterBar(id="filter-bar")
         with TabbedContent(id="panes"):
-            for number, (pane_id, pane_class) in enumerate(PANES, start=1):
+            for number, (pane_id, pane_class) in enumerate(TABS, start=1):
                 with TabPane(f"{number} {pane_class.title}", id=f"tab-{pane_id}"):
-                    yield pane_class(id=pane_id)
-            with TabPane(f"{len(PANES) + 1} {SqlPane.title}", id="tab-sql"):
-                yield SqlPane(self.catalog, id="sql")
+                    yield SqlPane(self.catalog, id=pane_id) if pane_class is SqlPane else pane_class(id=pane_id)
         with Horizontal(id="prompt-bar"):
             yield Label("", id="prompt-sign")
             yield Input(id="prompt", compact=True)
@@ -216,7 +217,7 @@ class ExplorerApp(ReportsWorkerFailures, App):
         self.refreshes += 1
 
     def _label_tab(self, pane: Pane, count: int) -> None:
-        number = [pane_id for pane_id, _ in PANES].index(pane.id) + 1
+        number = [pane_id for pane_id, _ in TABS].index(pane.id) + 1
         shown = counted_noun(count, pane.counted_unit) if pane.counted_unit else f"{count:,}"
         self.query_one(TabbedContent).get_tab(f"tab-{pane.id}").label = f"{number} {pane.title} {shown}"
 
@@ -257,6 +258,10 @@ class ExplorerApp(ReportsWorkerFailures, App):
         """Enter in a date field applies it (the filter bar did) and returns to the pane."""
         self.action_leave_field()
 
+    @on(MapCanvas.AreaChosen)
+    def _area_chosen(self, event: MapCanvas.AreaChosen) -> None:
+        self.filters = replace(self.filters, area=event.area)
+
     @on(MonthlyChart.MonthChosen)
     def _month_chosen(self, event: MonthlyChart.MonthChosen) -> None:
         self.filters = replace(self.filters, date_from=event.month, date_to=_month_end(event.month))
@@ -282,7 +287,7 @@ class ExplorerApp(ReportsWorkerFailures, App):
 
     def _focus_pane(self, pane_id: str) -> None:
         """Focus the pane's main widget: its table, or the actor tree."""
-        self.query_one(MAIN_WIDGETS[pane_id]).focus()
+        self.query_one(dict(TABS)[pane_id].main_widget).focus()
 
     def action_focus_dates(self) -> None:
         self.query_one("#date-from", Input).focus()
@@ -501,15 +506,13 @@ class ExplorerApp(ReportsWorkerFailures, App):
             ("Date fields", [("2015-10-01, 2015-10, 2015", "a day, a month or a year"), ("enter", "apply now"), ("escape", "back to the pane")]),
             ("Pickers", [("letters", "narrow the list to the values holding them")] + keys(ValuePicker.BINDINGS)
              + [("space", "tick or untick a value")]),
+            ("Map", [(binding.key_display or binding.key, binding.tooltip) for binding in MapCanvas.BINDINGS if binding.tooltip]),
             ("SQL pane", keys(SqlPane.BINDINGS)),
             ("SQL results", keys(ResultGrid.BINDINGS)),
         ]
 
     PALETTE = [
-        ("Go to Timeline", "The chart and the events", "show_pane('timeline')"),
-        ("Go to Actors", "The actors tree", "show_pane('actors')"),
-        ("Go to Casualties", "The casualty tables and pivot", "show_pane('casualties')"),
-        ("Go to SQL", "Ad-hoc SQL over the same data", "show_pane('sql')"),
+        *((f"Go to {pane_class.title}", pane_class.summary, f"show_pane('{pane_id}')") for pane_id, pane_class in TABS),
         ("Search", "Find rows holding every word typed", "prompt('search')"),
         ("Next match", "The next row the search finds", "find(True)"),
         ("Previous match", "The previous row the search finds", "find(False)"),

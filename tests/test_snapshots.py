@@ -23,7 +23,7 @@ from explorer.db.catalog import open_catalog
 from explorer.widgets.series import shown
 
 SIZES = [(80, 24), (120, 40)]
-PANE_KEYS = {"timeline": [], "actors": ["2"], "casualties": ["3"]}
+PANE_KEYS = {"timeline": [], "actors": ["2"], "casualties": ["3"], "map": ["5"]}
 
 
 @pytest.fixture(autouse=True)

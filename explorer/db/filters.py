@@ -24,6 +24,7 @@ from datetime import date
 
 from explorer.db.errors import InvalidFilter
 from explorer.db.schema import COUNTRIES_BY_NATIONALITY, NATIONALITY_BY_COUNTRY, UNKNOWN
+from explorer.geo import Area, area_text, fronts_inside
 
 _DATE_BOUND = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
 MAX_PERIOD_DAYS = 366
@@ -128,6 +129,8 @@ class Filters:
     nationalities: frozenset[str | None] = field(default_factory=frozenset)
     fronts: frozenset[str | None] = field(default_factory=frozenset)
     actor_ids: frozenset[str] = field(default_factory=frozenset)
+    area: Area | None = None
+    """A part of the map (the map pane's cell): events drawn there, and casualties on the fronts whose main place is there."""
     include_imprecise: bool = True
     text: str = ""
     """Events holding every word of it (a search made a filter)."""
@@ -158,6 +161,8 @@ class Filters:
             predicate &= _value_set("front", self.fronts)
         if self.actor_ids:
             predicate &= Predicate(_has_any_of("actor_ids"), (sorted(self.actor_ids),))
+        if self.area is not None:
+            predicate &= self._events_in_area()
         for word in sorted(text_words(self.text), key=len, reverse=True):  # the longest first: it rules out the most rows
             if search_column is not None:
                 predicate &= holds_word((search_column,), word, frozenset({search_column}))
@@ -188,6 +193,8 @@ class Filters:
             predicate &= _value_set(f"{row}nationality", self.nationalities)
         if self.fronts:
             predicate &= _value_set(f"{row}front", self.fronts)
+        if self.area is not None:
+            predicate &= Predicate(f"list_contains(?, {row}front)", (fronts_inside(self.area),))
         if self.actor_ids:
             predicate &= Predicate(f"list_contains(?, {row}actor_id)", (sorted(self.actor_ids),))
         return predicate
@@ -208,7 +215,19 @@ class Filters:
             predicate &= _value_set(f"{row}nationality", self.nationalities)
         if self.fronts:
             predicate &= _value_set(f"{row}front", self.fronts)
+        if self.area is not None:
+            predicate &= Predicate(f"list_contains(?, {row}front)", (fronts_inside(self.area),))
         return predicate
+
+    def _events_in_area(self) -> Predicate:
+        """Events the map draws in the area: by their coordinates, or by their front's main place when
+        they have none; never a country-wide one (see `explorer.db.geo`)."""
+        west, south, east, north = self.area
+        precise = "latitude IS NOT NULL AND longitude IS NOT NULL AND coalesce(location_precision, '') <> 'country'"
+        return Predicate(
+            f"CASE WHEN {precise} THEN longitude >= ? AND longitude < ? AND latitude > ? AND latitude <= ? "
+            "ELSE coalesce(location_precision, '') <> 'country' AND list_contains(?, front) END",
+            (west, east, south, north, fronts_inside(self.area)))
 
     def actors(self) -> Predicate:
         predicate = Predicate()
@@ -303,6 +322,8 @@ class Filters:
         if self.actor_ids:
             names = sorted((actor_names or {}).get(actor_id, actor_id) for actor_id in self.actor_ids)
             parts.append(listed(names, "actors") if compact >= 2 and len(names) > 1 else "actors: " + listed(names, "actors"))
+        if self.area is not None:
+            parts.append(f"area {area_text(self.area)}")
         if self.text.strip():
             parts.append(f"events matching “{' '.join(text_words(self.text))}”")
         if not parts and self.include_imprecise:
@@ -332,6 +353,8 @@ class Filters:
             found.append((f"front {value or UNKNOWN}", replace(self, fronts=self.fronts - {value})))
         for actor_id in sorted(self.actor_ids, key=lambda a: names.get(a, a)):
             found.append((f"actor {names.get(actor_id, actor_id)}", replace(self, actor_ids=self.actor_ids - {actor_id})))
+        if self.area is not None:
+            found.append((f"area {area_text(self.area)}", replace(self, area=None)))
         if self.text.strip():
             found.append((f"events matching “{' '.join(text_words(self.text))}”", replace(self, text="")))
         if not self.include_imprecise:

@@ -42,6 +42,9 @@ def _events(con: duckdb.DuckDBPyConnection, filters: Filters) -> Predicate:
     return filters.events(_country_actors(con) if filters.nationalities else None, search_column=SEARCH_TEXT)
 
 
+events_predicate = _events
+
+
 # Results here are pages and aggregates, so the copy DuckDB warns of costs little; `con.sql(...)` would
 # bind every statement twice, partly in Python, and a worker holding the GIL slows down while the UI draws.
 warnings.filterwarnings("ignore", message="Arrow output on a DB-API result makes an extra copy", category=UserWarning)
@@ -680,14 +683,8 @@ def facet_counts(con: duckdb.DuckDBPyConnection, filters: Filters, facet: str) -
     casualty reports have it under the *other* filters."""
     if facet not in FACETS:
         raise ValueError(f"unknown facet {facet!r}")
-    others = Filters(
-        date_from=filters.date_from,
-        date_to=filters.date_to,
-        nationalities=filters.nationalities if facet != "nationality" else frozenset(),
-        fronts=filters.fronts if facet != "front" else frozenset(),
-        actor_ids=filters.actor_ids,
-        include_imprecise=filters.include_imprecise,
-    )
+    others = replace(filters, nationalities=filters.nationalities if facet != "nationality" else frozenset(),
+                     fronts=filters.fronts if facet != "front" else frozenset())
     events, casualties = _events(con, others), others.casualties()
     value = "front" if facet == "front" else "unnest(CASE WHEN len(nationalities) = 0 THEN [NULL] ELSE nationalities END)"
     return _arrow(

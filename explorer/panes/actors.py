@@ -62,6 +62,8 @@ class ActorsPane(Pane):
     """`a` adds the highlighted actor to the filter; enter opens its detail."""
 
     title = "Actors"
+    summary = "The actors tree"
+    main_widget = "#actor-tree"
     counted_table = "actors"
 
     def __init__(self, **kwargs) -> None:

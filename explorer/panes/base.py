@@ -17,6 +17,10 @@ class Pane(ReportsWorkerFailures, Vertical):
     """A top-level view. `load` runs in a worker thread and must not touch widgets; `show` runs on the UI thread."""
 
     title = ""
+    summary = ""
+    """What the pane shows, in a few words (its key's tooltip, its palette entry)."""
+    main_widget = ""
+    """The selector of the widget its tab focuses."""
     counted_table = ""
     """The table whose rows under the filter the tab counts."""
     counted_unit = ""

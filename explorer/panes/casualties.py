@@ -118,6 +118,8 @@ class CasualtiesPane(Pane):
     """`c` switches basis, `p` shows the pivot, enter opens every report of the highlighted occurrence."""
 
     title = "Casualties"
+    summary = "The casualty tables and pivot"
+    main_widget = "#casualty-table"
     counted_table = "casualties"
     counted_unit = "report"
 

@@ -173,6 +173,8 @@ class SqlPane(ReportsWorkerFailures, Vertical):
     """The editor over the results; the footer shows the keys."""
 
     title = "SQL"
+    summary = "Ad-hoc SQL over the same data"
+    main_widget = "#sql-editor"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+enter,ctrl+j", "run", "Run", tooltip="run the statement under the cursor, or the selection", priority=True),
         Binding("ctrl+g", "cancel", "Stop", tooltip="stop the running query or search", priority=True),

@@ -117,6 +117,8 @@ class TimelinePane(Pane):
     """The chart over the events table; the detail beside it on wide terminals, enter opens it anywhere."""
 
     title = "Timeline"
+    summary = "The chart and the events"
+    main_widget = "#events"
     counted_table = "events"
     BINDINGS = [
         Binding("left_square_bracket", "chart_month(-1)", "Month ←", key_display="[", show=False,

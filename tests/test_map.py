@@ -1,0 +1,130 @@
+"""The map pane: events counted per cell by DuckDB where they belong, the cell's events, the area filter."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import settle
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from textual.widgets import Static, TabbedContent
+
+from explorer.app import ExplorerApp
+from explorer.db import geo, queries
+from explorer.db.filters import Filters
+from explorer.geo import area_text, front_places
+from explorer.widgets.map_canvas import MARKS, MapCanvas, level_of
+
+COUNTRY_WIDE = 46
+"""Built-in events without a place finer than the country (front `national/diplomatic`)."""
+
+
+def place(front: str) -> geo.FrontPlace:
+    return next(found for found in front_places() if found.front == front)
+
+
+def cell_of(view: geo.View, columns: int, rows: int, longitude: float, latitude: float) -> tuple[int, int]:
+    west, _, _, north = view.bounds(columns, rows)
+    return int((longitude - west) // view.degrees_per_column), int((north - latitude) // view.degrees_per_row)
+
+
+@pytest.fixture
+def app(catalog):
+    return ExplorerApp(catalog)
+
+
+views = st.builds(geo.View, longitude=st.floats(30, 45), latitude=st.floats(28, 40),
+                  degrees_per_column=st.floats(0.01, 2))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(view=views, columns=st.integers(10, 160), rows=st.integers(5, 50), imprecise=st.booleans())
+def test_every_event_is_drawn_once_outside_or_counted_apart(con, view, columns, rows, imprecise):
+    """Drawn, outside the view and country-wide add up to the events under the filter, at any view."""
+    filters = Filters(include_imprecise=imprecise)
+    counts = geo.map_counts(con, filters, view, columns, rows)
+    drawn = sum(events for events, _ in counts.cells.values())
+    assert drawn + counts.outside + counts.country_wide == queries.row_count(con, filters, "events")
+    assert all(0 <= column < columns and 0 <= row < rows for column, row in counts.cells)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(view=views, columns=st.integers(10, 120), rows=st.integers(5, 40))
+def test_a_cell_s_events_and_its_area_filter_agree_with_its_count(con, view, columns, rows):
+    """For every cell with a mark: the events listed in it, and the events an area filter of it keeps, are its count."""
+    counts = geo.map_counts(con, Filters(), view, columns, rows)
+    for (column, row), (events, _) in counts.cells.items():
+        area = view.cell_bounds(columns, rows, column, row)
+        assert geo.events_in_area(con, Filters(), area)[1] == events
+        assert queries.row_count(con, Filters(area=area), "events") == events
+
+
+def test_the_built_in_events_are_drawn_at_their_fronts_and_country_wide_ones_apart(con):
+    columns, rows = 80, 20
+    view = geo.fitting_view(geo.events_bounds(con, Filters()), columns, rows)
+    counts = geo.map_counts(con, Filters(), view, columns, rows)
+    assert counts.country_wide == COUNTRY_WIDE and counts.outside == 0
+    fronts = dict(con.execute("SELECT front, count(*) FROM events GROUP BY 1").fetchall())
+    for front in ("Aleppo", "Damascus/Ghouta", "Homs/Palmyra", "Idlib", "Latakia", "Hawran/Daraa/Quneitra"):
+        where = place(front)
+        assert counts.cells[cell_of(view, columns, rows, where.longitude, where.latitude)] == (fronts[front], fronts[front])
+    aleppo, damascus = place("Aleppo"), place("Damascus/Ghouta")
+    assert cell_of(view, columns, rows, aleppo.longitude, aleppo.latitude)[1] < cell_of(
+        view, columns, rows, damascus.longitude, damascus.latitude)[1]  # Aleppo is north of Damascus
+
+
+def test_the_marks_tell_the_counts_apart_without_colour():
+    assert [level_of(events, 12) for events in (1, 3, 12)] == sorted({level_of(events, 12) for events in (1, 3, 12)})
+    assert len({MARKS[level_of(events, 12)] for events in (1, 3, 12)}) == 3
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_the_map_shows_aleppo_where_it_belongs_and_enter_keeps_its_area(app, con, size):
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        await pilot.press("5")
+        await settle(pilot)
+        canvas = app.query_one(MapCanvas)
+        assert canvas.has_focus
+        columns, rows = canvas.grid
+        aleppo = place("Aleppo")
+        at = cell_of(canvas.view, columns, rows, aleppo.longitude, aleppo.latitude)
+        assert canvas.cursor == at  # the busiest cell: Aleppo's 12 events
+        assert canvas.render_line(at[1]).text[at[0]] == MARKS[-1]
+        legend = str(app.query_one("#map-legend", Static).render())
+        assert f"{COUNTRY_WIDE} country-wide" in legend
+        cell_line = str(app.query_one("#map-cell", Static).render())
+        assert "12 events" in cell_line
+        expected = canvas.cell_area()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.filters.area == expected
+        summary = str(app.query_one("#filter-summary", Static).render())
+        assert f"area {area_text(app.filters.area)}" in summary
+        assert queries.row_count(con, app.filters, "events") == 12
+        assert str(app.query_one(TabbedContent).get_tab("tab-timeline").label) == "1 Timeline 12"
+        await pilot.press("x")
+        await settle(pilot)
+        await pilot.press("enter")  # the only part: the area
+        await settle(pilot)
+        assert app.filters.area is None
+
+
+async def test_zoom_keeps_the_cell_under_the_cursor_and_0_fits_again(app):
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("5")
+        await settle(pilot)
+        canvas = app.query_one(MapCanvas)
+        fitted, cursor = canvas.view, canvas.cursor
+        west, south, east, north = canvas.cell_area()
+        await pilot.press("plus", "plus")
+        await settle(pilot)
+        assert canvas.view.degrees_per_column < fitted.degrees_per_column
+        zoomed = canvas.cell_area()
+        assert canvas.cursor == cursor and zoomed[0] >= west - 1e-9 and zoomed[2] <= east + 1e-9
+        await pilot.press("shift+right")
+        await settle(pilot)
+        assert canvas.view.longitude > fitted.longitude
+        await pilot.press("0")
+        await settle(pilot)
+        assert canvas.view == fitted
