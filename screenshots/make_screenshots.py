@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
 import tempfile
 from pathlib import Path
 
@@ -89,6 +90,10 @@ async def help_screen(app, pilot) -> None:
     await pilot.press("question_mark")
 
 
+async def map_aleppo(app, pilot) -> None:
+    await pilot.press("5")
+
+
 SHOTS = {
     "timeline": (timeline_iranian, (120, 40)),
     "timeline-80x24": (timeline_iranian, (80, 24)),
@@ -100,6 +105,7 @@ SHOTS = {
     "nationality-picker": (nationality_picker, (100, 30)),
     "sql": (sql, (120, 36)),
     "help": (help_screen, (100, 40)),
+    "map": (map_aleppo, (120, 36)),
 }
 
 
@@ -118,7 +124,7 @@ async def shoot(name: str) -> Path:
 def main() -> None:
     with tempfile.TemporaryDirectory() as state:
         os.environ["CONFLICT_EXPLORER_STATE_DIR"] = state
-        for name in SHOTS:
+        for name in sys.argv[1:] or SHOTS:
             print(asyncio.run(shoot(name)))
 
 
