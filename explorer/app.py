@@ -24,7 +24,7 @@ from textual.worker import get_current_worker
 from explorer.db import queries
 from explorer.db.catalog import Catalog
 from explorer.db.errors import InvalidFilter
-from explorer.db.filters import Filters, parse_date_bound
+from explorer.db.filters import FACETS, Filters, parse_date_bound
 from explorer.db.schema import UNKNOWN
 from explorer.format import counted_noun
 from explorer.panes.actors import ActorsPane
@@ -72,6 +72,8 @@ class ExplorerApp(ReportsWorkerFailures, App):
         Binding("d", "focus_dates", "Dates", show=False, tooltip="type the date range (enter applies, esc returns)"),
         Binding("t", "pick('nationality')", "Nationality", tooltip="choose nationalities (unknown included; type to narrow)"),
         Binding("f", "pick('front')", "Front", tooltip="choose fronts (unknown included; type to narrow)"),
+        Binding("v", "pick('side')", "Side", show=False,
+                tooltip="choose actors' sides: events with an actor of the side, its actors' casualties, its actors"),
         Binding("x", "remove_filter_part", "Remove part", show=False, tooltip="remove one part of the filter (the dates, a value, an actor, the search, imprecise left out)"),
         Binding("slash", "prompt('search')", "Search", key_display="/",
                 tooltip="find rows holding every word typed (events: text, front, place, actors' names; casualties: person, nationality, front, ranks, sources)"),
@@ -444,21 +446,19 @@ class ExplorerApp(ReportsWorkerFailures, App):
         self.call_from_thread(self._open_picker, facet, counts)
 
     def _open_picker(self, facet: str, counts: list[dict]) -> None:
-        selected = self.filters.nationalities if facet == "nationality" else self.filters.fronts
+        declared = FACETS[facet]
+        selected = getattr(self.filters, declared.field)
         choices = [
             (None if row["is_unknown"] else row["value"],
              f"{UNKNOWN if row['is_unknown'] else row['value']}  "
              f"({counted_noun(row['casualty_reports'], 'casualty report')} · {counted_noun(row['events'], 'event')})")
             for row in counts
         ]
-        title = "Nationalities" if facet == "nationality" else "Fronts"
-
         def apply(values: frozenset | None) -> None:
             if values is not None:
-                field = "nationalities" if facet == "nationality" else "fronts"
-                self.filters = replace(self.filters, **{field: values})
+                self.filters = replace(self.filters, **{declared.field: values})
 
-        self.push_screen(ValuePicker(title, choices, selected), apply)
+        self.push_screen(ValuePicker(declared.title, choices, selected), apply)
 
     def action_export(self) -> None:
         if self.query_one(TabbedContent).active == "tab-sql":
@@ -521,6 +521,7 @@ class ExplorerApp(ReportsWorkerFailures, App):
         ("Type the date range", "The filter's first and last day", "focus_dates"),
         ("Choose nationalities", "Filter by nationality", "pick('nationality')"),
         ("Choose fronts", "Filter by front", "pick('front')"),
+        ("Choose sides", "Filter by the actors' side (pro-government, opposition, …)", "pick('side')"),
         ("Remove one part of the filter", "A date range, a value, an actor, a search", "remove_filter_part"),
         ("Reset filter", "Show everything", "reset_filters"),
         ("Show or leave out imprecise rows", "Unknown dates, year-long or country-wide figures", "toggle_imprecise"),

@@ -34,7 +34,7 @@ import duckdb
 
 from explorer.db.errors import DataDirectoryError
 
-CACHE_FORMAT = 12
+CACHE_FORMAT = 13
 """Bump when what the cache holds or how it is computed changes, so older caches are not read."""
 DATABASE = "data.duckdb"
 MANIFEST = "manifest.json"

@@ -85,6 +85,36 @@ def _value_set(column: str, values: frozenset[str | None]) -> Predicate:
     return Predicate(" OR ".join(parts) or "FALSE", tuple(params))
 
 
+def _list_holds(list_column: str, values: frozenset[str | None]) -> Predicate:
+    """The list `list_column` holds one of `values`; None in `values` also selects an empty list."""
+    known = sorted(value for value in values if value is not None)
+    parts, params = [], []
+    if known:
+        parts.append(_has_any_of(list_column))
+        params.append(known)
+    if None in values:
+        parts.append(f"len({list_column}) = 0")
+    return Predicate(" OR ".join(parts) or "FALSE", tuple(params))
+
+
+@dataclass(frozen=True)
+class Facet:
+    """A filter dimension chosen from a list of values with their counts (the picker)."""
+
+    name: str
+    field: str
+    """The `Filters` field holding the chosen values."""
+    title: str
+    """The picker's title and the summary's plural."""
+
+
+FACETS = {
+    "nationality": Facet("nationality", "nationalities", "Nationalities"),
+    "front": Facet("front", "fronts", "Fronts"),
+    "side": Facet("side", "sides", "Sides"),
+}
+
+
 EVENT_TEXT = ("title", "description", "front", "location", "admin1", "admin2", "event_type", "source")
 """The event columns a search (and a text filter) looks into, besides the event's actors' names."""
 
@@ -129,6 +159,9 @@ class Filters:
     nationalities: frozenset[str | None] = field(default_factory=frozenset)
     fronts: frozenset[str | None] = field(default_factory=frozenset)
     actor_ids: frozenset[str] = field(default_factory=frozenset)
+    sides: frozenset[str | None] = field(default_factory=frozenset)
+    """Actors' sides (`explorer.db.schema.SIDES`): events with an actor of one, casualties of such an actor,
+    those actors; None: no side known."""
     area: Area | None = None
     """A part of the map (the map pane's cell): events drawn there, and casualties on the fronts whose main place is there."""
     include_imprecise: bool = True
@@ -142,12 +175,14 @@ class Filters:
     # --- per-table predicates ---------------------------------------------
 
     def events(self, country_actors: dict[str, list[str]] | None = None,
-               actors_named: Mapping[str, Sequence[str]] | None = None, search_column: str | None = None) -> Predicate:
+               actors_named: Mapping[str, Sequence[str]] | None = None, search_column: str | None = None,
+               sides_column: str | None = None) -> Predicate:
         """Events under the filter; `country_actors` (each country's actor ids, read from the
         actors table beforehand) makes the nationality test a cheap per-row lookup, and
         `actors_named` (each word of the text filter → ids of the actors whose names hold it) lets
         the text filter find events by their actors' names. Over `events_by_date`, `search_column`
-        (its text and its actors' names in lower case, in one column) makes the text filter one test per word."""
+        (its text and its actors' names in lower case, in one column) makes the text filter one test per word,
+        and `sides_column` (its actors' sides) the side filter one test."""
         start, end = "date", "coalesce(end_date, date)"
         predicate = self._date_range(start, end)
         if not self.include_imprecise:
@@ -161,6 +196,8 @@ class Filters:
             predicate &= _value_set("front", self.fronts)
         if self.actor_ids:
             predicate &= Predicate(_has_any_of("actor_ids"), (sorted(self.actor_ids),))
+        if self.sides:
+            predicate &= _list_holds(sides_column, self.sides) if sides_column else self._events_by_side()
         if self.area is not None:
             predicate &= self._events_in_area()
         for word in sorted(text_words(self.text), key=len, reverse=True):  # the longest first: it rules out the most rows
@@ -197,6 +234,8 @@ class Filters:
             predicate &= Predicate(f"list_contains(?, {row}front)", (fronts_inside(self.area),))
         if self.actor_ids:
             predicate &= Predicate(f"list_contains(?, {row}actor_id)", (sorted(self.actor_ids),))
+        if self.sides and not row:  # in a report struct (`r.`) no subquery can run: see `occurrence_sides`
+            predicate &= self.occurrence_sides()
         return predicate
 
     def casualty_rows(self, row: str = "") -> Predicate:
@@ -206,7 +245,33 @@ class Filters:
         predicate = self._date_range(f"{row}first_date", f"{row}last_date") & self.summary_facets(row)
         if self.actor_ids:
             predicate &= Predicate(f"list_contains(?, {row}actor_id)", (sorted(self.actor_ids),))
+        if self.sides and not row:
+            predicate &= self.occurrence_sides()
         return predicate
+
+    def occurrence_sides(self, column: str = "actor_id") -> Predicate:
+        """Rows whose actor (`column`) is of a chosen side; None: no actor, or one of no known side. An
+        occurrence reported several times is tested on its own actor, not on each report's."""
+        known = sorted(value for value in self.sides if value is not None)
+        parts, params = [], []
+        if known:
+            parts.append(f"list_contains((SELECT coalesce(list(actor_id), []) FROM actors WHERE list_contains(?, side)), {column})")
+            params.append(known)
+        if None in self.sides:
+            parts.append(f"{column} IS NULL OR NOT list_contains("
+                         f"(SELECT coalesce(list(actor_id), []) FROM actors WHERE side IS NOT NULL), {column})")
+        return Predicate(" OR ".join(f"({part})" for part in parts), tuple(params))
+
+    def _events_by_side(self) -> Predicate:
+        """Events with an actor of a chosen side (None: with no actor of a known side), looked up in the predicate."""
+        known = sorted(value for value in self.sides if value is not None)
+        parts, params = [], []
+        if known:
+            parts.append("list_has_any(actor_ids, (SELECT coalesce(list(actor_id), []) FROM actors WHERE list_contains(?, side)))")
+            params.append(known)
+        if None in self.sides:
+            parts.append("NOT list_has_any(actor_ids, (SELECT coalesce(list(actor_id), []) FROM actors WHERE side IS NOT NULL))")
+        return Predicate(" OR ".join(f"({part})" for part in parts), tuple(params))
 
     def summary_facets(self, row: str = "") -> Predicate:
         """Nationality, front and precision, on the columns `nationality`, `front` and `precise`."""
@@ -231,6 +296,8 @@ class Filters:
 
     def actors(self) -> Predicate:
         predicate = Predicate()
+        if self.sides:
+            predicate &= _value_set("side", self.sides)
         if self.nationalities:
             predicate &= self._actor_countries("country")
         if self.actor_ids:
@@ -241,6 +308,8 @@ class Filters:
         predicate = self._date_range("date", "date")
         if not self.include_imprecise:
             predicate &= Predicate("date_precision <> 'year'")
+        if self.sides:
+            predicate &= self.occurrence_sides()
         if self.nationalities:
             predicate &= self._actor_countries("(SELECT a.country FROM actors a WHERE a.actor_id = forces.actor_id)")
         if self.actor_ids:
@@ -319,6 +388,9 @@ class Filters:
         for values, noun in ((self.nationalities, "nationalities"), (self.fronts, "fronts")):
             if values:
                 parts.append(listed(sorted(v if v is not None else UNKNOWN for v in values), noun))
+        if self.sides:
+            sides = sorted(v if v is not None else UNKNOWN for v in self.sides)
+            parts.append(listed(sides, "sides") if compact >= 2 and len(sides) > 1 else "side: " + listed(sides, "sides"))
         if self.actor_ids:
             names = sorted((actor_names or {}).get(actor_id, actor_id) for actor_id in self.actor_ids)
             parts.append(listed(names, "actors") if compact >= 2 and len(names) > 1 else "actors: " + listed(names, "actors"))
@@ -351,6 +423,8 @@ class Filters:
             found.append((f"nationality {value or UNKNOWN}", replace(self, nationalities=self.nationalities - {value})))
         for value in sorted(self.fronts, key=lambda v: (v is None, v or "")):
             found.append((f"front {value or UNKNOWN}", replace(self, fronts=self.fronts - {value})))
+        for value in sorted(self.sides, key=lambda v: (v is None, v or "")):
+            found.append((f"side {value or UNKNOWN}", replace(self, sides=self.sides - {value})))
         for actor_id in sorted(self.actor_ids, key=lambda a: names.get(a, a)):
             found.append((f"actor {names.get(actor_id, actor_id)}", replace(self, actor_ids=self.actor_ids - {actor_id})))
         if self.area is not None:

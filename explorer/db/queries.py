@@ -17,7 +17,7 @@ from datetime import date, timedelta
 import duckdb
 import pyarrow as pa
 
-from explorer.db.filters import EVENT_TEXT, Filters, Predicate, any_of
+from explorer.db.filters import EVENT_TEXT, FACETS as FACETS_DECLARED, Filters, Predicate, any_of
 from explorer.db.paging import Order, RowQuery
 from explorer.db.schema import CASUALTY_KINDS, NATIONALITY_BY_COUNTRY, UNKNOWN
 
@@ -29,7 +29,7 @@ REPORT_FACETS = {"first_date": "DATE", "last_date": "DATE", "precise": "BOOLEAN"
 """What a filter reads of a report (see `Filters.casualty_rows`): kept per report for occurrences reported more than once."""
 REPORT_FACETS_TYPE = "STRUCT(" + ", ".join(f"{name} {type_}" for name, type_ in REPORT_FACETS.items()) + ")[]"
 
-FACETS = ("nationality", "front")
+FACETS = tuple(FACETS_DECLARED)
 
 
 def _country_actors(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
@@ -39,7 +39,8 @@ def _country_actors(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
 
 def _events(con: duckdb.DuckDBPyConnection, filters: Filters) -> Predicate:
     """Rows of `events_by_date` under the filter."""
-    return filters.events(_country_actors(con) if filters.nationalities else None, search_column=SEARCH_TEXT)
+    return filters.events(_country_actors(con) if filters.nationalities else None, search_column=SEARCH_TEXT,
+                          sides_column="sides")
 
 
 events_predicate = _events
@@ -235,6 +236,8 @@ def _occurrences(filters: Filters, kind: str | None, event_id: str | None = None
         return f"SELECT * FROM occurrences WHERE {basis.sql}", basis.params
     single = _date_bounds(filters) & report & basis
     repeated = Predicate(f"len(list_filter(report_facets, lambda r: {each.sql})) > 0", each.params) & basis
+    if filters.sides:
+        repeated &= filters.occurrence_sides()
     return (
         f"SELECT *, NULL::{REPORT_FACETS_TYPE} AS report_facets FROM single_occurrences WHERE {single.sql} "
         f"UNION ALL SELECT * EXCLUDE (summarised) FROM repeated_occurrences WHERE {repeated.sql}",
@@ -477,7 +480,7 @@ def _summed_by_month(filters: Filters) -> tuple[str, tuple]:
     dated = Predicate("kind IN ('individual', 'incident') AND first_date IS NOT NULL")
     rows = ("SELECT dataset, kind, date_trunc('month', first_date)::DATE AS month, nationality, "
             + long_period() + " AS long_period, killed, 1 AS occurrences FROM ({}) WHERE {}")
-    if filters.actor_ids:
+    if filters.actor_ids or filters.sides:
         occurrences, params = _occurrences(filters, None)
         return rows.format(occurrences, dated.sql), params
     facets, inside, edges = filters.summary_facets(), Predicate(), []
@@ -683,10 +686,12 @@ def facet_counts(con: duckdb.DuckDBPyConnection, filters: Filters, facet: str) -
     casualty reports have it under the *other* filters."""
     if facet not in FACETS:
         raise ValueError(f"unknown facet {facet!r}")
-    others = replace(filters, nationalities=filters.nationalities if facet != "nationality" else frozenset(),
-                     fronts=filters.fronts if facet != "front" else frozenset())
+    others = replace(filters, **{FACETS_DECLARED[facet].field: frozenset()})
     events, casualties = _events(con, others), others.casualties()
-    value = "front" if facet == "front" else "unnest(CASE WHEN len(nationalities) = 0 THEN [NULL] ELSE nationalities END)"
+    listed = {"nationality": "nationalities", "side": "sides"}
+    value = "front" if facet == "front" else f"unnest(CASE WHEN len({listed[facet]}) = 0 THEN [NULL] ELSE {listed[facet]} END)"
+    reported = ("(SELECT actor_id AS side_actor, any_value(side) AS side FROM actors GROUP BY actor_id) AS side_of "
+                "ON side_of.side_actor = casualties.actor_id")
     return _arrow(
         con,
         f"""
@@ -695,7 +700,8 @@ def facet_counts(con: duckdb.DuckDBPyConnection, filters: Filters, facet: str) -
             FROM (SELECT ({events.sql}) AS matches, {value} AS value FROM events_by_date)
             GROUP BY 1
         ),
-        cas AS (SELECT {facet} AS value, count(*) FILTER (WHERE {casualties.sql}) AS n FROM casualties GROUP BY 1)
+        cas AS (SELECT {facet} AS value, count(*) FILTER (WHERE {casualties.sql}) AS n
+                FROM casualties {"LEFT JOIN " + reported if facet == "side" else ""} GROUP BY 1)
         SELECT coalesce(value, '{UNKNOWN}') AS value, value IS NULL AS is_unknown,
             coalesce(ev.n, 0) AS events, coalesce(cas.n, 0) AS casualty_reports
         FROM ev FULL OUTER JOIN cas USING (value)
@@ -711,7 +717,8 @@ SEARCH_TEXT = "search_text"
 
 def events_by_date_sql() -> str:
     """SQL of the events with `nationalities`: the distinct nationalities of their actors' countries
-    (empty when none has one of ours), so that a count by nationality needs no lookup per event; and
+    (empty when none has one of ours), so that a count by nationality needs no lookup per event;
+    `sides`: the distinct sides of its actors, likewise;
     `actor_sort`: the actors' names as the table shows them, to sort by; and
     `search_text`: the columns a search looks into (`EVENT_TEXT`) and the event's actors' ids, names and
     short names, in lower case and in one column, apart by a character no search word holds (a unit
@@ -724,13 +731,16 @@ def events_by_date_sql() -> str:
             FROM actors AS a JOIN (VALUES {pairs}) AS n(country, nationality) ON n.country = a.country
         ),
         text_of AS (SELECT map(list(actor_id), list(lower(concat_ws(' ', actor_id, name, short_name)))) AS actor FROM actors),
-        short_of AS (SELECT map(list(actor_id), list(short_name)) AS actor FROM actors)
+        short_of AS (SELECT map(list(actor_id), list(short_name)) AS actor FROM actors),
+        side_of AS (SELECT map(list(actor_id), list(side)) AS actor FROM actors)
         SELECT e.*, lower(array_to_string(list_transform(e.actor_ids, lambda id: coalesce(short_of.actor[id], id)), ', ')) AS actor_sort, list_sort(list_distinct(list_filter(list_transform(e.actor_ids, lambda id: nationality_of.actor[id]),
             lambda nationality: nationality IS NOT NULL))) AS nationalities,
+            list_sort(list_distinct(list_filter(list_transform(e.actor_ids, lambda id: side_of.actor[id]),
+            lambda side: side IS NOT NULL))) AS sides,
             concat_ws(chr(31), {", ".join(f"lower(CAST(e.{column} AS VARCHAR))" for column in EVENT_TEXT)},
                 array_to_string(list_transform(e.actor_ids, lambda id: coalesce(text_of.actor[id], lower(id))), chr(31))
             ) AS {SEARCH_TEXT}
-        FROM events AS e, nationality_of, text_of, short_of
+        FROM events AS e, nationality_of, text_of, short_of, side_of
     """
 
 
