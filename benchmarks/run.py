@@ -318,6 +318,79 @@ def child_interactive(data_dir: Path) -> dict:
     return result
 
 
+# --- bytes the terminal receives: the real app under a pseudo-terminal --------------------------
+
+TERMINAL_KEYS = (
+    ("one row down (the timeline's events)", b"\x1b[B", "< 2 KB"),
+    ("nationality picker opens (t)", b"t", "< 10 KB"),
+    ("a value ticked in the picker (space)", b" ", ""),
+    ("filter change (enter applies it)", b"\r", "< 20 KB"),
+    ("pane switch (2)", b"2", "< 20 KB"),
+)
+"""What is pressed, in this order, after start-up, and the issue's target for each (what an SSH link carries)."""
+
+
+def _read_until_quiet(fd: int, quiet: float, cap: float) -> int:
+    """Bytes read from `fd` until it has been silent for `quiet` seconds (or `cap` seconds have passed)."""
+    import select
+
+    count, started = 0, time.monotonic()
+    last = started
+    while time.monotonic() - started < cap and time.monotonic() - last < quiet:
+        ready, _, _ = select.select([fd], [], [], 0.02)
+        if ready:
+            try:
+                count += len(os.read(fd, 65536))
+            except OSError:  # the app has gone
+                break
+            last = time.monotonic()
+    return count
+
+
+def terminal_bytes(env: dict) -> list[tuple[str, int, str]]:
+    """(step, bytes written to the terminal, target): the app on the built-in data in a 120x40 xterm-256color
+    pseudo-terminal, each step counted until the output has been quiet for a second."""
+    import fcntl
+    import struct
+    import termios
+
+    main_fd, app_fd = os.openpty()
+    fcntl.ioctl(app_fd, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+    app_env = {key: value for key, value in env.items() if key not in ("TEXTUAL_ANIMATIONS", "COLUMNS", "LINES")}
+    app = subprocess.Popen([sys.executable, "-m", "explorer"], stdin=app_fd, stdout=app_fd, stderr=app_fd, cwd=ROOT,
+                           env={**app_env, "TERM": "xterm-256color"}, start_new_session=True)
+    os.close(app_fd)
+    try:
+        counts = [("start-up", _read_until_quiet(main_fd, 2.0, 120.0), "")]
+        for step, key, target in TERMINAL_KEYS:
+            os.write(main_fd, key)
+            counts.append((step, _read_until_quiet(main_fd, 1.0, 30.0), target))
+        os.write(main_fd, b"q")
+        app.wait(timeout=10)
+    finally:
+        if app.poll() is None:
+            app.kill()
+        os.close(main_fd)
+    return counts
+
+
+def measure_terminal_bytes(repeats: int = 2) -> list[tuple[str, str, str, None, str]]:
+    """The byte rows: the largest of `repeats` runs of each step, in a fresh cache and state (start-up builds the cache
+    in the first run only: later runs start warm)."""
+    cache = tempfile.mkdtemp(prefix="conflict-explorer-bench-cache-")
+    env = {**os.environ, "XDG_CACHE_HOME": cache, "CONFLICT_EXPLORER_CONFIG": os.path.join(cache, "none.toml"),
+           "CONFLICT_EXPLORER_STATE_DIR": os.path.join(cache, "state")}
+    try:
+        runs = [terminal_bytes(env) for _ in range(repeats)]
+    finally:
+        shutil.rmtree(cache, ignore_errors=True)
+    rows = []
+    for index, (step, _, target) in enumerate(runs[0]):
+        counts = [run[index][1] for run in runs]
+        rows.append(("built-in", f"bytes to the terminal, {step}", f"{max(counts) / 1024:.1f} KB", None, target))
+    return rows
+
+
 # --- the parent: orchestration and the report ------------------------------------------------
 
 def _child(*args: str, env: dict | None = None) -> dict:
@@ -393,7 +466,9 @@ def _measure(label: str, data_dir: Path, env: dict) -> list[tuple[str, str, floa
 def format_table(rows: list) -> str:
     lines = ["| size | step | app | DuckDB floor | ratio | target |", "|---|---|---|---|---|---|"]
     for size, step, value, floor, target in rows:
-        if floor is None:
+        if isinstance(value, str):
+            lines.append(f"| {size} | {step} | {value} | | | {target} |")
+        elif floor is None:
             lines.append(f"| {size} | {step} | {value:,.0f} MB | | | {target} |")
         else:
             ratio = f"{value / floor:.1f}×" if floor > 0 else ""
@@ -421,6 +496,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Benchmark the explorer against raw DuckDB on synthetic data.")
     parser.add_argument("--sizes", default="100k,1m,10m", help="comma-separated: 100k, 1m, 10m (default: all)")
     parser.add_argument("--readme", action="store_true", help="rewrite the results table in README.md")
+    parser.add_argument("--bytes-only", action="store_true", help="only the bytes the terminal receives per step (built-in data)")
     parser.add_argument("--child", nargs=2, metavar=("STEP", "DATA_DIR"), help=argparse.SUPPRESS)
     parser.add_argument("--started-at", type=float, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -433,7 +509,10 @@ def main() -> None:
     unknown = [label for label in labels if label not in SIZES]
     if unknown:
         raise SystemExit(f"unknown size(s) {', '.join(unknown)}: use {', '.join(SIZES)}")
-    rows = measure_size("built-in")
+    if args.bytes_only:
+        print(format_table(measure_terminal_bytes()))
+        return
+    rows = measure_size("built-in") + measure_terminal_bytes()
     print(format_table(rows), flush=True)
     for label in labels:
         measured = measure_size(label)
