@@ -374,9 +374,9 @@ def terminal_bytes(env: dict) -> list[tuple[str, int, str]]:
     return counts
 
 
-def measure_terminal_bytes(repeats: int = 2) -> list[tuple[str, str, str, None, str]]:
-    """The byte rows: the largest of `repeats` runs of each step, in a fresh cache and state (start-up builds the cache
-    in the first run only: later runs start warm)."""
+def measure_terminal_bytes(repeats: int = 3) -> list[tuple[str, str, str, None, str]]:
+    """The byte rows: each step's median over `repeats` runs (and their range: how many frames a step paints
+    depends on how fast its queries return), in a fresh cache and state; the first run's start-up builds the cache."""
     cache = tempfile.mkdtemp(prefix="conflict-explorer-bench-cache-")
     env = {**os.environ, "XDG_CACHE_HOME": cache, "CONFLICT_EXPLORER_CONFIG": os.path.join(cache, "none.toml"),
            "CONFLICT_EXPLORER_STATE_DIR": os.path.join(cache, "state")}
@@ -386,8 +386,9 @@ def measure_terminal_bytes(repeats: int = 2) -> list[tuple[str, str, str, None, 
         shutil.rmtree(cache, ignore_errors=True)
     rows = []
     for index, (step, _, target) in enumerate(runs[0]):
-        counts = [run[index][1] for run in runs]
-        rows.append(("built-in", f"bytes to the terminal, {step}", f"{max(counts) / 1024:.1f} KB", None, target))
+        counts = sorted(run[index][1] / 1024 for run in runs)
+        spread = f" ({counts[0]:.1f}–{counts[-1]:.1f})" if len(counts) > 1 else ""
+        rows.append(("built-in", f"bytes to the terminal, {step}", f"{counts[len(counts) // 2]:.1f} KB{spread}", None, target))
     return rows
 
 
