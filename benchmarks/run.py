@@ -5,11 +5,15 @@ the nationality picker's opening, the SQL pane's first rows and jump to the last
 over every casualty row, and the peak memory of the process. Beside each figure, the floor: the very statements the app issued for
 that step, run one after another by plain DuckDB in a fresh connection, in a process of its own (so that
 its memory is reported on a row of its own, never as the app's). The SQL pane's floor is DuckDB's time to
-the first page of the same statement.
+the first page of the same statement. It also counts the bytes the app writes to a 120x40 terminal for
+start-up and a few keys (the real app under a pseudo-terminal), and, with --peers, times VisiData.
 
     .venv/bin/python benchmarks/run.py                 # 100k, 1m, 10m (+ the built-in data's start-up)
     .venv/bin/python benchmarks/run.py --sizes 100k    # one size
     .venv/bin/python benchmarks/run.py --readme        # also rewrite the README's results table
+    .venv/bin/python benchmarks/run.py --peers         # also time VisiData on the same files (pip install -e ".[peers]")
+    .venv/bin/python benchmarks/run.py --bytes-only    # only the bytes the terminal receives per key (built-in data, 120x40)
+    .venv/bin/python benchmarks/run.py --peers-only --sizes 1m   # only VisiData
 
 Synthetic data directories are generated once into benchmarks/.data/ (see generate.py).
 Each measurement runs in a child process of its own, so peak memory is that step's alone, read before its floor runs.
@@ -392,6 +396,44 @@ def measure_terminal_bytes(repeats: int = 3) -> list[tuple[str, str, str, None, 
     return rows
 
 
+# --- a peer: VisiData in batch mode on the same files (optional) -----------------------------
+
+VISIDATA_JOBS = (
+    ("start, open, its columns sheet (rows may still be loading)", [{"longname": "columns-sheet", "keystrokes": "C"}]),
+    ("open + frequency table of nationality", [{"sheet": "casualties", "col": "nationality", "longname": "freq-col", "keystrokes": "F"}]),
+    ("open + keep the Iranian rows", [
+        {"sheet": "casualties", "col": "nationality", "longname": "select-col-regex", "input": "^Iranian$", "keystrokes": "|"},
+        {"sheet": "casualties", "longname": "dup-selected", "keystrokes": '"'}]),
+)
+"""What VisiData is timed doing on casualties.parquet: each job opens the file, then runs its commands (a
+command log replayed with `vd -b -p`), and saves the last sheet."""
+
+
+def measure_visidata(label: str) -> list[tuple[str, str, float, float | None, str]]:
+    """VisiData's seconds for each job, when `vd` is installed (`pip install visidata`; never a dependency of the
+    app): the README's ratio to a peer is then measured on the same files, not quoted."""
+    vd = shutil.which("vd") or (str(Path(sys.executable).with_name("vd")) if Path(sys.executable).with_name("vd").exists() else None)
+    if vd is None:
+        print("VisiData not installed (pip install visidata): no peer rows", file=sys.stderr)
+        return []
+    source = str(ensure_data(label) / "casualties.parquet")
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="conflict-explorer-bench-vd-") as folder:
+        for name, commands in VISIDATA_JOBS:
+            log = Path(folder) / "job.vdj"
+            lines = [{"longname": "open-file", "input": source, "keystrokes": "o"}, *commands]
+            log.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+            started = time.perf_counter()
+            done = subprocess.run([vd, "-b", "-p", str(log), "-o", str(Path(folder) / "out.tsv")], check=False, capture_output=True,
+                                  text=True, env={**os.environ, "HOME": folder}, cwd=folder, timeout=3600)
+            seconds = time.perf_counter() - started
+            if done.returncode != 0:
+                print(f"VisiData {name} failed: {done.stderr.strip()[-300:]}", file=sys.stderr)
+                continue
+            rows.append((label, f"VisiData: {name}", seconds, None, ""))
+    return rows
+
+
 # --- the parent: orchestration and the report ------------------------------------------------
 
 def _child(*args: str, env: dict | None = None) -> dict:
@@ -467,7 +509,9 @@ def _measure(label: str, data_dir: Path, env: dict) -> list[tuple[str, str, floa
 def format_table(rows: list) -> str:
     lines = ["| size | step | app | DuckDB floor | ratio | target |", "|---|---|---|---|---|---|"]
     for size, step, value, floor, target in rows:
-        if isinstance(value, str):
+        if step.startswith("VisiData"):
+            lines.append(f"| {size} | {step} | {value:.3f} s | | | {target} |")
+        elif isinstance(value, str):
             lines.append(f"| {size} | {step} | {value} | | | {target} |")
         elif floor is None:
             lines.append(f"| {size} | {step} | {value:,.0f} MB | | | {target} |")
@@ -498,6 +542,8 @@ def main() -> None:
     parser.add_argument("--sizes", default="100k,1m,10m", help="comma-separated: 100k, 1m, 10m (default: all)")
     parser.add_argument("--readme", action="store_true", help="rewrite the results table in README.md")
     parser.add_argument("--bytes-only", action="store_true", help="only the bytes the terminal receives per step (built-in data)")
+    parser.add_argument("--peers", action="store_true", help="also time VisiData (if installed) on the same files")
+    parser.add_argument("--peers-only", action="store_true", help="only time VisiData (if installed) on the chosen sizes")
     parser.add_argument("--child", nargs=2, metavar=("STEP", "DATA_DIR"), help=argparse.SUPPRESS)
     parser.add_argument("--started-at", type=float, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -513,10 +559,13 @@ def main() -> None:
     if args.bytes_only:
         print(format_table(measure_terminal_bytes()))
         return
+    if args.peers_only:
+        print(format_table([row for label in labels for row in measure_visidata(label)]))
+        return
     rows = measure_size("built-in") + measure_terminal_bytes()
     print(format_table(rows), flush=True)
     for label in labels:
-        measured = measure_size(label)
+        measured = measure_size(label) + (measure_visidata(label) if args.peers else [])
         print("\n".join(format_table(measured).splitlines()[2:]), flush=True)
         rows += measured
     text = f"{machine()}\n\n{format_table(rows)}"
