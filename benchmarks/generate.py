@@ -16,7 +16,14 @@ from pathlib import Path
 
 import duckdb
 
-from explorer.db.schema import ACTORS, CASUALTIES, EVENTS, FORCES, NATIONALITY_BY_COUNTRY, Table
+from explorer.db.schema import (
+    ACTORS,
+    CASUALTIES,
+    EVENTS,
+    FORCES,
+    NATIONALITY_BY_COUNTRY,
+    Table,
+)
 
 FRONTS = ("Aleppo", "Damascus/Ghouta", "Idlib", "Homs/Palmyra", "Hawran/Daraa/Quneitra", "Latakia", "Hama", "Deir ez-Zor")
 COUNTRIES = ("Syria", "Iran", "Russia", "Lebanon", "Afghanistan", "Iraq", "Pakistan", "Turkey", "Jordan", "Saudi Arabia",

@@ -3,14 +3,20 @@
 For each size it measures start-up (cold and warm), filter changes until every pane is refreshed,
 the nationality picker's opening, the SQL pane's first rows and jump to the last row of a query
 over every casualty row, and the peak memory of the process. Beside each figure, the floor: the very statements the app issued for
-that step, run one after another by plain DuckDB in a fresh connection in the same process.
+that step, run one after another by plain DuckDB in a fresh connection, in a process of its own (so that
+its memory is reported on a row of its own, never as the app's). The SQL pane's floor is DuckDB's time to
+the first page of the same statement. It also counts the bytes the app writes to a 120x40 terminal for
+start-up and a few keys (the real app under a pseudo-terminal), and, with --peers, times VisiData.
 
     .venv/bin/python benchmarks/run.py                 # 100k, 1m, 10m (+ the built-in data's start-up)
     .venv/bin/python benchmarks/run.py --sizes 100k    # one size
     .venv/bin/python benchmarks/run.py --readme        # also rewrite the README's results table
+    .venv/bin/python benchmarks/run.py --peers         # also time VisiData on the same files (pip install -e ".[peers]")
+    .venv/bin/python benchmarks/run.py --bytes-only    # only the bytes the terminal receives per key (built-in data, 120x40)
+    .venv/bin/python benchmarks/run.py --peers-only --sizes 1m   # only VisiData
 
 Synthetic data directories are generated once into benchmarks/.data/ (see generate.py).
-Each measurement runs in a child process of its own, so peak memory is that step's alone.
+Each measurement runs in a child process of its own, so peak memory is that step's alone, read before its floor runs.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import multiprocessing
 import os
 import platform
 import resource
@@ -26,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from datetime import date
 from pathlib import Path
 
@@ -60,11 +68,12 @@ def trace_catalog(catalog, log: list) -> None:
     catalog.cursor = lambda: TracingCursor(cursor(), log)
 
 
-def floor_seconds(data_dir: Path, statements: list) -> float:
+def floor_seconds(data_dir: Path, statements: list, first_page: int | None = None) -> float:
     """Run `statements` one after another in a fresh DuckDB connection with the same views; seconds taken.
 
     The tables are the app's own: the cache database the app built, attached read-only as the app
-    does, in a connection with none of the app's other settings."""
+    does, in a connection with none of the app's other settings. With `first_page`, each statement's
+    first that many rows are fetched, not its whole result (the SQL pane shows a page, never loads it all)."""
     import duckdb
 
     from explorer.db.catalog import DATABASE_ALIAS, EngineLimits, open_catalog
@@ -81,6 +90,9 @@ def floor_seconds(data_dir: Path, statements: list) -> float:
     started = time.perf_counter()
     for query, params in statements:
         try:
+            if first_page is not None:
+                con.execute(query, params or []).fetchmany(first_page)
+                continue
             relation = con.sql(query, params=params)
             if relation is not None:
                 relation.to_arrow_table()
@@ -94,8 +106,25 @@ def floor_seconds(data_dir: Path, statements: list) -> float:
     return elapsed
 
 
+def _floors(data_dir: Path, runs: list) -> tuple[list[float], float]:
+    """Each run's floor (`runs`: (statements, first_page) pairs) and this process's peak memory."""
+    return [floor_seconds(data_dir, statements, first_page) for statements, first_page in runs], peak_rss_mb()
+
+
+def floors_apart(data_dir: Path, runs: list) -> tuple[list[float], float]:
+    """`_floors` in a process of its own: the floor's memory must not count as the app's, nor the app's as its."""
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return pool.submit(_floors, data_dir, runs).result()
+
+
 def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """This process's peak resident memory. On Linux its own high-water mark (VmHWM): `ru_maxrss` keeps the
+    peak of the process that started it across the exec, so a child would report its parent's peak."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) / 1024
+    except (OSError, StopIteration):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 # --- the children: one process per measurement ---------------------------------------------
@@ -138,8 +167,8 @@ def child_startup(data_dir: Path, started_at: float) -> dict:
 
     asyncio.run(run())
     catalog.close()
-    result["floor"] = floor_seconds(catalog.data_dir, log)
-    result["rss"] = peak_rss_mb()
+    result["rss"] = peak_rss_mb()  # the app's alone: the floor runs in a process of its own
+    (result["floor"],), result["floor_rss"] = floors_apart(catalog.data_dir, [(log, None)])
     return result
 
 
@@ -269,6 +298,7 @@ def child_interactive(data_dir: Path) -> dict:
                 await on_screen(pilot, app)
 
             await measure("sql_first", run_query, first_rows)
+            steps["sql_first"][-1] = (steps["sql_first"][-1][0], [(editor.text, None)])  # its floor: the statement's first page
             grid.focus()
             await pilot.pause()
 
@@ -284,11 +314,126 @@ def child_interactive(data_dir: Path) -> dict:
 
     asyncio.run(run())
     catalog.close()
-    result: dict = {"rss": peak_rss_mb(), "rows": steps.pop("rows")}
+    result: dict = {"rss": peak_rss_mb(), "rows": steps.pop("rows")}  # the app's alone, read before any floor runs
+    names = [name for name, runs in steps.items() for _ in runs]
+    floors, result["floor_rss"] = floors_apart(
+        catalog.data_dir, [(statements, PAGE_ROWS if name == "sql_first" else None) for name, runs in steps.items() for _, statements in runs])
     for name, runs in steps.items():
         result[name] = [seconds for seconds, _ in runs]
-        result[f"{name}_floor"] = [floor_seconds(catalog.data_dir, statements) for _, statements in runs]
+        result[f"{name}_floor"] = [floor for floor, floor_name in zip(floors, names) if floor_name == name]
     return result
+
+
+# --- bytes the terminal receives: the real app under a pseudo-terminal --------------------------
+
+TERMINAL_KEYS = (
+    ("one row down (the timeline's events)", b"\x1b[B", "< 2 KB"),
+    ("nationality picker opens (t)", b"t", "< 10 KB"),
+    ("a value ticked in the picker (space)", b" ", ""),
+    ("filter change (enter applies it)", b"\r", "< 20 KB"),
+    ("pane switch (2)", b"2", "< 20 KB"),
+)
+"""What is pressed, in this order, after start-up, and the issue's target for each (what an SSH link carries)."""
+
+
+def _read_until_quiet(fd: int, quiet: float, cap: float) -> int:
+    """Bytes read from `fd` until it has been silent for `quiet` seconds (or `cap` seconds have passed)."""
+    import select
+
+    count, started = 0, time.monotonic()
+    last = started
+    while time.monotonic() - started < cap and time.monotonic() - last < quiet:
+        ready, _, _ = select.select([fd], [], [], 0.02)
+        if ready:
+            try:
+                count += len(os.read(fd, 65536))
+            except OSError:  # the app has gone
+                break
+            last = time.monotonic()
+    return count
+
+
+def terminal_bytes(env: dict) -> list[tuple[str, int, str]]:
+    """(step, bytes written to the terminal, target): the app on the built-in data in a 120x40 xterm-256color
+    pseudo-terminal, each step counted until the output has been quiet for a second."""
+    import fcntl
+    import struct
+    import termios
+
+    main_fd, app_fd = os.openpty()
+    fcntl.ioctl(app_fd, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+    app_env = {key: value for key, value in env.items() if key not in ("TEXTUAL_ANIMATIONS", "COLUMNS", "LINES")}
+    app = subprocess.Popen([sys.executable, "-m", "explorer"], stdin=app_fd, stdout=app_fd, stderr=app_fd, cwd=ROOT,
+                           env={**app_env, "TERM": "xterm-256color"}, start_new_session=True)
+    os.close(app_fd)
+    try:
+        counts = [("start-up", _read_until_quiet(main_fd, 2.0, 120.0), "")]
+        for step, key, target in TERMINAL_KEYS:
+            os.write(main_fd, key)
+            counts.append((step, _read_until_quiet(main_fd, 1.0, 30.0), target))
+        os.write(main_fd, b"q")
+        app.wait(timeout=10)
+    finally:
+        if app.poll() is None:
+            app.kill()
+        os.close(main_fd)
+    return counts
+
+
+def measure_terminal_bytes(repeats: int = 3) -> list[tuple[str, str, str, None, str]]:
+    """The byte rows: each step's median over `repeats` runs (and their range: how many frames a step paints
+    depends on how fast its queries return), in a fresh cache and state; the first run's start-up builds the cache."""
+    cache = tempfile.mkdtemp(prefix="conflict-explorer-bench-cache-")
+    env = {**os.environ, "XDG_CACHE_HOME": cache, "CONFLICT_EXPLORER_CONFIG": os.path.join(cache, "none.toml"),
+           "CONFLICT_EXPLORER_STATE_DIR": os.path.join(cache, "state")}
+    try:
+        runs = [terminal_bytes(env) for _ in range(repeats)]
+    finally:
+        shutil.rmtree(cache, ignore_errors=True)
+    rows = []
+    for index, (step, _, target) in enumerate(runs[0]):
+        counts = sorted(run[index][1] / 1024 for run in runs)
+        spread = f" ({counts[0]:.1f}–{counts[-1]:.1f})" if len(counts) > 1 else ""
+        rows.append(("built-in", f"bytes to the terminal, {step}", f"{counts[len(counts) // 2]:.1f} KB{spread}", None, target))
+    return rows
+
+
+# --- a peer: VisiData in batch mode on the same files (optional) -----------------------------
+
+VISIDATA_JOBS = (
+    ("start, open, its columns sheet (rows may still be loading)", [{"longname": "columns-sheet", "keystrokes": "C"}]),
+    ("open + frequency table of nationality", [{"sheet": "casualties", "col": "nationality", "longname": "freq-col", "keystrokes": "F"}]),
+    ("open + keep the Iranian rows", [
+        {"sheet": "casualties", "col": "nationality", "longname": "select-col-regex", "input": "^Iranian$", "keystrokes": "|"},
+        {"sheet": "casualties", "longname": "dup-selected", "keystrokes": '"'}]),
+)
+"""What VisiData is timed doing on casualties.parquet: each job opens the file, then runs its commands (a
+command log replayed with `vd -b -p`), and saves the last sheet."""
+
+
+def measure_visidata(label: str) -> list[tuple[str, str, float, float | None, str]]:
+    """VisiData's seconds for each job, when `vd` is installed (`pip install visidata`; never a dependency of the
+    app): the README's ratio to a peer is then measured on the same files, not quoted."""
+    vd = shutil.which("vd") or (str(Path(sys.executable).with_name("vd")) if Path(sys.executable).with_name("vd").exists() else None)
+    if vd is None:
+        print("VisiData not installed (pip install visidata): no peer rows", file=sys.stderr)
+        return []
+    source = str(ensure_data(label) / "casualties.parquet")
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="conflict-explorer-bench-vd-") as folder:
+        for name, commands in VISIDATA_JOBS:
+            log = Path(folder) / "job.vdj"
+            lines = [{"longname": "open-file", "input": source, "keystrokes": "o"}, *commands]
+            log.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+            started = time.perf_counter()
+            done = subprocess.run([vd, "-b", "-p", str(log), "-o", str(Path(folder) / "out.tsv")], check=False, capture_output=True,
+                                  text=True, env={**os.environ, "HOME": folder}, cwd=folder, timeout=3600)
+            seconds = time.perf_counter() - started
+            if done.returncode != 0:
+                print(f"VisiData {name} failed: {done.stderr.strip()[-300:]}", file=sys.stderr)
+                continue
+            rows.append((label, f"VisiData: {name}", seconds, None, ""))
+    return rows
 
 
 # --- the parent: orchestration and the report ------------------------------------------------
@@ -297,7 +442,7 @@ def _child(*args: str, env: dict | None = None) -> dict:
     started = time.time()
     output = subprocess.run(
         [sys.executable, __file__, "--child", *args, "--started-at", repr(started)],
-        capture_output=True, text=True, env=env, cwd=ROOT,
+        check=False, capture_output=True, text=True, env=env, cwd=ROOT,
     )
     if output.returncode != 0:
         raise SystemExit(f"benchmark child {args} failed:\n{output.stderr[-3000:]}")
@@ -356,15 +501,21 @@ def _measure(label: str, data_dir: Path, env: dict) -> list[tuple[str, str, floa
         rows.append((label, f"SQL: first rows of {interactive['rows']:,}", interactive["sql_first"][0], interactive["sql_first_floor"][0], sql_target))
         rows.append((label, "SQL: jump to last row", interactive["sql_end"][0], interactive["sql_end_floor"][0], sql_target))
         peak = max(peak, interactive["rss"])
-    rows.append((label, "peak RSS, first start (builds the cache)", cold["rss"], None, ""))
+    rows.append((label, "peak RSS, first start (builds the cache)", cold["rss"], None, "< 1 GB" if label == "10m" else ""))
     rows.append((label, "peak RSS, later starts and every pane", peak, None, "< 500 MB" if label == "10m" else ""))
+    floor_peak = max([cold["floor_rss"], warm["floor_rss"]] + ([interactive["floor_rss"]] if label != "built-in" else []))
+    rows.append((label, "peak RSS of the DuckDB floor (a process of its own)", floor_peak, None, ""))
     return rows
 
 
 def format_table(rows: list) -> str:
     lines = ["| size | step | app | DuckDB floor | ratio | target |", "|---|---|---|---|---|---|"]
     for size, step, value, floor, target in rows:
-        if floor is None:
+        if step.startswith("VisiData"):
+            lines.append(f"| {size} | {step} | {value:.3f} s | | | {target} |")
+        elif isinstance(value, str):
+            lines.append(f"| {size} | {step} | {value} | | | {target} |")
+        elif floor is None:
             lines.append(f"| {size} | {step} | {value:,.0f} MB | | | {target} |")
         else:
             ratio = f"{value / floor:.1f}×" if floor > 0 else ""
@@ -373,8 +524,9 @@ def format_table(rows: list) -> str:
 
 
 def machine() -> str:
-    import duckdb
     from importlib.metadata import version
+
+    import duckdb
 
     return (f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
             f"DuckDB {duckdb.__version__}, Textual {version('textual')}, measured {date.today().isoformat()}")
@@ -391,6 +543,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Benchmark the explorer against raw DuckDB on synthetic data.")
     parser.add_argument("--sizes", default="100k,1m,10m", help="comma-separated: 100k, 1m, 10m (default: all)")
     parser.add_argument("--readme", action="store_true", help="rewrite the results table in README.md")
+    parser.add_argument("--bytes-only", action="store_true", help="only the bytes the terminal receives per step (built-in data)")
+    parser.add_argument("--peers", action="store_true", help="also time VisiData (if installed) on the same files")
+    parser.add_argument("--peers-only", action="store_true", help="only time VisiData (if installed) on the chosen sizes")
     parser.add_argument("--child", nargs=2, metavar=("STEP", "DATA_DIR"), help=argparse.SUPPRESS)
     parser.add_argument("--started-at", type=float, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -403,10 +558,16 @@ def main() -> None:
     unknown = [label for label in labels if label not in SIZES]
     if unknown:
         raise SystemExit(f"unknown size(s) {', '.join(unknown)}: use {', '.join(SIZES)}")
-    rows = measure_size("built-in")
+    if args.bytes_only:
+        print(format_table(measure_terminal_bytes()))
+        return
+    if args.peers_only:
+        print(format_table([row for label in labels for row in measure_visidata(label)]))
+        return
+    rows = measure_size("built-in") + measure_terminal_bytes()
     print(format_table(rows), flush=True)
     for label in labels:
-        measured = measure_size(label)
+        measured = measure_size(label) + (measure_visidata(label) if args.peers else [])
         print("\n".join(format_table(measured).splitlines()[2:]), flush=True)
         rows += measured
     text = f"{machine()}\n\n{format_table(rows)}"

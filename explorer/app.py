@@ -17,6 +17,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.scrollbar import ScrollBar
 from textual.containers import Horizontal
 from textual.widgets import Footer, Input, Label, TabbedContent, TabPane, Tree
 from textual.worker import get_current_worker
@@ -37,6 +38,7 @@ from explorer.theme_setting import keep_theme
 from explorer.widgets.chart import MonthlyChart, month_range
 from explorer.widgets.filter_bar import FilterBar
 from explorer.widgets.map_canvas import MapCanvas
+from explorer.widgets.scrollbar import CompactScrollBarRender
 from explorer.widgets.record_table import RecordTable
 from explorer.widgets.result_grid import ResultGrid
 from explorer.widgets.choice import ListChoiceScreen
@@ -57,6 +59,9 @@ hold it only between DuckDB calls; a short turn lets them go on while the UI thr
 def _month_end(month: date) -> date:
     following = month_range(month, date(month.year + 1, 12, 1))[1]
     return date.fromordinal(following.toordinal() - 1)
+
+
+ScrollBar.renderer = CompactScrollBarRender  # every scroll bar of the app: see its docstring
 
 
 class ExplorerApp(ReportsWorkerFailures, App):

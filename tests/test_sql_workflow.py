@@ -3,19 +3,25 @@ DuckDB's hints, select-all and `/` search, driven through the Pilot as an analys
 
 from __future__ import annotations
 
+import threading
 from datetime import date
 
 import pytest
+from conftest import settle, shown_text
 from textual.widgets import Input, OptionList, Static, TextArea, Tree
 
 from explorer.app import ExplorerApp
 from explorer.db.catalog import open_catalog
 from explorer.db.filters import Filters
-from explorer.db.sql_session import FILTERED_TABLES, SqlSession
+from explorer.db.sql_session import FILTERED_TABLES, ResultSet, SqlSession
 from explorer.db.state import EditorState, QueryHistory
 from explorer.panes.sql import HistoryScreen, SqlPane
-from explorer.widgets.result_grid import ResultGrid
-from conftest import settle, shown_text
+from explorer.widgets.result_grid import (
+    MAX_CACHED_PAGES,
+    PAGE_ROWS,
+    PLACEHOLDER,
+    ResultGrid,
+)
 
 SEVEN_LINES = """-- counts I keep
 select kind, count(*) as n
@@ -225,12 +231,12 @@ async def test_wide_values_are_shown_whole_and_the_status_says_which_row(catalog
         grid = app.query_one(ResultGrid)
         assert status(app).endswith("· row 1 of 5,000,000")
         await pilot.press("escape", "G")
-        await pilot.pause()
+        await settle(pilot)  # the last page arrives from its worker
         assert status(app).endswith("· row 5,000,000 of 5,000,000")
         shown = shown_text(grid)
         assert "4999999" in shown and "…" not in shown
         await pilot.press(*["up"] * 128)
-        await pilot.pause()
+        await settle(pilot)
         assert status(app).endswith("· row 4,999,872 of 5,000,000") and grid.row(grid.cursor_row) == (4_999_871,)
         assert len(grid._pages) <= 3
 
@@ -358,3 +364,70 @@ async def test_the_panes_actions_for_the_command_palette(catalog):
         commands["History"][2]()
         await pilot.pause()
         assert isinstance(app.screen, HistoryScreen)
+
+
+@pytest.fixture
+def watched_fetches(monkeypatch):
+    """Every page fetch a result makes, with the thread it ran on; fetches past the first page wait for `gate`."""
+    calls: list[tuple[int, bool]] = []
+    gate = threading.Event()
+    gate.set()
+    fetch = ResultSet.fetch
+
+    def watched(result, offset, limit):
+        calls.append((offset, threading.current_thread() is threading.main_thread()))
+        if offset >= PAGE_ROWS:
+            gate.wait(30)
+        return fetch(result, offset, limit)
+
+    monkeypatch.setattr(ResultSet, "fetch", watched)
+    yield calls, gate
+    gate.set()
+
+
+async def test_scrolling_a_million_rows_fetches_every_page_off_the_ui_thread(catalog, watched_fetches):
+    calls, _ = watched_fetches
+    app = ExplorerApp(catalog)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_sql(app, pilot)
+        await run_sql(app, pilot, "SELECT range AS n, range * 2 AS twice FROM range(1000000)")
+        grid = app.query_one(ResultGrid)
+        await pilot.press("escape", *["pagedown"] * 30)
+        await settle(pilot)
+        assert grid.cursor_row == 30 * (grid.size.height - 2), "the cursor went down a screen at a time"
+        shown = shown_text(grid)
+        assert shown.splitlines()[1].split()[0] == str(round(grid.scroll_offset.y)) and PLACEHOLDER not in shown
+        await pilot.press("G")
+        await settle(pilot)
+        assert grid.cursor_row == 999_999 and grid.row(999_999) == (999_999, 1_999_998)
+        assert "1999998" in shown_text(grid) and PLACEHOLDER not in shown_text(grid)
+        await pilot.press(*["up"] * 250)
+        await settle(pilot)
+        assert grid.row(grid.cursor_row) == (999_749, 1_999_498)
+        assert len(grid._pages) <= MAX_CACHED_PAGES
+    assert calls and not [offset for offset, on_main in calls if on_main], "a page was fetched on the UI thread"
+    assert {offset for offset, _ in calls} >= {0, 999_800, 999_600}, "the last page, and the one before it ahead of the cursor"
+
+
+async def test_rows_not_fetched_yet_show_a_placeholder_and_keys_still_work(catalog, watched_fetches):
+    _, gate = watched_fetches
+    app = ExplorerApp(catalog)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_sql(app, pilot)
+        await run_sql(app, pilot, "SELECT range AS n FROM range(100000)")
+        grid = app.query_one(ResultGrid)
+        gate.clear()  # DuckDB is slow from now on: the pages after the first wait
+        await pilot.press("escape", "G")
+        await pilot.pause()
+        assert grid.cursor_row == 99_999 and status(app).endswith("· row 100,000 of 100,000")
+        shown = shown_text(grid).splitlines()
+        assert shown[1].strip() == PLACEHOLDER and "99999" not in "\n".join(shown), "the rows are on their way"
+        await pilot.press("up", "up")
+        await pilot.pause()
+        assert grid.cursor_row == 99_997, "keys are handled while the page is fetched"
+        await pilot.press("y")
+        assert "still being read" in status(app), "a row that has not arrived cannot be copied yet"
+        gate.set()
+        await settle(pilot)
+        assert "99999" in shown_text(grid) and PLACEHOLDER not in shown_text(grid), "the page arrived and was drawn"
+        assert grid.row(99_997) == (99_997,)

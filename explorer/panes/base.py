@@ -65,4 +65,11 @@ class Pane(ReportsWorkerFailures, Vertical):
             table.find(forward)
 
     def show_detail(self) -> None:
-        self.query_one(".detail", Static).update(self.detail_text())
+        """Show the selected record's detail, with a layout pass only when its height changes: a layout pass
+        repaints every table's scrollbars too, which over SSH costs more than the detail itself."""
+        detail = self.query_one(".detail", Static)
+        height = detail.size.height
+        detail.update(self.detail_text(), layout=False)
+        detail.clear_cached_dimensions()
+        if detail.get_content_height(detail.size, self.app.size, detail.size.width) != height:
+            detail.refresh(layout=True)

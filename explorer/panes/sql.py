@@ -491,6 +491,8 @@ class SqlPane(ReportsWorkerFailures, Vertical):
         column = grid.current_column_name
         if self.result is None or column is None:
             return
+        if not self._row_here(grid):
+            return
         value = grid.current_value
         self._derive(f"SELECT * FROM {{rows}} WHERE {quote_identifier(column)} IS NOT DISTINCT FROM ?", [value],
                      f"{column} = {cell(value) if value is not None else 'NULL'}")
@@ -516,12 +518,21 @@ class SqlPane(ReportsWorkerFailures, Vertical):
         self.app.copy_to_clipboard(text)
         self.app.notify(f"Copied {what} to the clipboard", timeout=2)
 
+    def _row_here(self, grid: ResultGrid) -> bool:
+        """Whether the cursor's row has arrived from DuckDB; if not, the status says to wait for it."""
+        if grid.result is not None and not grid.loaded(grid.cursor_row):
+            self._status("The row is still being read: try again in a moment", error=True)
+            return False
+        return True
+
     def action_copy_cell(self) -> None:
-        self._copy(cell(self.query_one(ResultGrid).current_value), "the cell")
+        grid = self.query_one(ResultGrid)
+        if self._row_here(grid):
+            self._copy(cell(grid.current_value), "the cell")
 
     def action_copy_row(self) -> None:
         grid = self.query_one(ResultGrid)
-        row = grid.row(grid.cursor_row)
+        row = grid.row(grid.cursor_row) if self._row_here(grid) else None
         if row is not None:
             self._copy("\t".join(cell(value) for value in row), "the row")
 
@@ -600,16 +611,19 @@ class SqlPane(ReportsWorkerFailures, Vertical):
 
     @engine_work("searching the result", group="sql-search")
     def _search(self, result: ResultSet, text: str, start: int, backward: bool) -> None:
-        """DuckDB finds the row (the rows are never scanned here); the grid moves to it on the UI thread."""
+        """DuckDB finds the row (the rows are never scanned here) and its page is fetched here too; the grid
+        moves to it on the UI thread."""
         try:
             found = result.find(text, start, backward)
+            page = found[0] // PAGE_ROWS if found else 0
+            rows = result.fetch(page * PAGE_ROWS, PAGE_ROWS) if found else []
         except ExplorerError as error:
             self.app.call_from_thread(self._status, f"✗ search: {error}", error=True)
             return
         if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._show_match, result, text, found, backward)
+            self.app.call_from_thread(self._show_match, result, text, found, backward, rows)
 
-    def _show_match(self, result: ResultSet, text: str, found: tuple[int, bool] | None, backward: bool) -> None:
+    def _show_match(self, result: ResultSet, text: str, found: tuple[int, bool] | None, backward: bool, rows: list) -> None:
         grid = self.query_one(ResultGrid)
         if grid.result is not result:
             return  # another result is shown now
@@ -617,6 +631,7 @@ class SqlPane(ReportsWorkerFailures, Vertical):
             self._status(f"No row holds {text!r}", error=True)
             return
         row, wrapped = found
+        grid.add_page(result, row // PAGE_ROWS, rows)
         grid.go_to(row, grid.matching_column(row))
         if wrapped:
             self.app.notify(f"The search went round: on {'from the last row' if backward else 'from the first row'}", timeout=2)

@@ -277,8 +277,8 @@ class MonthlyChart(Widget, can_focus=True):
             base, width = self.rich_style, self.size.width
             system = None if self.app.no_color else COLOR_SYSTEMS.get(self.app.console.color_system)
             self._series = series_styles(len(self.data.nationalities), self._background(), system)
-            self._strips = [Strip(line.render(self.app.console)).apply_style(base).extend_cell_length(width, base)
-                            for line in self._lines()]
+            self._strips = [Strip(line.render(self.app.console)).apply_style(base).extend_cell_length(width, base).simplify()
+                            for line in self._lines()]  # runs of one style joined: each run costs an escape sequence
             self._strips_key = key
         return self._strips[y] if y < len(self._strips) else Strip.blank(self.size.width, self.rich_style)
 

@@ -18,7 +18,7 @@ from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from textual import events
 from textual.binding import Binding
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -201,7 +201,8 @@ class RecordTable(ReportsWorkerFailures, ScrollView, can_focus=True):
     }
     """
 
-    cursor_row: reactive[int] = reactive(0, init=False)
+    cursor_row: reactive[int] = reactive(0, init=False, repaint=False)
+    """Its watcher repaints the rows it left and reached, not the whole table."""
 
     class RecordHighlighted(_RecordMessage):
         """The cursor is on a new record (None when the table is empty)."""
@@ -482,9 +483,16 @@ class RecordTable(ReportsWorkerFailures, ScrollView, can_focus=True):
     def on_resize(self) -> None:
         self._keep_cursor_visible()
 
-    def watch_cursor_row(self) -> None:
+    def watch_cursor_row(self, old: int, new: int) -> None:
+        """Repaint the two rows the cursor left and reached, unless the table scrolled (which repaints it all):
+        over SSH a whole table per key press is most of what a link carries."""
+        top = self.scroll_offset.y
         self._keep_cursor_visible()
-        self.refresh()
+        if self.scroll_offset.y == top:
+            for index in (old, new):
+                self.refresh(Region(0, index - top + 1, self.size.width, 1))  # the header is line 0
+        else:
+            self.refresh()
         self._announce()
 
     def _announce(self, force: bool = False) -> None:

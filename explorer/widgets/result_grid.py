@@ -1,5 +1,9 @@
 """A virtual table over a ResultSet: it renders only the visible rows, fetched from DuckDB a page at a time.
 
+Pages are fetched in a worker thread, never while drawing: a row whose page has not arrived yet is
+drawn as a dim `…`, and the grid repaints when its page comes. The pages around the view (a screen
+above and below) are fetched ahead, so scrolling meets rows already there.
+
 Columns are as wide as the values in view (and their type) need: they grow as wider values scroll
 into view, and never shrink under the cursor. Numbers are aligned right.
 """
@@ -19,12 +23,15 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from explorer.db.errors import QueryError
+from explorer.db.errors import ExplorerError
 from explorer.db.sql_session import ResultSet
 from explorer.format import cell
+from explorer.workers import ReportsWorkerFailures, engine_work
 
 PAGE_ROWS = 200
 MAX_CACHED_PAGES = 20
+PLACEHOLDER = "…"
+"""Drawn for a row whose page is still being fetched."""
 MAX_COLUMN_WIDTH = 40
 NULL_TEXT = "NULL"
 TYPE_WIDTHS = {"BOOLEAN": 5, "TIME": 8, "DATE": 10, "TIMESTAMP": 19, "TIMESTAMP WITH TIME ZONE": 25, "UUID": 36}
@@ -42,7 +49,7 @@ def _base_type(kind: str) -> str:
     return kind.split("(")[0].strip().upper()
 
 
-class ResultGrid(ScrollView, can_focus=True):
+class ResultGrid(ReportsWorkerFailures, ScrollView, can_focus=True):
     """Arrows move the cell cursor; the pane's keys sort, filter, count, search and copy from it."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {"result-grid--match", "result-grid--message"}
@@ -72,6 +79,14 @@ class ResultGrid(ScrollView, can_focus=True):
         reason: str
 
     @dataclass
+    class PageFetched(Message):
+        """A page of `result` arrived from the fetching thread (`rows` is None when the fetch failed)."""
+
+        result: ResultSet
+        index: int
+        rows: list[tuple] | None
+
+    @dataclass
     class CursorMoved(Message):
         """The cursor is on another row (or the grid shows another result): `row` of `row_count`, from 0."""
 
@@ -89,6 +104,10 @@ class ResultGrid(ScrollView, can_focus=True):
         self.message = ""
         """Shown when there is no result: why the statement failed, hints on lines of their own."""
         self._pages: dict[int, list[tuple]] = {}
+        self._fetching: int | None = None
+        """The page a worker is fetching now: one at a time, the one in view first."""
+        self._wanted: list[int] = []
+        """Pages to fetch next, most wanted first: those in view, then those around it."""
         self._measured: tuple[int, int] | None = None
         """The rows whose values the widths were last fitted to."""
 
@@ -97,6 +116,7 @@ class ResultGrid(ScrollView, can_focus=True):
         same_columns = result is not None and self.result is not None and result.columns == self.result.columns
         self.result, self.row_count, self.message = result, row_count, ""
         self._pages = {0: first_page} if first_page is not None else {}
+        self._fetching, self._wanted = None, []
         self._measured = None
         if not same_columns:
             self.cursor_column = 0
@@ -136,23 +156,74 @@ class ResultGrid(ScrollView, can_focus=True):
             self._set_virtual_size()
             self.refresh()
 
-    def _page(self, index: int) -> list[tuple]:
-        if index not in self._pages:
-            if len(self._pages) >= MAX_CACHED_PAGES:
-                self._pages.pop(next(iter(self._pages)))
-            try:
-                self._pages[index] = self.result.fetch(index * PAGE_ROWS, PAGE_ROWS) if self.result else []
-            except QueryError as error:
-                self._pages[index] = []
-                self.post_message(self.Failed(str(error)))
-        return self._pages[index]
-
     def row(self, index: int) -> tuple | None:
-        if not 0 <= index < self.row_count:
-            return None
-        rows = self._page(index // PAGE_ROWS)
+        """Row `index` if its page has been fetched (see `loaded`); never waits for DuckDB."""
+        rows = self._pages.get(index // PAGE_ROWS) if 0 <= index < self.row_count else None
         offset = index % PAGE_ROWS
-        return rows[offset] if offset < len(rows) else None
+        return rows[offset] if rows is not None and offset < len(rows) else None
+
+    def loaded(self, index: int) -> bool:
+        """Whether row `index`'s page is here (a row of NULLs and a row still on its way both read as None)."""
+        return index // PAGE_ROWS in self._pages
+
+    def add_page(self, result: ResultSet, index: int, rows: list[tuple]) -> None:
+        """Keep page `index` of `result`, fetched elsewhere off the UI thread (a search fetches its match's page)."""
+        if result is self.result:
+            self._pages[index] = rows
+            self._evict()
+            self._measured = None
+            self.refresh()
+
+    def _pages_in_view(self, margin: int = 0) -> list[int]:
+        """The pages of the rows in view (with `margin` rows above and below), the cursor's first."""
+        top = round(self.scroll_offset.y)
+        first, last = max(0, top - margin), min(self.row_count, top + max(1, self.size.height - 1) + margin) - 1
+        pages = [self.cursor_row // PAGE_ROWS] if first <= self.cursor_row <= last else []
+        return pages + [page for page in range(first // PAGE_ROWS, last // PAGE_ROWS + 1) if page not in pages]
+
+    def _want_pages_in_view(self) -> None:
+        """Fetch the pages in view that are missing, then those a screen above and below."""
+        if self.result is None:
+            return
+        screen = max(1, self.size.height - 1)
+        wanted = self._pages_in_view() + self._pages_in_view(screen)
+        self._wanted = [page for page in dict.fromkeys(wanted) if page not in self._pages]
+        self._fetch_next()
+
+    def _fetch_next(self) -> None:
+        if self._fetching is None and self._wanted and self.result is not None:
+            self._fetching = self._wanted.pop(0)
+            self._fetch_page(self.result, self._fetching)
+
+    @engine_work("fetching a page of the result", group="result-pages", exclusive=False)
+    def _fetch_page(self, result: ResultSet, index: int) -> None:
+        """One page from DuckDB, off the UI thread (the session's lock may make it wait for an export's batch)."""
+        rows = None
+        try:
+            rows = result.fetch(index * PAGE_ROWS, PAGE_ROWS)
+        except ExplorerError as error:
+            self.post_message(self.Failed(str(error)))
+        finally:  # whatever happened, the next page is fetched
+            self.post_message(self.PageFetched(result, index, rows))
+
+    def on_result_grid_page_fetched(self, message: PageFetched) -> None:
+        message.stop()
+        if message.result is not self.result:
+            return  # a page of a result no longer shown
+        if self._fetching == message.index:
+            self._fetching = None
+        self._pages[message.index] = message.rows or []  # a failed page stays empty: it was reported, and is not asked for again
+        self._evict()
+        self._measured = None
+        if message.index in self._pages_in_view():
+            self.refresh()
+        self._fetch_next()
+
+    def _evict(self) -> None:
+        """Hold at most MAX_CACHED_PAGES pages, the oldest dropped first, never one in view."""
+        in_view = set(self._pages_in_view())
+        for index in [page for page in self._pages if page not in in_view][: max(0, len(self._pages) - MAX_CACHED_PAGES)]:
+            del self._pages[index]
 
     @property
     def current_value(self) -> object:
@@ -179,6 +250,7 @@ class ResultGrid(ScrollView, can_focus=True):
     def render_lines(self, crop: Region) -> list[Strip]:
         """Fit the columns to the rows about to be drawn, then draw them."""
         top = round(self.scroll_offset.y)
+        self._want_pages_in_view()
         self._fit_columns(top, top + max(1, self.size.height - 1))
         return super().render_lines(crop)
 
@@ -195,9 +267,11 @@ class ResultGrid(ScrollView, can_focus=True):
                 segments.append(Segment((name.rjust if right else name.ljust)(column_width) + "  ", header))
             return Strip(segments).crop(scroll_x, scroll_x + width).extend_cell_length(width, header)
         index = scroll_y + y - 1
+        if not 0 <= index < self.row_count:
+            return Strip.blank(width)
         row = self.row(index)
         if row is None:
-            return Strip.blank(width)
+            return Strip([Segment(" " + PLACEHOLDER, Style(dim=True))]).extend_cell_length(width)
         match_style = self.get_component_rich_style("result-grid--match") if self.search else Style()
         segments = [Segment(" ")]
         for column, (value, column_width, right) in enumerate(zip(row, self.widths, self.right_aligned)):
