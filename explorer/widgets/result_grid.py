@@ -270,8 +270,8 @@ class ResultGrid(ReportsWorkerFailures, ScrollView, can_focus=True):
         if not 0 <= index < self.row_count:
             return Strip.blank(width)
         row = self.row(index)
-        if row is None:
-            return Strip([Segment(" " + PLACEHOLDER, Style(dim=True))]).extend_cell_length(width)
+        if row is None:  # on its way, or its page could not be read (the status said why)
+            return Strip([Segment(" " + PLACEHOLDER, Style(dim=True))]).extend_cell_length(width) if not self.loaded(index) else Strip.blank(width)
         match_style = self.get_component_rich_style("result-grid--match") if self.search else Style()
         segments = [Segment(" ")]
         for column, (value, column_width, right) in enumerate(zip(row, self.widths, self.right_aligned)):
