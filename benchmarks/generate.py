@@ -11,6 +11,8 @@ holding most rows, about one incident in ten reported twice with different figur
 from __future__ import annotations
 
 import argparse
+import shutil
+import tempfile
 import time
 from pathlib import Path
 
@@ -73,7 +75,8 @@ def _copy(con: duckdb.DuckDBPyConnection, table: Table, select: str, order: str,
 def generate(casualty_rows: int, out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     events = max(1000, casualty_rows // 4)
-    con = duckdb.connect(config={"threads": 2, "memory_limit": "4GB"})
+    spill = tempfile.mkdtemp(prefix="conflict-explorer-generate-")  # not .tmp/ in the working directory
+    con = duckdb.connect(config={"threads": 2, "memory_limit": "4GB", "temp_directory": spill})
     nationality = _pick(tuple(NATIONALITY_BY_COUNTRY.get(c, c) for c in COUNTRIES), _skewed("o", 1, len(COUNTRIES)))
     front = _pick(FRONTS, _skewed("o", 2, len(FRONTS), 1.8))
     kind = f"CASE WHEN {_uniform('o', 3)} < 0.70 THEN 'incident' WHEN {_uniform('o', 3)} < 0.96 THEN 'individual' " \
@@ -127,6 +130,8 @@ def generate(casualty_rows: int, out: Path) -> None:
             NULL AS personnel_low, NULL AS personnel_high,
             'synthetic' AS dataset, {SOURCE} AS source, NULL AS source_url, NULL AS note
         FROM range({FORCE_COUNT}) t(i)""", "date, force_id", out / "forces.parquet")
+    con.close()
+    shutil.rmtree(spill, ignore_errors=True)
     (out / "SYNTHETIC.txt").write_text(marker(casualty_rows))
 
 
