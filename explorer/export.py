@@ -365,6 +365,29 @@ def provenance(con: duckdb.DuckDBPyConnection, data_dir: Path, spec: ViewSpec, n
     return Provenance(spec, label, citations, now)
 
 
+@dataclass(frozen=True)
+class CitedRecord:
+    """The record a citation is about: what it is, its key and dataset, and each of its sources with its URL."""
+
+    what: str
+    key: str
+    dataset: str
+    sources: tuple[tuple[str, str | None], ...]
+
+
+def record_citation(record: CitedRecord, versions: dict[str, str], spec_text: str, accessed: date) -> str:
+    """A citation of one record: its sources and URLs, its dataset and version, the access date and the view."""
+    lines = [f"{record.what} ({record.key})"]
+    for source, url in record.sources or (("unknown", None),):
+        lines.append(f"Source: {source}")
+        if url:
+            lines.append(f"URL: {url}")
+    lines += [f"Dataset: {record.dataset}, version {version_of(versions, record.dataset) or 'unknown'}",
+              f"Accessed: {accessed.isoformat()} through conflict-explorer {__version__}",
+              f"{CITATION_VIEW_LABEL}{spec_text}"]
+    return "\n".join(lines)
+
+
 # --- writing ---------------------------------------------------------------------------------------
 
 def _temporary(path: Path) -> Path:

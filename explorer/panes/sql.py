@@ -392,6 +392,18 @@ class SqlPane(ReportsWorkerFailures, Vertical):
     def action_history(self) -> None:
         self.app.push_screen(HistoryScreen(self.history), self.insert_statement)
 
+    def current_query(self) -> str | None:
+        """The query a view spec keeps: the result's as run, else the statement under the cursor."""
+        if self.result is not None:
+            return self.result.sql
+        editor = self.query_one(TextArea)
+        return statement_at(editor.text, editor.document.get_index_from_location(editor.cursor_location)).strip() or None
+
+    def open_query(self, sql: str) -> None:
+        """A view's query: inserted as a statement of its own (the editor's text stays), then run."""
+        self.insert_statement(sql)
+        self.action_run()
+
     def insert_statement(self, sql: str | None) -> None:
         """Insert `sql` as a statement of its own next to the one under the cursor, never over the editor's text:
         one edit, undone by ctrl+z; the cursor goes to it, so ctrl+j runs it."""
