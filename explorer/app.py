@@ -163,7 +163,7 @@ class ExplorerApp(ReportsWorkerFailures, App):
             self._apply_view(self.view)
         self.query_one(FilterBar).show_filters(self.filters)
         self.refresh_panes(self.filters, self.panes)
-        self._focus_pane(self._open_pane_id if self.view is not None else "timeline")
+        self._focus_pane("timeline")
         self._load_actor_names()
 
     # --- views: open one, describe the current one ----------------------------------------
@@ -185,7 +185,8 @@ class ExplorerApp(ReportsWorkerFailures, App):
                 self._selection_wanted = (view.pane, view.selected)
         elif view.sql:
             self.call_after_refresh(self.query_one(SqlPane).open_query, view.sql)
-        self.query_one(TabbedContent).active = f"tab-{view.pane}"
+        if view.pane != "timeline":  # once the tabs are mounted (the refresh then loads it when it opens)
+            self.call_after_refresh(self.action_show_pane, view.pane)
         self._compare_versions(view)
 
     @engine_work("comparing the data's versions with the view's", group="versions")
@@ -585,16 +586,12 @@ class ExplorerApp(ReportsWorkerFailures, App):
             self.query_one(SqlPane).action_export()
             return
         pane = self._pane()
-        table = pane.current_table()
-        if table is None:
-            self.notify("This pane has no table to export", severity="warning")
-            return
         view = self.current_view()
         suggestion = Path.cwd() / f"conflict-explorer-{pane.id}.csv"
 
         def write(path: Path | None) -> None:
             if path is not None:
-                self.notify(f"Writing {table.row_count:,} rows to {path}…", timeout=3)
+                self.notify(f"Writing {path}…", timeout=3)
                 self._write_view(view, path)
 
         self.push_screen(ExportScreen(suggestion, self.catalog.data_dir, "Export the current table (.csv, .parquet or .json)"), write)
