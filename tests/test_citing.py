@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import json
 import shutil
@@ -191,8 +192,7 @@ async def test_every_export_path_writes_the_same_columns_for_the_same_view(catal
         await pilot.press("enter")
         await settle(pilot)
     from_cli = tmp_path / f"cli{suffix}"
-    done = subprocess.run([sys.executable, "-m", "explorer", "export", spec, "--out", str(from_cli)], capture_output=True,
-                          text=True, check=False)
+    done = await asyncio.to_thread(cli, "export", spec, "--out", str(from_cli))
     assert done.returncode == 0, done.stderr
     assert table_columns(from_app) == table_columns(from_cli)
     if suffix == ".parquet":
