@@ -53,7 +53,7 @@ class DetailText:
 
 
 def url_lines(label: str, url: str | None, indent: str = "") -> list[str | Link]:
-    """`label:` then the URL on its own line, or `label: —` when there is none."""
+    """`label:` (with the keys that follow it) then the URL on its own line, or `label: —` when there is none."""
     if not url:
         return [f"{indent}{label}: —"]
-    return [f"{indent}{label}:", Link(url, indent)]
+    return [f"{indent}{label}: [dim]o opens · O copies · C cites[/dim]", Link(url, indent)]
