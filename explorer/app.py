@@ -32,6 +32,7 @@ from explorer.export import record_citation
 from explorer.format import counted_noun
 from explorer.panes.actors import ActorsPane
 from explorer.panes.base import Pane
+from explorer.panes.casualties import COLUMNS as CASUALTY_COLUMNS
 from explorer.panes.casualties import CasualtiesPane
 from explorer.panes.sql import SqlPane
 from explorer.panes.timeline import TimelinePane
@@ -180,7 +181,7 @@ class ExplorerApp(ReportsWorkerFailures, App):
         if view.pane != "sql":
             table = self.query_one(f"#{view.pane}", Pane).current_table()
             if table is not None and view.sort is not None:
-                table.sort_column, table.sort_reverse = view.sort, view.sort_reverse
+                self._sort_as_viewed(view, table)
             if view.selected is not None:
                 self._selection_wanted = (view.pane, view.selected)
         elif view.sql:
@@ -188,6 +189,16 @@ class ExplorerApp(ReportsWorkerFailures, App):
         if view.pane != "timeline":  # once the tabs are mounted (the refresh then loads it when it opens)
             self.call_after_refresh(self.action_show_pane, view.pane)
         self._compare_versions(view)
+
+    def _sort_as_viewed(self, view: ViewSpec, table: RecordTable) -> None:
+        """The view's sort, if its table has that column (a pivot's columns are the fronts: any goes)."""
+        columns = CASUALTY_COLUMNS[view.kind or "incident"] if view.pane == "casualties" and not view.pivot else \
+            table.record_columns if not view.pivot else None
+        if columns is not None and view.sort not in {column.key for column in columns if column.sortable}:
+            self.notify(f"The view sorts by {view.sort!r}, which this table does not have: it is shown in its own order",
+                        severity="warning", timeout=10)
+            return
+        table.sort_column, table.sort_reverse = view.sort, view.sort_reverse
 
     @engine_work("comparing the data's versions with the view's", group="versions")
     def _compare_versions(self, view: ViewSpec) -> None:

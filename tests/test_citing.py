@@ -25,6 +25,7 @@ from explorer.format import period
 from explorer.panes.casualties import CasualtiesPane
 from explorer.view_spec import ViewSpec, decode, encode
 from explorer.widgets.chart import MonthlyChart
+from explorer.widgets.record_table import RecordTable
 from explorer.widgets.screens import ExportScreen
 
 IRANIAN = frozenset({"Iranian"})
@@ -52,8 +53,8 @@ async def copied_spec(app, pilot) -> str:
     return app.clipboard
 
 
-@pytest.mark.parametrize("pane", ["timeline", "casualties", "actors"])
-async def test_a_copied_view_reopens_the_same_in_a_new_app(catalog, pane):
+@pytest.mark.parametrize(("pane", "pivot"), [("timeline", False), ("casualties", False), ("casualties", True), ("actors", False)])
+async def test_a_copied_view_reopens_the_same_in_a_new_app(catalog, pane, pivot):
     first = ExplorerApp(catalog)
     async with first.run_test(size=(140, 40)) as pilot:
         await settle(pilot)
@@ -64,7 +65,7 @@ async def test_a_copied_view_reopens_the_same_in_a_new_app(catalog, pane):
         await pilot.press({"timeline": "1", "casualties": "3", "actors": "2"}[pane])
         await settle(pilot)
         if pane == "casualties":
-            await pilot.press("c")  # tallies
+            await pilot.press("c", *(["p"] if pivot else []))  # tallies, or their pivot
             await settle(pilot)
         if pane != "actors":
             await pilot.press("s", "s", "S")  # the second column, reversed
@@ -162,6 +163,14 @@ async def test_source_urls_are_hyperlinks_on_lines_of_their_own(catalog, monkeyp
         app.copy_to_clipboard("")
         await pilot.press("O")
         assert app.clipboard == url
+
+
+async def test_a_view_sorted_by_a_column_the_table_lacks_opens_in_its_own_order(catalog):
+    app = ExplorerApp(catalog, view=decode("view=1&pane=timeline&sort=nope"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert app.query_one("#events", RecordTable).sort_column is None
+        assert any("sorts by 'nope', which this table does not have" in notice.message for notice in app._notifications)
 
 
 def table_columns(path: Path) -> list[str]:
