@@ -173,6 +173,19 @@ async def test_a_view_sorted_by_a_column_the_table_lacks_opens_in_its_own_order(
         assert any("sorts by 'nope', which this table does not have" in notice.message for notice in app._notifications)
 
 
+async def test_the_export_prompt_asks_for_a_known_format(catalog, tmp_path):
+    app = ExplorerApp(catalog)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("e")
+        await pilot.pause()
+        app.screen.query_one(Input).value = str(tmp_path / "events.txt")
+        await pilot.press("enter")
+        assert "give a file ending in .csv, .parquet or .json" in str(app.screen.query_one("#export-message", Static).render())
+        await pilot.press("escape")
+    assert not list(tmp_path.iterdir())
+
+
 def table_columns(path: Path) -> list[str]:
     if path.suffix == ".parquet":
         return pq.read_schema(path).names
@@ -213,6 +226,28 @@ async def test_every_export_path_writes_the_same_columns_for_the_same_view(catal
         assert f"View: {spec}" in citation and "Exported by conflict-explorer 0.1.0" in citation
         assert "Dataset versions: files " in citation and "Violations Documentation Center" in citation
     assert fingerprint(DATA_DIR) == before
+
+
+async def test_the_sql_pane_export_matches_the_command_line(catalog, tmp_path):
+    spec = ViewSpec(Filters(nationalities=IRANIAN), pane="sql",
+                    sql="select casualty_id, killed, killed_high, period_start, [source] as sources from filtered_casualties order by all")
+    app = ExplorerApp(catalog, view=spec)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await settle(pilot)
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        from_app = tmp_path / "pane.json"
+        app.screen.query_one(Input).value = str(from_app)
+        await pilot.press("enter")
+        await settle(pilot)
+    from_cli = tmp_path / "cli.json"
+    done = await asyncio.to_thread(cli, "export", encode(spec), "--out", str(from_cli))
+    assert done.returncode == 0, done.stderr
+    assert from_app.read_text(encoding="utf-8") == from_cli.read_text(encoding="utf-8")
+    rows = json.loads(from_app.read_text(encoding="utf-8"))
+    assert any(isinstance(row["killed"], int) for row in rows) and all(isinstance(row["sources"], list) for row in rows)
+    assert "Query: select casualty_id" in export.citation_path(from_app).read_text(encoding="utf-8")
 
 
 def test_the_sql_paths_write_the_same_columns(tmp_path):
