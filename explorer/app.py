@@ -175,7 +175,7 @@ class ExplorerApp(ReportsWorkerFailures, App):
         self.query_one(SqlPane).set_filters(view.filters)
         if view.basis is not None:
             chart = self.query_one(MonthlyChart)
-            chart.basis_chosen, chart.basis = True, view.basis
+            chart.basis_chosen, chart.basis, chart.dataset = True, view.basis, view.chart_dataset
         casualties = self.query_one(CasualtiesPane)
         casualties.kind, casualties.pivot = view.kind or casualties.kind, view.pivot
         if view.pane != "sql":
@@ -231,7 +231,9 @@ class ExplorerApp(ReportsWorkerFailures, App):
             if table is not None and table.sort_column is not None:
                 sort, reverse = table.sort_column, table.sort_reverse
             selected = pane.selected_key()
+        several = len(chart.data.datasets(chart.basis)) > 1
         return ViewSpec(self.filters, pane=pane_id, basis=chart.basis if chart.basis_chosen else None,
+                        chart_dataset=chart.shown_dataset if chart.basis_chosen and several else None,
                         kind=casualties.kind if pane_id == "casualties" else None,
                         pivot=casualties.pivot and pane_id == "casualties", sort=sort, sort_reverse=reverse,
                         selected=selected, sql=sql)

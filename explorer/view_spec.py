@@ -27,7 +27,7 @@ BUILTIN = "built-in"
 UNKNOWN_VALUE = "~"
 SAFE = frozenset("-_./:@()!*")
 """Characters written as they are, besides letters and digits of any script."""
-KEYS = ("view", "pane", "from", "to", "nat", "front", "actor", "text", "imprecise", "basis", "kind", "pivot", "sort",
+KEYS = ("view", "pane", "from", "to", "nat", "front", "actor", "text", "imprecise", "basis", "chart", "kind", "pivot", "sort",
         "sel", "sql", "data", "v")
 LIST_KEYS = frozenset({"nat", "front", "actor", "v"})
 MAX_SPEC_BYTES = 1 << 20
@@ -48,6 +48,8 @@ class ViewSpec:
     versions: dict[str, str] = field(default_factory=dict, compare=True, hash=False)
     basis: str | None = None
     """The chart's basis, when chosen."""
+    chart_dataset: str | None = None
+    """The dataset the chart draws, where its basis has several."""
     kind: str | None = None
     """The casualty table's basis, when the casualties pane shows one."""
     pivot: bool = False
@@ -96,7 +98,8 @@ def _values(spec: ViewSpec) -> dict[str, str | list[str]]:
         parts["text"] = f.text
     if not f.include_imprecise:
         parts["imprecise"] = "out"
-    for key, value in (("basis", spec.basis), ("kind", spec.kind), ("sel", spec.selected), ("sql", spec.sql)):
+    for key, value in (("basis", spec.basis), ("chart", spec.chart_dataset), ("kind", spec.kind), ("sel", spec.selected),
+                       ("sql", spec.sql)):
         if value is not None:
             parts[key] = value
     if spec.pivot:
@@ -235,7 +238,7 @@ def _from_parts(parts: dict) -> ViewSpec:
     return ViewSpec(
         filters=filters, pane=_choice(parts, "pane", PANES) or "timeline",
         data_dir=None if data in (None, BUILTIN) else data, versions=dict(versions),
-        basis=_choice(parts, "basis", BASES), kind=_choice(parts, "kind", BASES), pivot=pivot == "yes",
+        basis=_choice(parts, "basis", BASES), chart_dataset=_text(parts, "chart"), kind=_choice(parts, "kind", BASES), pivot=pivot == "yes",
         sort=sort.removesuffix("-") if sort else None, sort_reverse=bool(sort and sort.endswith("-")),
         selected=_text(parts, "sel"), sql=_text(parts, "sql"),
     )

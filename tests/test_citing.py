@@ -38,7 +38,7 @@ def state(app: ExplorerApp) -> dict:
     return {
         "summary": str(app.query_one("#filter-summary", Static).render()),
         "pane": pane_id,
-        "basis": app.query_one(MonthlyChart).basis,
+        "basis": (app.query_one(MonthlyChart).basis, app.query_one(MonthlyChart).shown_dataset),
         "kind": app.query_one(CasualtiesPane).kind,
         "pivot": app.query_one(CasualtiesPane).pivot,
         "sort": (table.sort_column, table.sort_reverse) if table else None,
@@ -61,7 +61,7 @@ async def test_a_copied_view_reopens_the_same_in_a_new_app(catalog, pane, pivot)
         first.filters = Filters(date_from=date(2015, 10, 1), date_to=date(2016, 5, 31), nationalities=IRANIAN | {None},
                                 include_imprecise=False)
         await settle(pilot)
-        await pilot.press("b", "b")  # a basis chosen by hand
+        await pilot.press("b", "b", "b")  # a basis chosen by hand (individuals: each dataset in turn)
         await pilot.press({"timeline": "1", "casualties": "3", "actors": "2"}[pane])
         await settle(pilot)
         if pane == "casualties":

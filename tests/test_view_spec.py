@@ -46,7 +46,7 @@ def specs(draw) -> ViewSpec:
         filters=draw(filters()), pane=draw(st.sampled_from(PANES)),
         data_dir=draw(st.one_of(st.none(), value.map(lambda name: "/data/" + name))),
         versions=draw(st.dictionaries(value, value, max_size=3)),
-        basis=draw(st.one_of(st.none(), st.sampled_from(BASES))), kind=draw(st.one_of(st.none(), st.sampled_from(BASES))),
+        basis=draw(st.one_of(st.none(), st.sampled_from(BASES))), chart_dataset=draw(st.one_of(st.none(), value)), kind=draw(st.one_of(st.none(), st.sampled_from(BASES))),
         pivot=draw(st.booleans()), sort=draw(st.one_of(st.none(), st.sampled_from(["date", "title", "killed", "actor_names"]))),
         sort_reverse=draw(st.booleans()), selected=draw(st.one_of(st.none(), value)), sql=draw(st.one_of(st.none(), value)),
     )
