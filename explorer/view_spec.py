@@ -255,6 +255,13 @@ def from_toml(text: str, origin: str = "the view file") -> ViewSpec:
     for key in ("nat", "front"):  # in the file form, "~" is the unknown value
         if isinstance(parts.get(key), list):
             parts[key] = [None if item == UNKNOWN_VALUE else item for item in parts[key]]
+    for key, value in parts.items():  # TOML's own dates and booleans, as the line writes them
+        if isinstance(value, bool):
+            parts[key] = "yes" if value else "no"
+        elif isinstance(value, date):
+            parts[key] = value.isoformat()
+    if parts.get("imprecise") in ("yes", "no"):
+        parts["imprecise"] = "shown" if parts["imprecise"] == "yes" else "out"
     return _from_parts(parts)
 
 

@@ -100,6 +100,14 @@ def test_a_bad_spec_says_what_to_fix(spec, says):
     assert says in str(raised.value) and "\n" not in str(raised.value)
 
 
+def test_a_hand_written_file_may_use_tomls_dates_and_booleans():
+    spec = from_toml('view = 1\npane = "casualties"\nfrom = 2015-10-01\npivot = true\nimprecise = false\nnat = ["Iranian", "~"]\n')
+    assert spec == ViewSpec(Filters(date_from=date(2015, 10, 1), nationalities=frozenset({"Iranian", None}), include_imprecise=False),
+                            pane="casualties", pivot=True)
+    with pytest.raises(InvalidViewSpec, match="'colour' is not known"):
+        from_toml('view = 1\ncolour = "red"\n')
+
+
 def test_files_and_citations_are_read_too(tmp_path):
     spec = ViewSpec(Filters(text="khan tuman"), pane="casualties", kind="tally")
     (tmp_path / "view.toml").write_text(to_toml(spec), encoding="utf-8")
