@@ -12,7 +12,7 @@ Knows nothing of the UI: the app, the CLI and the exports all read and write spe
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from urllib.parse import unquote_plus
@@ -31,6 +31,8 @@ KEYS = ("view", "pane", "from", "to", "nat", "front", "actor", "text", "imprecis
         "sel", "sql", "data", "v")
 LIST_KEYS = frozenset({"nat", "front", "actor", "v"})
 MAX_SPEC_BYTES = 1 << 20
+CITATION_VIEW_LABEL = "View: "
+"""How a citation names its view spec, on a line of its own (so that `--view` reads a citation file too)."""
 
 
 class InvalidViewSpec(ExplorerError):
@@ -285,12 +287,3 @@ def read(argument: str) -> ViewSpec:
     if stripped.startswith("view=") and "\n" not in stripped:
         return decode(stripped)
     return from_toml(text, str(path))
-
-
-CITATION_VIEW_LABEL = "View: "
-"""How a citation names its view spec, on a line of its own (so that `--view` reads a citation file too)."""
-
-
-def with_data(spec: ViewSpec, data_dir: Path | None, versions: dict[str, str]) -> ViewSpec:
-    """The spec, its data directory and versions as they stand."""
-    return replace(spec, data_dir=None if data_dir is None else str(data_dir), versions=dict(versions))
