@@ -22,19 +22,24 @@ from textual.containers import Horizontal
 from textual.widgets import Footer, Input, Label, TabbedContent, TabPane, Tree
 from textual.worker import get_current_worker
 
+from explorer import export
 from explorer.db import queries
 from explorer.db.catalog import Catalog
-from explorer.db.errors import InvalidFilter
+from explorer.db.errors import ExplorerError, InvalidFilter
 from explorer.db.filters import FACETS, Filters, parse_date_bound
 from explorer.db.schema import UNKNOWN
+from explorer.db.versions import changed_versions
+from explorer.export import record_citation
 from explorer.format import counted_noun
 from explorer.panes.actors import ActorsPane
 from explorer.panes.base import Pane
+from explorer.panes.casualties import COLUMNS as CASUALTY_COLUMNS
 from explorer.panes.casualties import CasualtiesPane
 from explorer.panes.map import MapPane
 from explorer.panes.sql import SqlPane
 from explorer.panes.timeline import TimelinePane
 from explorer.theme_setting import keep_theme
+from explorer.view_spec import ViewSpec, encode
 from explorer.widgets.chart import MonthlyChart, month_range
 from explorer.widgets.filter_bar import FilterBar
 from explorer.widgets.map_canvas import MapCanvas
@@ -101,7 +106,15 @@ class ExplorerApp(ReportsWorkerFailures, App):
                 tooltip="chart basis: tallies, incidents, individuals, cumulative, one dataset at a time (never stacked together)"),
         Binding("c", "cycle_kind", "Casualty basis", show=False, tooltip="casualty table basis: incidents, tallies, individuals, cumulative"),
         Binding("p", "toggle_pivot", "Pivot", show=False, tooltip="killed by nationality × front, per basis and dataset"),
-        Binding("e", "export", "Export CSV", show=False, tooltip="export the current table to CSV"),
+        Binding("e", "export", "Export", show=False,
+                tooltip="export the current table's data (.csv, .parquet or .json), with a citation file beside it"),
+        Binding("V", "copy_view", "Copy view", show=False,
+                tooltip="copy this view's spec (filter, pane, basis, sort, selection, data versions): --view SPEC reopens it"),
+        Binding("C", "copy_citation", "Cite", show=False,
+                tooltip="copy a citation of the selected record: source, URL, dataset and version, access date, view spec"),
+        Binding("o", "open_url", "Open URL", show=False,
+                tooltip="open the selected record's source URL in the browser (over SSH: copy it)"),
+        Binding("O", "copy_url", "Copy URL", show=False, tooltip="copy the selected record's source URL(s)"),
         Binding("escape", "leave_field", "Back to pane", show=False, tooltip="leave the date fields"),
         Binding("question_mark", "help", "Help", key_display="?", tooltip="this list of keys"),
         Binding("q", "quit", "Quit", tooltip="quit"),
@@ -109,7 +122,7 @@ class ExplorerApp(ReportsWorkerFailures, App):
 
     filters: reactive[Filters] = reactive(Filters, init=False)
 
-    def __init__(self, catalog: Catalog) -> None:
+    def __init__(self, catalog: Catalog, view: ViewSpec | None = None) -> None:
         super().__init__()
         keep_theme(self)
         if "TEXTUAL_ANIMATIONS" not in os.environ:
@@ -131,6 +144,12 @@ class ExplorerApp(ReportsWorkerFailures, App):
         """Every actor's short name by id, to show the filter's actors by name."""
         self.last_search = ""
         self._prompt_mode = ""
+        self.view = view
+        """The view asked for at start (`--view`), applied on mount."""
+        self._selection_wanted: tuple[str, str] | None = None
+        """(pane, key) of the record a view selects, once its pane has loaded."""
+        self.view_note = ""
+        """What opening the view found (the data changed since it was made), also notified."""
 
     def compose(self) -> ComposeResult:
         yield FilterBar(id="filter-bar")
@@ -149,10 +168,134 @@ class ExplorerApp(ReportsWorkerFailures, App):
         if self.catalog.cache.check is not None:
             self.catalog.cache.check.when_damaged(self._cache_damaged)
         self._show_prompt(False)
+        if self.view is not None:
+            self._apply_view(self.view)
         self.query_one(FilterBar).show_filters(self.filters)
         self.refresh_panes(self.filters, self.panes)
         self._focus_pane("timeline")
         self._load_actor_names()
+
+    # --- views: open one, describe the current one ----------------------------------------
+
+    def _apply_view(self, view: ViewSpec) -> None:
+        """Everything a view spec sets, before the first refresh: the filter, the pane, how it is shown, the selection."""
+        self.set_reactive(ExplorerApp.filters, view.filters)
+        self.query_one(SqlPane).set_filters(view.filters)
+        if view.basis is not None:
+            chart = self.query_one(MonthlyChart)
+            chart.basis_chosen, chart.basis, chart.dataset = True, view.basis, view.chart_dataset
+        casualties = self.query_one(CasualtiesPane)
+        casualties.kind, casualties.pivot = view.kind or casualties.kind, view.pivot
+        if view.pane != "sql":
+            table = self.query_one(f"#{view.pane}", Pane).current_table()
+            if table is not None and view.sort is not None:
+                self._sort_as_viewed(view, table)
+            if view.selected is not None:
+                self._selection_wanted = (view.pane, view.selected)
+        elif view.sql:
+            self.call_after_refresh(self.query_one(SqlPane).open_query, view.sql)
+        if view.pane != "timeline":  # once the tabs are mounted (the refresh then loads it when it opens)
+            self.call_after_refresh(self.action_show_pane, view.pane)
+        self._compare_versions(view)
+
+    def _sort_as_viewed(self, view: ViewSpec, table: RecordTable) -> None:
+        """The view's sort, if its table has that column (a pivot's columns are the fronts: any goes)."""
+        columns = CASUALTY_COLUMNS[view.kind or "incident"] if view.pane == "casualties" and not view.pivot else \
+            table.record_columns if not view.pivot else None
+        if columns is not None and view.sort not in {column.key for column in columns if column.sortable}:
+            self.notify(f"The view sorts by {view.sort!r}, which this table does not have: it is shown in its own order",
+                        severity="warning", timeout=10)
+            return
+        table.sort_column, table.sort_reverse = view.sort, view.sort_reverse
+
+    @engine_work("comparing the data's versions with the view's", group="versions")
+    def _compare_versions(self, view: ViewSpec) -> None:
+        """Say so when the data changed since the view was made (its versions differ), or is another directory."""
+        now = export.current_spec(view, self.catalog.data_dir)
+        notes = []
+        if view.data_dir != now.data_dir:
+            notes.append(f"the view was made on {view.data_dir or 'the built-in data'}, this is {now.data_dir or 'the built-in data'}")
+        changes = changed_versions(view.versions, now.versions) if view.versions else []
+        if changes:
+            notes.append("the data changed since the view was made: " + "; ".join(changes))
+        if notes:
+            self.call_from_thread(self._say_view_note, "; ".join(notes).capitalize() + ". What is shown is the data as it is now.")
+
+    def _say_view_note(self, note: str) -> None:
+        self.view_note = note
+        self.notify(note, title="View", severity="warning", timeout=30)
+
+    def current_view(self) -> ViewSpec:
+        """The view as it stands (the data's versions are added by `export.current_spec`, off the UI thread)."""
+        pane_id = self._open_pane_id
+        chart = self.query_one(MonthlyChart)
+        casualties = self.query_one(CasualtiesPane)
+        sort, reverse, selected, sql = None, False, None, None
+        if pane_id == "sql":
+            sql = self.query_one(SqlPane).current_query()
+        else:
+            pane = self.query_one(f"#{pane_id}", Pane)
+            table = pane.current_table()
+            if table is not None and table.sort_column is not None:
+                sort, reverse = table.sort_column, table.sort_reverse
+            selected = pane.selected_key()
+        several = len(chart.data.datasets(chart.basis)) > 1
+        return ViewSpec(self.filters, pane=pane_id, basis=chart.basis if chart.basis_chosen else None,
+                        chart_dataset=chart.shown_dataset if chart.basis_chosen and several else None,
+                        kind=casualties.kind if pane_id == "casualties" else None,
+                        pivot=casualties.pivot and pane_id == "casualties", sort=sort, sort_reverse=reverse,
+                        selected=selected, sql=sql)
+
+    def _select_wanted(self, pane: Pane) -> None:
+        """Select the record the view named, once its pane shows its rows."""
+        if self._selection_wanted is not None and self._selection_wanted[0] == pane.id:
+            pane.select_key(self._selection_wanted[1])
+            self._selection_wanted = None
+
+    def action_copy_view(self) -> None:
+        self._copy_with_versions(self.current_view(), None)
+
+    def action_copy_citation(self) -> None:
+        record = self._pane().cited_record() if self._open_pane_id != "sql" else None
+        if record is None:
+            self.notify("Select a record first (an event, an actor or a casualty occurrence): its citation is copied",
+                        severity="warning")
+            return
+        self._copy_with_versions(self.current_view(), record)
+
+    @engine_work("reading the data's versions", group="copy-view")
+    def _copy_with_versions(self, view: ViewSpec, record: export.CitedRecord | None) -> None:
+        """The spec with the data's versions (a checksum of large files takes a moment), then the copy."""
+        spec = export.current_spec(view, self.catalog.data_dir)
+        text = encode(spec) if record is None else record_citation(record, spec.versions, encode(spec), date.today())
+        self.call_from_thread(self._copied, text, "the view spec" if record is None else "a citation of the selected record")
+
+    def _copied(self, text: str, what: str) -> None:
+        self.copy_to_clipboard(text)
+        self.notify(f"Copied {what} to the clipboard: {text.splitlines()[0][:160]}", timeout=6)
+
+    def _selected_urls(self) -> list[str]:
+        record = self._pane().cited_record() if self._open_pane_id != "sql" else None
+        urls = [url for _, url in record.sources if url] if record is not None else []
+        if not urls:
+            self.notify("The selected record has no source URL" if record is not None else "Select a record first",
+                        severity="warning")
+        return urls
+
+    def action_open_url(self) -> None:
+        urls = self._selected_urls()
+        if not urls:
+            return
+        if not can_open_browser():
+            self._copied(urls[0], "the URL (no browser here: over SSH, or no display)")
+            return
+        self.open_url(urls[0])
+        self.notify(f"Opening {urls[0]}" + (f" (the first of {len(urls)}; O copies them all)" if len(urls) > 1 else ""), timeout=4)
+
+    def action_copy_url(self) -> None:
+        urls = self._selected_urls()
+        if urls:
+            self._copied("\n".join(urls), "the URL" if len(urls) == 1 else f"{len(urls)} URLs")
 
     @engine_work("reading the actors' names", group="actor-names")
     def _load_actor_names(self) -> None:
@@ -217,6 +360,7 @@ class ExplorerApp(ReportsWorkerFailures, App):
             if data is not None:
                 self._stale.discard(pane.id)
                 pane.show(data)
+                self._select_wanted(pane)
             else:
                 self._stale.add(pane.id)
         if self._open_pane_id in self._stale:  # the tab changed while the refresh ran
@@ -249,6 +393,7 @@ class ExplorerApp(ReportsWorkerFailures, App):
             return
         self._stale.discard(pane.id)
         pane.show(data)
+        self._select_wanted(pane)
         self._label_tab(pane, pane.row_count(data))
         self.pane_loads += 1
 
@@ -466,32 +611,34 @@ class ExplorerApp(ReportsWorkerFailures, App):
         self.push_screen(ValuePicker(declared.title, choices, selected), apply)
 
     def action_export(self) -> None:
-        if self.query_one(TabbedContent).active == "tab-sql":
+        if self._open_pane_id == "sql":
             self.query_one(SqlPane).action_export()
             return
         pane = self._pane()
-        table = pane.current_table()
-        if table is None:
-            self.notify("This pane has no table to export", severity="warning")
-            return
+        view = self.current_view()
         suggestion = Path.cwd() / f"conflict-explorer-{pane.id}.csv"
 
         def write(path: Path | None) -> None:
             if path is not None:
-                self.notify(f"Writing {table.row_count:,} rows to {path}…", timeout=3)
-                self._write_table(table.csv_writer(path), path)
+                self.notify(f"Writing {path}…", timeout=3)
+                self._write_view(view, path)
 
-        self.push_screen(ExportScreen(suggestion, self.catalog.data_dir), write)
+        self.push_screen(ExportScreen(suggestion, self.catalog.data_dir, "Export the current table (.csv, .parquet or .json)"), write)
 
     @engine_work("writing the table", group="export", exclusive=False)
-    def _write_table(self, write, path: Path) -> None:
+    def _write_view(self, view: ViewSpec, path: Path) -> None:
         """Off the UI thread: a table of millions of rows takes seconds to write."""
+        con = self.catalog.cursor()
         try:
-            rows = write()
+            origin = export.provenance(con, self.catalog.data_dir, view)
+            rows = export.write_export(export.view_source(con, view), path, export.format_of(path), origin)
+        except ExplorerError as error:
+            self.call_from_thread(self.notify, f"Could not write {path}: {error}", severity="error")
+            return
         except OSError as error:
             self.call_from_thread(self.notify, f"Could not write {path}: {error.strerror}", severity="error")
             return
-        self.call_from_thread(self.notify, f"Wrote {rows:,} rows to {path}", timeout=6)
+        self.call_from_thread(self.notify, f"Wrote {rows:,} rows to {path}, and its citation beside it", timeout=6)
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.help_sections()))
@@ -538,7 +685,11 @@ class ExplorerApp(ReportsWorkerFailures, App):
         ("Cycle the chart's basis", "Tallies, incidents, individuals, cumulative", "cycle_basis"),
         ("Cycle the casualty basis", "Incidents, tallies, individuals, cumulative", "cycle_kind"),
         ("Toggle the casualty pivot", "Killed by nationality × front", "toggle_pivot"),
-        ("Export the current table to CSV", "Asks for a path", "export"),
+        ("Export the current table", "Its data as .csv, .parquet or .json, with a citation file; asks for a path", "export"),
+        ("Copy the view spec", "Filter, pane, basis, sort, selection and data versions: --view SPEC reopens it", "copy_view"),
+        ("Copy a citation of the selected record", "Source, URL, dataset and version, access date, view spec", "copy_citation"),
+        ("Open the selected record's URL", "In the browser; over SSH it is copied instead", "open_url"),
+        ("Copy the selected record's URL", "Through the terminal's clipboard (works over SSH)", "copy_url"),
         ("Help: every key", "Every key on one screen", "help"),
     ]
     """The command palette's own entries: (title, what it does, action); each shows its key."""
@@ -564,6 +715,13 @@ class ExplorerApp(ReportsWorkerFailures, App):
         if isinstance(self.focused, Input) and action in TYPED_KEY_ACTIONS:
             return False
         return True
+
+
+def can_open_browser() -> bool:
+    """Whether a browser can open here: not over SSH, and a display (or macOS, or Windows)."""
+    over_ssh = os.environ.get("SSH_CONNECTION") or os.environ.get("SSH_TTY")
+    display = sys.platform in ("darwin", "win32") or os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    return bool(display and not over_ssh)
 
 
 TYPED_KEY_ACTIONS = frozenset(

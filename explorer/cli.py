@@ -6,29 +6,25 @@ Only launching imports Textual; the other commands run on the data layer alone.
 from __future__ import annotations
 
 import argparse
-import csv
-import json
 import os
 import sys
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from contextlib import closing
-from datetime import date, datetime
 from pathlib import Path
 from typing import TextIO
-
-import pyarrow as pa
 
 from explorer import __version__
 from explorer.db.catalog import EngineLimits, open_catalog
 from explorer.db.errors import ExplorerError
-from explorer.format import cell, counted_noun
+from explorer.export import output_select, write_batches
+from explorer.view_spec import InvalidViewSpec
 
-COMMANDS = ("query", "check", "import", "build-data")
+COMMANDS = ("query", "check", "import", "build-data", "export")
 SKIPPED_ROWS_STATUS = 3
 """What `import` exits with when it skipped rows, so that a script notices (unless --allow-skips)."""
-CELL_WIDTH = 48
-"""Longest cell the `table` format prints before cutting it with an ellipsis."""
+BAD_SPEC_STATUS = 2
+"""What the CLI exits with when a view spec cannot be read (as argparse does for a bad argument)."""
 
 EPILOG = """commands:
   conflict-explorer [DATA_DIR]            open the explorer (default: the built-in dataset)
@@ -40,6 +36,9 @@ EPILOG = """commands:
                                           turn an ACLED export, a UCDP GED file or a list of named
                                           casualties (CSV, CSV.gz or Parquet) into a data directory;
                                           status 3 when rows were skipped (--allow-skips: 0)
+  conflict-explorer export SPEC --format csv|parquet|json --out PATH
+                                          write what a view shows (SPEC: a view spec, or a file
+                                          holding one), with its citation beside it
   conflict-explorer build-data            rebuild data/*.parquet from data/src/*.csv
 Run `conflict-explorer COMMAND --help` for a command's options.
 Engine limits can also be set in ~/.config/conflict-explorer/config.toml ([engine] memory_limit, threads)."""
@@ -79,6 +78,9 @@ def _launch_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("data_dir", nargs="?", type=Path, metavar="DATA_DIR",
                         help="a data directory in the explorer's schema (default: the built-in dataset)")
+    parser.add_argument("--view", metavar="SPEC",
+                        help="open this view: a view spec (copied with V in the app) or a file holding one; "
+                        "its data directory unless DATA_DIR is given")
     parser.add_argument("--version", action="version", version=f"conflict-explorer {__version__}")
     _add_engine_options(parser)
     return parser
@@ -125,111 +127,23 @@ def _command_parser() -> argparse.ArgumentParser:
                            help=f"exit with status 0 even when rows were skipped (default: status {SKIPPED_ROWS_STATUS})")
     _add_engine_options(importing)
 
+    export = commands.add_parser(
+        "export", help="write what a view shows to a file, with its citation",
+        description="Write the rows a view shows (its pane's table under its filter, in its order; for the SQL pane, its "
+        "query's result) as data: ids, numbers and dates as such, sources and URLs. Beside it, NAME.citation.txt holds "
+        "the view spec, the datasets' versions and how to cite them (a Parquet file holds the same as metadata).")
+    export.add_argument("spec", metavar="SPEC", help="a view spec (copied with V in the app), or a file holding one")
+    export.add_argument("--format", choices=("csv", "parquet", "json"), help="default: from the --out file's extension")
+    export.add_argument("--out", type=Path, metavar="PATH", required=True, help="the file to write (never inside the data directory)")
+    export.add_argument("--data", type=Path, metavar="DIR", help="data directory (default: the spec's)")
+    export.add_argument("--force", action="store_true", help="overwrite PATH if it exists")
+    _add_engine_options(export)
+
     build = commands.add_parser("build-data", help="rebuild the built-in dataset's Parquet files from data/src",
                                 description="Clean the raw VDC list, validate every source CSV and write the Parquet files.")
     build.add_argument("--src", type=Path, metavar="DIR", help="folder of source CSVs (default: data/src)")
     build.add_argument("--out", type=Path, metavar="DIR", help="folder to write the Parquet files to (default: data/)")
     return parser
-
-
-# --- output formats ------------------------------------------------------------
-
-TEXT_TYPES = ("DATE", "TIME", "INTERVAL", "DECIMAL", "BLOB", "UUID", "BIT", "ENUM", "UNION")
-"""Types whose values DuckDB writes as text for the csv and table formats: exact decimals, `infinity` dates,
-blobs as `\\x00`, which Python's conversions would round, reject or crash on."""
-
-
-def _output_select(columns: list[str], types: list[str], output_format: str) -> str:
-    """What the output reads around a result ({rows}), its columns renamed by position (names may repeat):
-    DuckDB's own JSON for every cell for `json`, and DuckDB's text for the types above otherwise."""
-    names = [f"c{index}" for index in range(len(columns))]
-    cells = []
-    for name, column_type in zip(names, types):
-        if output_format == "json":
-            plain = f"to_json({name})"
-            if column_type in ("DOUBLE", "FLOAT"):  # NaN and Infinity are not JSON: they go as strings
-                plain = f"CASE WHEN isfinite({name}) IS FALSE THEN to_json(CAST({name} AS VARCHAR)) ELSE {plain} END"
-            cells.append(f"{plain} AS {name}")
-        elif any(kind in column_type.upper() for kind in TEXT_TYPES):
-            cells.append(f"CAST({name} AS VARCHAR) AS {name}")
-        else:
-            cells.append(name)
-    return f"SELECT {', '.join(cells)} FROM {{rows}} AS output({', '.join(names)})"
-
-
-def _json_keys(columns: list[str]) -> list[str]:
-    """The columns as JSON keys, repeated names numbered (a, a_1), so no value overwrites another."""
-    keys: list[str] = []
-    for column in columns:
-        key, number = column, 0
-        while key in keys:
-            number += 1
-            key = f"{column}_{number}"
-        keys.append(key)
-    return keys
-
-
-def _text(value: object) -> str:
-    return cell(value.isoformat() if isinstance(value, (date, datetime)) else value, separator="; ")
-
-
-TABLE_BLOCK_ROWS = 1000
-"""The `table` format sets its column widths from the first rows it prints, so it can stream the rest."""
-
-
-def _table_cell(value: object) -> str:
-    text = _text(value).replace("\n", " ")
-    return text if len(text) <= CELL_WIDTH else text[: CELL_WIDTH - 1] + "…"
-
-
-def _rows(batch: pa.RecordBatch) -> Iterable[list]:
-    """A batch's rows as lists, by position: never through dicts, which would merge repeated column names."""
-    return zip(*(column.to_pylist() for column in batch.columns)) if batch.num_columns else ([] for _ in range(batch.num_rows))
-
-
-def write_batches(columns: list[str], batches: Iterable[pa.RecordBatch], output_format: str, out: TextIO) -> int:
-    """Write a result as it streams from DuckDB, one batch at a time (memory stays flat); the row count.
-    For `json`, each cell is already DuckDB's JSON text (see `_output_select`)."""
-    rows = 0
-    widths: list[int] | None = None
-    block: list[list[str]] = []
-    keys = [json.dumps(key, ensure_ascii=False) for key in _json_keys(columns)]
-
-    def table_lines(cells: list[list[str]]) -> str:
-        return "".join("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() + "\n" for row in cells)
-
-    def start_table() -> None:
-        nonlocal widths
-        widths = [max([len(header)] + [len(row[index]) for row in block]) for index, header in enumerate(columns)]
-        out.write("  ".join(header.ljust(width) for header, width in zip(columns, widths)).rstrip() + "\n")
-        out.write("  ".join("─" * width for width in widths) + "\n" + table_lines(block))
-
-    writer = csv.writer(out, lineterminator="\n") if output_format == "csv" else None
-    if writer is not None:
-        writer.writerow(columns)
-    elif output_format == "json":
-        out.write("[")
-    for batch in batches:
-        for values in _rows(batch):
-            if writer is not None:
-                writer.writerow([_text(value) for value in values])
-            elif output_format == "json":
-                members = ", ".join(f"{key}: {value if value is not None else 'null'}" for key, value in zip(keys, values))
-                out.write(("\n" if rows == 0 else ",\n") + "{" + members + "}")
-            elif widths is None:
-                block.append([_table_cell(value) for value in values])
-                if len(block) == TABLE_BLOCK_ROWS:
-                    start_table()
-            else:
-                out.write(table_lines([[_table_cell(value) for value in values]]))
-            rows += 1
-    if output_format == "json":
-        out.write("\n]\n")
-    elif output_format == "table":
-        if widths is None:
-            start_table()
-        out.write(f"({counted_noun(rows, 'row')})\n")
-    return rows
 
 
 # --- commands --------------------------------------------------------------------
@@ -273,7 +187,7 @@ def _stream_query(session, sql: str, output_format: str, out: TextIO | None) -> 
     if result is None:
         out.write("ok (the statement returned no rows)\n")
         return
-    shown = result if result.materialised is not None else result.derived(_output_select(result.columns, result.types, output_format))
+    shown = result if result.materialised is not None else result.derived(output_select(result.columns, result.types, output_format))
     try:
         with closing(shown.batches(batch_rows=10_000)) as batches:  # closed on this thread, which holds its lock
             write_batches(result.columns, batches, output_format, out)
@@ -398,15 +312,58 @@ def _say_building(data_dir: Path | None) -> Callable[[str], None] | None:
     return say
 
 
+def _spec_data_dir(spec, given: Path | None) -> Path | None:
+    """The data directory a view opens: the one given, else the spec's (None: the built-in data)."""
+    return given if given is not None else (Path(spec.data_dir) if spec.data_dir else None)
+
+
 def _launch(args: argparse.Namespace) -> int:
-    catalog = open_catalog(args.data_dir, _limits(args), _say_building(args.data_dir))
+    from explorer import view_spec
+
+    view = view_spec.read(args.view) if args.view is not None else None
+    data_dir = _spec_data_dir(view, args.data_dir) if view is not None else args.data_dir
+    catalog = open_catalog(data_dir, _limits(args), _say_building(data_dir))
     _say_note(catalog)
     from explorer.app import ExplorerApp
 
     try:
-        ExplorerApp(catalog).run()
+        ExplorerApp(catalog, view=view).run()
     finally:
         catalog.close()
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from explorer import export, view_spec
+    from explorer.db.versions import changed_versions, dataset_versions
+
+    spec = view_spec.read(args.spec)
+    output_format = args.format or export.format_of(args.out)
+    data_dir = _spec_data_dir(spec, args.data)
+    with open_catalog(data_dir, _limits(args), _say_building(data_dir)) as catalog:
+        _say_note(catalog)
+        target = export.check_target(args.out, catalog.data_dir)
+        if target.exists() and not args.force:
+            raise ExplorerError(f"{args.out} exists: pass --force to overwrite it")
+        changes = changed_versions(spec.versions, dataset_versions(catalog.data_dir)) if spec.versions else []
+        if changes:
+            print(f"conflict-explorer: the data changed since the view was made ({'; '.join(changes)}): "
+                  "the export holds the data as it is now", file=sys.stderr)
+        con = catalog.cursor()
+        if spec.pane == "sql":
+            from explorer.db.sql_session import SqlSession
+
+            session = SqlSession(catalog)
+            session.set_filters(spec.filters)
+            result = session.run(spec.sql or "")
+            if result is None:
+                raise ExplorerError("the view's query returned no rows to export")
+            source = export.ResultSource(result)
+        else:
+            source = export.view_source(con, spec)
+        origin = export.provenance(con, catalog.data_dir, spec)
+        rows = export.write_export(source, target, output_format, origin)
+    print(f"wrote {rows:,} rows to {target} and its citation to {export.citation_path(target)}")
     return 0
 
 
@@ -414,12 +371,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] in COMMANDS:
         args = _command_parser().parse_args(argv)
-        run = {"query": _query, "check": _check, "import": _import, "build-data": _build_data}[args.command]
+        run = {"query": _query, "check": _check, "import": _import, "build-data": _build_data, "export": _export}[args.command]
     else:
         args = _launch_parser().parse_args(argv)
         run = _launch
     try:
         return run(args)
+    except InvalidViewSpec as error:
+        print(f"error: {error}", file=sys.stderr)
+        return BAD_SPEC_STATUS
     except ExplorerError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -178,7 +178,7 @@ async def test_actor_key_adds_the_highlighted_actor(app, con):
         assert app.filters.actor_ids == frozenset({"quds_force"})
         assert "actors: Quds Force" in summary(app)  # by name, not id
         assert tab_labels(app)[0] == "1 Timeline 5"
-        detail = str(app.query_one("#actors .detail", Static).render())
+        detail = str(app.query_one("#actors .detail", Static).content)
         assert "Part of: IRGC" in detail and "Includes: Fatemiyoun, Zainabiyoun" in detail
 
 
@@ -235,7 +235,7 @@ async def test_khan_tuman_disagreement_is_visible(app):
         casualties = table(app, "#casualty-table")
         row = casualties.get_row_at(casualties.cursor_row)
         assert row[2] == "13 (13–20 · 4 reports)"
-        detail = str(app.query_one("#casualties .detail", Static).render())
+        detail = str(app.query_one("#casualties .detail", Static).content)
         assert detail.count("• ") == 4 and "killed 13" in detail and "killed 20" in detail and "killed 17" in detail
         await pilot.press("1")
         await settle(pilot)
@@ -243,7 +243,7 @@ async def test_khan_tuman_disagreement_is_visible(app):
         titles = [r["title"] for r in events.records]
         events.move_cursor(row=titles.index("Jaish al-Fatah captures Khan Tuman"))
         await settle(pilot)
-        detail = str(app.query_one("#timeline .detail", Static).render())
+        detail = str(app.query_one("#timeline .detail", Static).content)
         assert "Actors: Jaish al-Fatah, Nusra, Ahrar al-Sham, Fatemiyoun, Nujaba, IRGC" in detail
 
 
@@ -306,7 +306,7 @@ async def test_enter_opens_the_detail_on_a_narrow_terminal(app):
         assert not app.query_one("#timeline .detail-scroll").display
         await pilot.press("enter")
         await pilot.pause()
-        assert "Iran–Syria alliance begins" in str(app.screen.query_one(Static).render())
+        assert "Iran–Syria alliance begins" in str(app.screen.query_one(Static).content)
         await pilot.press("escape")
 
 
@@ -325,9 +325,9 @@ async def test_export_writes_the_current_table_and_refuses_the_data_directory(ap
         await pilot.press("enter")
         await settle(pilot)  # written off the UI thread, through a temporary file renamed at the end
         rows = list(csv.reader(target.open(encoding="utf-8")))
-        assert rows[0] == ["Date", "Event", "Front", "Actors"] and len(rows) == 81
-        assert [path.name for path in tmp_path.iterdir()] == ["events.csv"]
-        assert any(notice.message == f"Wrote 80 rows to {target}" for notice in app._notifications)
+        assert rows[0][:3] == ["event_id", "date", "end_date"] and "source_url" in rows[0] and len(rows) == 81
+        assert sorted(path.name for path in tmp_path.iterdir()) == ["events.csv", "events.csv.citation.txt"]
+        assert any(notice.message == f"Wrote 80 rows to {target}, and its citation beside it" for notice in app._notifications)
         await pilot.press("e")
         await pilot.pause()
         app.screen.query_one(Input).value = str(target)
@@ -343,7 +343,7 @@ async def test_command_palette_offers_every_action(app):
         assert len(titles) == len(set(titles)) and titles.count("Keys") == 0  # no two entries named alike
         for wanted in ("Go to Timeline  ‹1›", "Go to Actors  ‹2›", "Go to Casualties  ‹3›", "Reset filter  ‹r›",
                        "Preset: whole span  ‹w›", "Preset: the quarter around the selected event  ‹M›",
-                       "Export the current table to CSV  ‹e›", "Search  ‹/›", "Choose nationalities  ‹t›", "Help: every key  ‹?›"):
+                       "Export the current table  ‹e›", "Copy the view spec  ‹V›", "Copy a citation of the selected record  ‹C›", "Search  ‹/›", "Choose nationalities  ‹t›", "Help: every key  ‹?›"):
             assert wanted in titles
         await pilot.press("4")
         await settle(pilot)
@@ -410,7 +410,7 @@ async def test_actor_detail_lists_personnel_estimates_that_disagree(app):
                 break
             await pilot.press("down")
         await settle(pilot)
-        detail = str(app.query_one("#actors .detail", Static).render())
+        detail = str(app.query_one("#actors .detail", Static).content)
         assert "Personnel estimates (10, each with its source)" in detail
         assert "~3,000" in detail and "≤2,000" in detail and "1,300" in detail
         assert "Events (26 under this filter):" in detail and "… and 14 more" in detail  # 12 shown, 12 read

@@ -85,7 +85,7 @@ def fitting_view(bounds: tuple[float, float, float, float] | None, columns: int,
     return View(longitude, latitude, min(MAX_DEGREES_PER_COLUMN, max(MIN_DEGREES_PER_COLUMN, degrees)))
 
 
-def _placed_events(con: duckdb.DuckDBPyConnection, filters: Filters) -> tuple[str, list]:
+def placed_events_sql(con: duckdb.DuckDBPyConnection, filters: Filters) -> tuple[str, list]:
     """SQL of the events under the filter with where the map draws them: `lat`, `lon` and `placed_by`
     ('coordinates', or 'front' for a front's main place; NULL when the map cannot draw the event)."""
     predicate = events_predicate(con, filters)
@@ -121,7 +121,7 @@ class MapCounts:
 
 def map_counts(con: duckdb.DuckDBPyConnection, filters: Filters, view: View, columns: int, rows: int) -> MapCounts:
     """The events under the filter counted per cell of the view, in one scan."""
-    placed, params = _placed_events(con, filters)
+    placed, params = placed_events_sql(con, filters)
     west, _, _, north = view.bounds(columns, rows)
     found = con.execute(
         f"""
@@ -145,7 +145,7 @@ def map_counts(con: duckdb.DuckDBPyConnection, filters: Filters, view: View, col
 
 def events_bounds(con: duckdb.DuckDBPyConnection, filters: Filters) -> tuple[float, float, float, float] | None:
     """(west, south, east, north) of the events the map draws under the filter, or None when it draws none."""
-    placed, params = _placed_events(con, filters)
+    placed, params = placed_events_sql(con, filters)
     found = con.execute(f"SELECT min(lon), min(lat), max(lon), max(lat) FROM ({placed}) WHERE placed_by IS NOT NULL",
                         params).fetchall()[0]
     return None if found[0] is None else tuple(found)
@@ -154,7 +154,7 @@ def events_bounds(con: duckdb.DuckDBPyConnection, filters: Filters) -> tuple[flo
 def events_in_area(con: duckdb.DuckDBPyConnection, filters: Filters, area: tuple[float, float, float, float],
                    limit: int = 50) -> tuple[list[dict], int]:
     """The first `limit` events the map draws inside `area` (west, south, east, north), by date, and how many there are."""
-    placed, params = _placed_events(con, filters)
+    placed, params = placed_events_sql(con, filters)
     inside = Predicate("placed_by IS NOT NULL AND lon >= ? AND lon < ? AND lat > ? AND lat <= ?",
                        (area[0], area[2], area[1], area[3]))
     rows = con.execute(

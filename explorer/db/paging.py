@@ -93,6 +93,15 @@ class RowQuery:
             return Predicate(f"{value} IS NULL OR {ordered}", params)
         return Predicate(f"{value} IS NOT NULL AND {ordered}", params)
 
+    def all_rows(self, order: Order) -> str:
+        """Every row, decorated, in `order` (with `params`): what an export of the table streams."""
+        return f"SELECT * FROM ({self.decorate.format(rows=self._rows(order))}) ORDER BY {self._ordered(order)}"
+
+    def sortable(self, con: duckdb.DuckDBPyConnection) -> list[str]:
+        """The columns the rows can be ordered by."""
+        columns = con.execute(f"SELECT * FROM ({self.sql}) LIMIT 0", list(self.params)).to_arrow_table().column_names
+        return [*columns, *(name for name in self.sort_by if name not in columns)]
+
     # --- reading ---------------------------------------------------------------------------
 
     def page(

@@ -388,11 +388,15 @@ def actors_with_casualties(con: duckdb.DuckDBPyConnection, filters: Filters) -> 
 
     Individuals and incidents are summed over occurrences; for tallies and cumulative
     totals, which overlap, the highest single figure is given instead of a sum."""
+    return _arrow(con, *actors_with_casualties_sql(con, filters))
+
+
+def actors_with_casualties_sql(con: duckdb.DuckDBPyConnection, filters: Filters) -> tuple[str, tuple]:
+    """The SQL of `actors_with_casualties` and its parameters (an export streams it)."""
     occurrences, occurrence_params = _occurrences(filters, None)
     actor_predicate = filters.actors()
     event_predicate = _events(con, filters)
-    return _arrow(
-        con,
+    return (
         f"""
         WITH occ AS ({occurrences}),
         figures AS (
@@ -429,11 +433,15 @@ def casualty_pivot(con: duckdb.DuckDBPyConnection, filters: Filters, kind: str) 
 
     Individuals and incidents: the sum over occurrences. Tallies and cumulative totals: the
     highest single figure, since they overlap and summing them would count deaths twice."""
+    return _arrow(con, *casualty_pivot_sql(filters, kind))
+
+
+def casualty_pivot_sql(filters: Filters, kind: str) -> tuple[str, tuple]:
+    """The SQL of `casualty_pivot` and its parameters (an export streams it)."""
     occurrences, params = _occurrences(filters, kind)
     summed = kind in SUMMED_KINDS
     aggregate = "sum" if summed else "max"
-    return _arrow(
-        con,
+    return (
         f"""
         SELECT dataset,
             coalesce(nationality, '{UNKNOWN}') AS nationality,

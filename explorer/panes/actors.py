@@ -16,7 +16,9 @@ from explorer.db import queries
 from explorer.db.filters import Filters, text_words
 from explorer.db.schema import SIDES
 from explorer.format import figure
+from explorer.export import CitedRecord
 from explorer.panes.base import Pane
+from explorer.widgets.detail import DetailText, url_lines
 from explorer.workers import engine_work
 
 NO_SIDE = "no side"
@@ -212,10 +214,22 @@ class ActorsPane(Pane):
         if self.selected_actor_id == actor_id:
             self.show_detail()
 
-    def detail_text(self) -> str:
+    def selected_key(self) -> str | None:
+        return self.selected_actor_id
+
+    def select_key(self, key: str) -> None:
+        self._select(key)
+
+    def cited_record(self) -> CitedRecord | None:
         actor = self.actors.get(self.selected_actor_id or "")
         if actor is None:
-            return "Highlight an actor to see its detail."
+            return None
+        return CitedRecord(actor["name"], actor["actor_id"], actor["dataset"], ((actor["source"], actor["source_url"]),))
+
+    def detail_text(self) -> DetailText:
+        actor = self.actors.get(self.selected_actor_id or "")
+        if actor is None:
+            return DetailText(["Highlight an actor to see its detail."])
         parent = self.every_actor.get(actor["parent_id"] or "")
         children = [row["short_name"] for row in self.every_actor.values() if row["parent_id"] == actor["actor_id"]]
         lines = [
@@ -240,5 +254,6 @@ class ActorsPane(Pane):
             lines.append(f"  {event['date'] or 'undated'}  {escape(event['title'])}")
         if events is not None and actor["events"] > len(events):
             lines.append(f"  … and {actor['events'] - len(events):,} more")
-        lines += ["", f"[b]Source[/b]: {escape(actor['source'])}", f"[dim]{actor['actor_id']} · dataset {escape(actor['dataset'])}[/dim]"]
-        return "\n".join(lines)
+        lines += ["", f"[b]Source[/b]: {escape(actor['source'])}", *url_lines("[b]URL[/b]", actor["source_url"]),
+                  f"[dim]{escape(actor['actor_id'])} · dataset {escape(actor['dataset'])}[/dim]"]
+        return DetailText(lines)

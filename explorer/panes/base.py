@@ -10,6 +10,8 @@ from textual.widgets import Static
 
 from explorer.db import queries
 from explorer.db.filters import Filters
+from explorer.export import CitedRecord
+from explorer.widgets.detail import DetailText
 from explorer.widgets.record_table import RecordTable
 from explorer.workers import ReportsWorkerFailures
 
@@ -46,9 +48,25 @@ class Pane(ReportsWorkerFailures, Vertical):
         """The table that `export` writes, if this pane shows one."""
         return None
 
-    def detail_text(self) -> str:
-        """The selection's full detail as Rich markup."""
-        return ""
+    def detail_text(self) -> DetailText:
+        """The selection's full detail."""
+        return DetailText([])
+
+    def selected_key(self) -> str | None:
+        """The selected record's key, as a view spec keeps it."""
+        table = self.current_table()
+        key = table.selected_key() if table is not None else None
+        return None if key is None else str(key)
+
+    def select_key(self, key: str) -> None:
+        """Select the record with `key` (from a view spec), wherever it is."""
+        table = self.current_table()
+        if table is not None:
+            table.select_key(key)
+
+    def cited_record(self) -> CitedRecord | None:
+        """The selected record, as a citation names it (None where nothing citable is selected)."""
+        return None
 
     def search(self, text: str) -> None:
         """Find the first row at or after the selection holding every word of `text` (marked where shown)."""

@@ -16,7 +16,9 @@ from explorer.db.filters import Filters
 from explorer.db.schema import CASUALTY_KIND_MEANINGS, CASUALTY_KINDS, UNKNOWN
 from explorer.format import counted, counted_noun, figure, period
 from explorer.db.paging import QueryRows, RowQuery
+from explorer.export import CitedRecord
 from explorer.panes.base import Pane
+from explorer.widgets.detail import DetailText, url_lines
 from explorer.widgets.chart import BASIS_NAMES
 from explorer.widgets.record_table import PAGE_ROWS, Column, ListRows, RecordTable
 from explorer.workers import engine_work
@@ -218,12 +220,23 @@ class CasualtiesPane(Pane):
         self.reports[key] = rows
         self.show_detail()
 
-    def detail_text(self) -> str:
+    def cited_record(self) -> CitedRecord | None:
+        record = self.current_table().current_record
+        if record is None or "occurrence_id" not in record:
+            return None
+        reports = self.reports.get((record["dataset"], record["occurrence_id"]))
+        sources = tuple(dict.fromkeys((report["source"], report["source_url"]) for report in reports)) if reports else \
+            tuple((source, None) for source in record["sources"] or ())
+        who = record["person_name"] or record["nationality"] or "nationality unknown"
+        what = f"{who}: killed {_killed(record)}, {KIND_SINGULAR[record['kind']]}, {period(record['first_date'], record['last_date'])}"
+        return CitedRecord(what, record["occurrence_id"], record["dataset"], sources)
+
+    def detail_text(self) -> DetailText:
         record = self.current_table().current_record
         if record is None:
-            return "Nothing under this filter."
+            return DetailText(["Nothing under this filter."])
         if "occurrence_id" not in record:
-            return "Pivot: " + escape(f"{record['dataset']} · {record['nationality']} · total {figure(record.get('total'))}")
+            return DetailText(["Pivot: " + escape(f"{record['dataset']} · {record['nationality']} · total {figure(record.get('total'))}")])
         who = record["person_name"] or record["nationality"] or "nationality unknown"
         lines = [
             f"[b]{escape(who)}[/b] — {KIND_SINGULAR[record['kind']]}",
@@ -244,6 +257,6 @@ class CasualtiesPane(Pane):
             if report["note"]:
                 lines.append(f"  note: {escape(report['note'])}")
             lines.append(f"  source: {escape(report['source'])}")
-            lines.append(f"  url: {escape(report['source_url'] or '—')}")
-            lines.append(f"  [dim]{report['casualty_id']} · dataset {escape(report['dataset'])}[/dim]")
-        return "\n".join(lines)
+            lines += url_lines("url", report["source_url"], indent="  ")
+            lines.append(f"  [dim]{escape(report['casualty_id'])} · dataset {escape(report['dataset'])}[/dim]")
+        return DetailText(lines)

@@ -5,8 +5,6 @@ Every statement goes through the read-only guard; queries run in a worker and ct
 
 from __future__ import annotations
 
-import csv
-import json
 import os
 import re
 from collections.abc import Callable
@@ -14,7 +12,6 @@ from contextlib import closing
 from pathlib import Path
 from typing import ClassVar
 
-import pyarrow.parquet as pq
 from rich.markup import escape
 from textual import on
 from textual.app import ComposeResult
@@ -26,6 +23,7 @@ from textual.widgets import Input, OptionList, Static, TextArea, Tree
 from textual.widgets.option_list import Option
 from textual.worker import Worker, get_current_worker
 
+from explorer import export
 from explorer.db.catalog import Catalog
 from explorer.db.errors import ExplorerError
 from explorer.db.filters import Filters
@@ -39,6 +37,7 @@ from explorer.db.statements import (
     with_filter,
 )
 from explorer.format import cell, counted_noun
+from explorer.view_spec import ViewSpec
 from explorer.widgets.result_grid import PAGE_ROWS, ResultGrid
 from explorer.widgets.screens import ExportScreen
 from explorer.workers import ReportsWorkerFailures, engine_work
@@ -51,48 +50,6 @@ GROUP BY ALL
 ORDER BY reports DESC;
 """
 SAVE_DELAY = 1.0
-EXPORT_FORMATS = (".csv", ".parquet", ".json")
-
-
-def export_result(result: ResultSet, path: Path) -> int:
-    """Stream a result to CSV, Parquet or JSON (by the file's extension); return the row count."""
-    suffix = path.suffix.lower()
-    if suffix not in EXPORT_FORMATS:
-        raise ExplorerError(f"{path.name}: give a file ending in .csv, .parquet or .json")
-    rows = 0
-    temporary = path.with_name(f".{path.name}.part")
-    try:
-        if suffix == ".parquet":
-            writer = None
-            with closing(result.batches()) as batches:  # closed on this thread, which holds the session's lock
-                for batch in batches:
-                    writer = writer or pq.ParquetWriter(temporary, batch.schema)
-                    writer.write_batch(batch)
-                    rows += batch.num_rows
-            if writer is None:
-                raise ExplorerError("the result is empty: nothing to export")
-            writer.close()
-        else:
-            with temporary.open("w", newline="", encoding="utf-8") as handle:
-                if suffix == ".csv":
-                    out = csv.writer(handle)
-                    out.writerow(result.columns)
-                else:
-                    handle.write("[")
-                with closing(result.batches()) as batches:
-                    for batch in batches:
-                        for record in batch.to_pylist():
-                            if suffix == ".csv":
-                                out.writerow([cell(value, "; ") for value in record.values()])
-                            else:
-                                handle.write(("\n" if rows == 0 else ",\n") + json.dumps(record, default=str, ensure_ascii=False))
-                            rows += 1
-                if suffix == ".json":
-                    handle.write("\n]\n")
-        temporary.replace(path)
-    finally:
-        temporary.unlink(missing_ok=True)
-    return rows
 
 
 class HistoryScreen(ModalScreen[str | None]):
@@ -437,6 +394,18 @@ class SqlPane(ReportsWorkerFailures, Vertical):
     def action_history(self) -> None:
         self.app.push_screen(HistoryScreen(self.history), self.insert_statement)
 
+    def current_query(self) -> str | None:
+        """The query a view spec keeps: the result's as run, else the statement under the cursor."""
+        if self.result is not None:
+            return self.result.sql
+        editor = self.query_one(TextArea)
+        return statement_at(editor.text, editor.document.get_index_from_location(editor.cursor_location)).strip() or None
+
+    def open_query(self, sql: str) -> None:
+        """A view's query: inserted as a statement of its own (the editor's text stays), then run."""
+        self.insert_statement(sql)
+        self.action_run()
+
     def insert_statement(self, sql: str | None) -> None:
         """Insert `sql` as a statement of its own next to the one under the cursor, never over the editor's text:
         one edit, undone by ctrl+z; the cursor goes to it, so ctrl+j runs it."""
@@ -563,7 +532,9 @@ class SqlPane(ReportsWorkerFailures, Vertical):
     @engine_work("the export", group="sql-export", exclusive=False)
     def _export(self, result: ResultSet, path: Path) -> None:
         try:
-            rows = export_result(result, path)
+            spec = ViewSpec(self.filters, pane="sql", sql=result.sql)
+            origin = export.provenance(self.catalog.cursor(), self.catalog.data_dir, spec)
+            rows = export.write_export(export.ResultSource(result), path, export.format_of(path), origin)
         except (ExplorerError, OSError) as error:
             self.app.call_from_thread(self._status, f"✗ export: {error}", error=True)
             return

@@ -18,7 +18,9 @@ from explorer.db import queries
 from explorer.db.filters import Filters
 from explorer.format import counted, period
 from explorer.db.paging import QueryRows, RowQuery
+from explorer.export import CitedRecord
 from explorer.panes.base import Pane
+from explorer.widgets.detail import DetailText, url_lines
 from explorer.widgets.chart import ChartData, MonthlyChart, month_range
 from explorer.widgets.record_table import PAGE_ROWS, Column, RecordTable
 from explorer.workers import engine_work
@@ -231,10 +233,17 @@ class TimelinePane(Pane):
         if self.selected_event and self.selected_event["event_id"] == event_id:
             self.show_detail()
 
-    def detail_text(self) -> str:
+    def cited_record(self) -> CitedRecord | None:
         event = self.selected_event
         if event is None:
-            return "No event under this filter."
+            return None
+        return CitedRecord(f"{event['title']}, {period(event['date'], event['end_date'])}", event["event_id"], event["dataset"],
+                           ((event["source"], event["source_url"]),))
+
+    def detail_text(self) -> DetailText:
+        event = self.selected_event
+        if event is None:
+            return DetailText(["No event under this filter."])
         when = period(event["date"], event["end_date"]) + f" ({event['date_precision']} precision)"
         lines = [
             f"[b]{escape(event['title'])}[/b]",
@@ -250,6 +259,6 @@ class TimelinePane(Pane):
             for row in casualties:
                 figure = counted(row["killed"], row["killed_low"], row["killed_high"], row["killed_reports"], row["killed_qualifier"])
                 lines.append(f"  {escape(row['nationality'] or 'nationality unknown')} killed {figure} ({row['kind']})")
-        lines += ["", f"[b]Source[/b]: {escape(event['source'])}", f"[b]URL[/b]: {escape(event['source_url'] or '—')}",
-                  f"[dim]{event['event_id']} · dataset {escape(event['dataset'])}[/dim]"]
-        return "\n".join(lines)
+        lines += ["", f"[b]Source[/b]: {escape(event['source'])}", *url_lines("[b]URL[/b]", event["source_url"]),
+                  f"[dim]{escape(event['event_id'])} · dataset {escape(event['dataset'])}[/dim]"]
+        return DetailText(lines)

@@ -6,12 +6,10 @@ so every row is reachable at any size while memory stays flat)."""
 
 from __future__ import annotations
 
-import csv
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
-from pathlib import Path
 from typing import Protocol
 
 from rich.cells import cell_len, set_cell_size
@@ -624,6 +622,18 @@ class RecordTable(ReportsWorkerFailures, ScrollView, can_focus=True):
             note = f"“{words}”: this is the only row that holds it"
         self.post_message(self.SearchDone(self, True, note))
 
+    def selected_key(self) -> object:
+        """The key of the record under the cursor (None while there is none)."""
+        record = self.current_record
+        return None if record is None else self.source.key_of(record)
+
+    def select_key(self, key: object) -> None:
+        """The cursor on the row with `key`, wherever it is in the order (the first row if there is none)."""
+        if self.source.immediate:
+            self._place_cursor(self.source.locate(self.order, key) or 0)
+        else:
+            self._locate(self._generation, key)
+
     def jump_to_value(self, value: object, past_the_end: str) -> None:
         """The cursor on the first row whose default-order column is at least `value` (the table goes back
         to its default order first)."""
@@ -648,38 +658,3 @@ class RecordTable(ReportsWorkerFailures, ScrollView, can_focus=True):
             return
         self.run_worker(lambda: self.app.call_from_thread(landed, generation, jump()), thread=True, group="record-search",
                         exclusive=True, exit_on_error=False, description="finding the date")
-
-    # --- export -----------------------------------------------------------------------------
-
-    def csv_writer(self, path: Path) -> Callable[[], int]:
-        """A job that writes the shown columns of every row, in the shown order, to `path` as CSV (through a
-        temporary file, renamed when complete) and returns the row count: the rows as they are now, even if
-        the table changes while it runs off the UI thread."""
-        source, order, columns, total = self.source, self.order, list(self.record_columns), self.row_count
-
-        def write() -> int:
-            rows = 0
-            partial_path = path.with_name(f".{path.name}.part")
-            try:
-                with partial_path.open("w", newline="", encoding="utf-8") as handle:
-                    writer = csv.writer(handle)
-                    writer.writerow([column.label for column in columns])
-                    last = None
-                    while rows < total:
-                        page = source.read(order, rows, 5000, last)
-                        if not page:
-                            break
-                        for record in page:
-                            writer.writerow([column.show(record) for column in columns])
-                        rows += len(page)
-                        last = page[-1]
-                partial_path.replace(path)
-            finally:
-                partial_path.unlink(missing_ok=True)
-            return rows
-
-        return write
-
-    def write_csv(self, path: Path) -> int:
-        """Write every row as CSV now (see `csv_writer`); return the row count."""
-        return self.csv_writer(path)()

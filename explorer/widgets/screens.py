@@ -14,6 +14,9 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
+from explorer.db.errors import ExplorerError
+from explorer.export import check_target, format_of
+
 KEY_COLUMN = 16
 """The width of the help's key column: a longer key wraps within it."""
 
@@ -56,11 +59,11 @@ class DetailScreen(ModalScreen[None]):
 
 
 class ExportScreen(ModalScreen[Path | None]):
-    """Asks where to write the current table as CSV; refuses the data directory, asks before overwriting."""
+    """Asks where to write an export; refuses the data directory, asks before overwriting."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, suggestion: Path, data_dir: Path, title: str = "Export the current table to CSV") -> None:
+    def __init__(self, suggestion: Path, data_dir: Path, title: str) -> None:
         super().__init__()
         self.title_text = title
         self.suggestion = suggestion
@@ -75,21 +78,16 @@ class ExportScreen(ModalScreen[Path | None]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        path = Path(event.value).expanduser()
         message = self.query_one("#export-message", Static)
-        resolved = path.resolve()
-        if resolved == self.data_dir or self.data_dir in resolved.parents:
-            message.update("✗ That is inside the data directory, which is read-only: choose another folder.")
-            return
-        if not resolved.parent.is_dir():
-            message.update(f"✗ No folder {resolved.parent}: choose an existing folder.")
-            return
-        if resolved.is_dir():
-            message.update("✗ That is a folder: give a file name.")
+        try:
+            resolved = check_target(Path(event.value), self.data_dir)
+            format_of(resolved)
+        except ExplorerError as error:
+            message.update(f"✗ {escape(str(error))}")
             return
         if resolved.exists() and self._confirmed != resolved:
             self._confirmed = resolved
-            message.update(f"{resolved} exists: press enter again to overwrite it.")
+            message.update(f"{escape(str(resolved))} exists: press enter again to overwrite it.")
             return
         self.dismiss(resolved)
 
