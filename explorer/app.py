@@ -77,7 +77,8 @@ class ExplorerApp(ReportsWorkerFailures, App):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
     BINDINGS = [
-        *(Binding(str(number), f"show_pane('{pane_id}')", pane_class.title, show=False, tooltip=pane_class.summary)
+        *(Binding(str(number), f"show_pane('{pane_id}')", pane_class.title, show=False,
+                  tooltip=f"{pane_class.title}: {pane_class.summary[:1].lower()}{pane_class.summary[1:]}")
           for number, (pane_id, pane_class) in enumerate(TABS, start=1)),
         Binding("d", "focus_dates", "Dates", show=False, tooltip="type the date range (enter applies, esc returns)"),
         Binding("t", "pick('nationality')", "Nationality", tooltip="choose nationalities (unknown included; type to narrow)"),
