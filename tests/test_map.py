@@ -128,3 +128,17 @@ async def test_zoom_keeps_the_cell_under_the_cursor_and_0_fits_again(app):
         await pilot.press("0")
         await settle(pilot)
         assert canvas.view == fitted
+
+
+@pytest.mark.parametrize("view, columns, rows", [
+    (geo.View(65.17086340191322, 36.20124, 4.668282233652204), 22, 34),
+    (geo.View(36.273898597434076, 36.20124, 0.05545446266037047), 134, 35),
+])
+def test_a_place_on_a_cell_s_border_is_counted_in_the_cell_its_area_holds(con, view, columns, rows):
+    """Aleppo's main place lies exactly on a column's western border: the floor of a division put it one column
+    off from the cell whose area (its list, enter's filter) holds it, so a mark of 12 events kept none."""
+    counts = geo.map_counts(con, Filters(), view, columns, rows)
+    for (column, row), (events, _) in counts.cells.items():
+        area = view.cell_bounds(columns, rows, column, row)
+        assert geo.events_in_area(con, Filters(), area)[1] == events
+        assert queries.row_count(con, Filters(area=area), "events") == events
