@@ -142,3 +142,40 @@ def test_a_place_on_a_cell_s_border_is_counted_in_the_cell_its_area_holds(con, v
         area = view.cell_bounds(columns, rows, column, row)
         assert geo.events_in_area(con, Filters(), area)[1] == events
         assert queries.row_count(con, Filters(area=area), "events") == events
+
+
+async def test_enter_on_a_cell_past_the_pole_keeps_an_area_the_view_spec_reads_back(tmp_path, monkeypatch):
+    """Panned up to the pole, the cell of an event at 89.9°N reaches past 90°N: its area went into the view spec
+    as it was, and `--view` refused the spec that V copied."""
+    import csv
+
+    from explorer.cli import main
+    from explorer.db.catalog import open_catalog
+    from explorer.view_spec import ViewSpec, decode, encode
+    from pathlib import Path
+
+    monkeypatch.setenv("CONFLICT_EXPLORER_CACHE_DIR", str(tmp_path / "cache"))
+    with (Path(__file__).parent / "fixtures" / "importers" / "acled_api.csv").open(newline="") as handle:
+        header, first, *_ = csv.reader(handle)
+    first[header.index("latitude")], first[header.index("longitude")] = "89.9", "179.9"
+    with (tmp_path / "polar.csv").open("w", newline="") as handle:
+        csv.writer(handle).writerows([header, first])
+    assert main(["import", "acled", str(tmp_path / "polar.csv"), "--out", str(tmp_path / "data")]) == 0
+    with open_catalog(tmp_path / "data") as catalog:
+        app = ExplorerApp(catalog)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await pilot.press("5")
+            await settle(pilot)
+            for key in ["minus"] * 8 + ["shift+up"] * 4:
+                await pilot.press(key)
+                await settle(pilot)
+            canvas = app.query_one(MapCanvas)
+            assert canvas.view.bounds(*canvas.grid)[3] > 90 and len(canvas.counts.cells) == 1
+            canvas.cursor = next(iter(canvas.counts.cells))
+            await pilot.press("enter")
+            await settle(pilot)
+            area = app.filters.area
+            assert area is not None and -180 <= area[0] < area[2] <= 180 and -90 <= area[1] < area[3] <= 90
+            assert decode(encode(ViewSpec(app.filters, pane="map"))).filters.area == area
+            assert queries.row_count(catalog.cursor(), app.filters, "events") == 1
