@@ -292,10 +292,18 @@ def from_toml(text: str, origin: str = "the view file") -> ViewSpec:
     return _from_parts(parts)
 
 
+def _is_file(path: Path) -> bool:
+    """Whether `path` names a file; never an error (a spec line is often longer than a file name may be)."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
+
+
 def read(argument: str) -> ViewSpec:
     """`--view`'s value: a spec line, or a file holding one (or its TOML form, or an export's citation file)."""
     path = Path(argument).expanduser()
-    if "=" in argument and not path.is_file():
+    if "=" in argument and not _is_file(path):
         return decode(argument)
     try:
         with path.open("rb") as handle:  # at most a little over the limit: a device such as /dev/zero never ends

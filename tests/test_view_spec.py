@@ -168,3 +168,10 @@ def test_a_view_file_with_a_byte_order_mark_is_read(tmp_path):
     (tmp_path / "view.toml").write_bytes(b"\xef\xbb\xbf" + to_toml(spec).encode())
     assert read(str(tmp_path / "view.txt")) == spec
     assert read(str(tmp_path / "view.toml")) == spec
+
+
+def test_a_spec_longer_than_a_file_name_may_be_is_read_as_a_spec(tmp_path):
+    spec = ViewSpec(Filters(text="x" * 300), pane="sql", sql="SELECT " + ", ".join(f"{n} AS c{n}" for n in range(60)))
+    assert read(encode(spec)) == spec
+    ran = _cli("export", encode(spec), "--out", str(tmp_path / "out.csv"))
+    assert ran.returncode == 0, ran.stderr
