@@ -305,7 +305,7 @@ class Provenance:
             lines.append(f"Query: {' '.join(self.spec.sql.split())}")
         lines += [f"{CITATION_VIEW_LABEL}{self.spec_text}", "", "Cite the data as:"]
         lines += [f"- {citation}" for citation in self.citations]
-        return "\n".join(lines) + "\n"
+        return "\n".join(one_line(line) for line in lines) + "\n"
 
     def metadata(self, name: str, output_format: str, rows: int) -> dict[bytes, bytes]:
         values = {"view": self.spec_text, "versions": json.dumps(self.spec.versions, ensure_ascii=False, sort_keys=True),
@@ -389,7 +389,17 @@ def record_citation(record: CitedRecord, versions: dict[str, str], spec_text: st
     lines += [f"Dataset: {record.dataset}, version {version_of(versions, record.dataset) or 'unknown'}",
               f"Accessed: {accessed.isoformat()} through conflict-explorer {__version__}",
               f"{CITATION_VIEW_LABEL}{spec_text}"]
-    return "\n".join(lines)
+    return "\n".join(one_line(line) for line in lines)
+
+
+LINE_BREAKS = str.maketrans(dict.fromkeys("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029", " "))
+"""Every character `str.splitlines` breaks a line at."""
+
+
+def one_line(text: str) -> str:
+    """`text` on one line: a value from the data (a folder's or a file's name, a source's title) that holds a line
+    break must not start a line of its own, such as a second `View:` line that `--view` would read first."""
+    return text.translate(LINE_BREAKS)
 
 
 # --- writing ---------------------------------------------------------------------------------------
