@@ -386,3 +386,15 @@ def test_a_data_folder_whose_name_breaks_a_line_cannot_put_a_view_line_in_the_ci
             citation.split("View: ")[-1].split("\n")[0]).versions))]
     from explorer.view_spec import read
     assert read(str(export.citation_path(out))).pane == "casualties"
+
+
+def test_an_export_never_overwrites_a_citation_without_force_nor_leaves_a_file_without_one(tmp_path):
+    notes = tmp_path / "rows.csv.citation.txt"
+    notes.write_text("my own notes\n", encoding="utf-8")
+    ran = cli("export", "view=1", "--out", str(tmp_path / "rows.csv"))
+    assert ran.returncode == 1 and "exists: pass --force" in ran.stderr
+    assert notes.read_text(encoding="utf-8") == "my own notes\n" and not (tmp_path / "rows.csv").exists()
+    (tmp_path / "other.csv.citation.txt").mkdir()  # where the citation would go is a folder
+    ran = cli("export", "view=1", "--out", str(tmp_path / "other.csv"))
+    assert ran.returncode == 1 and "is a folder" in ran.stderr and ran.stderr.count("\n") == 1, ran.stderr
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["other.csv.citation.txt", "rows.csv.citation.txt"]
