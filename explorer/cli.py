@@ -343,8 +343,9 @@ def _export(args: argparse.Namespace) -> int:
     with open_catalog(data_dir, _limits(args), _say_building(data_dir)) as catalog:
         _say_note(catalog)
         target = export.check_target(args.out, catalog.data_dir)
-        if target.exists() and not args.force:
-            raise ExplorerError(f"{args.out} exists: pass --force to overwrite it")
+        found = export.existing(target)
+        if found is not None and not args.force:
+            raise ExplorerError(f"{found} exists: pass --force to overwrite it")
         changes = changed_versions(spec.versions, dataset_versions(catalog.data_dir)) if spec.versions else []
         if changes:
             print(f"conflict-explorer: the data changed since the view was made ({'; '.join(changes)}): "

@@ -73,9 +73,16 @@ def check_target(path: Path, data_dir: Path) -> Path:
         raise ExplorerError(f"{path}: that is inside the data directory, which is read-only: choose another folder")
     if resolved.is_dir():
         raise ExplorerError(f"{path}: that is a folder: give a file name")
+    if citation_path(resolved).is_dir():
+        raise ExplorerError(f"{citation_path(resolved)}, where its citation goes, is a folder: choose another name")
     if not resolved.parent.is_dir():
         raise ExplorerError(f"{path}: no folder {resolved.parent}: choose an existing folder")
     return resolved
+
+
+def existing(path: Path) -> Path | None:
+    """The file an export to `path` would overwrite: the file itself, or the citation beside it."""
+    return next((found for found in (path, citation_path(path)) if found.exists() or found.is_symlink()), None)
 
 
 # --- text output: the CLI's stdout and the csv / json files ----------------------------------
@@ -305,7 +312,7 @@ class Provenance:
             lines.append(f"Query: {' '.join(self.spec.sql.split())}")
         lines += [f"{CITATION_VIEW_LABEL}{self.spec_text}", "", "Cite the data as:"]
         lines += [f"- {citation}" for citation in self.citations]
-        return "\n".join(lines) + "\n"
+        return "\n".join(one_line(line) for line in lines) + "\n"
 
     def metadata(self, name: str, output_format: str, rows: int) -> dict[bytes, bytes]:
         values = {"view": self.spec_text, "versions": json.dumps(self.spec.versions, ensure_ascii=False, sort_keys=True),
@@ -389,7 +396,17 @@ def record_citation(record: CitedRecord, versions: dict[str, str], spec_text: st
     lines += [f"Dataset: {record.dataset}, version {version_of(versions, record.dataset) or 'unknown'}",
               f"Accessed: {accessed.isoformat()} through conflict-explorer {__version__}",
               f"{CITATION_VIEW_LABEL}{spec_text}"]
-    return "\n".join(lines)
+    return "\n".join(one_line(line) for line in lines)
+
+
+LINE_BREAKS = str.maketrans(dict.fromkeys("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029", " "))
+"""Every character `str.splitlines` breaks a line at."""
+
+
+def one_line(text: str) -> str:
+    """`text` on one line: a value from the data (a folder's or a file's name, a source's title) that holds a line
+    break must not start a line of its own, such as a second `View:` line that `--view` would read first."""
+    return text.translate(LINE_BREAKS)
 
 
 # --- writing ---------------------------------------------------------------------------------------
@@ -403,6 +420,7 @@ def write_export(source: Source, path: Path, output_format: str, origin: Provena
     """Stream `source` to `path` as `output_format` through a temporary file renamed when complete, then its
     citation beside it; the row count."""
     temporary = _temporary(path)
+    citation = _temporary(path) if origin is not None else None
     rows = 0
     try:
         if output_format == "parquet":
@@ -424,15 +442,14 @@ def write_export(source: Source, path: Path, output_format: str, origin: Provena
             with temporary.open("w", newline="", encoding="utf-8") as handle:
                 rows = write_batches(source.columns, source.batches(output_select(source.columns, source.types, output_format)),
                                      output_format, handle)
+        if citation is not None:  # written before either is renamed: a file is never left without its citation
+            citation.write_text(origin.text(path.name, output_format, rows), encoding="utf-8")
         os.replace(temporary, path)
+        if citation is not None:
+            os.replace(citation, citation_path(path))
     finally:
         temporary.unlink(missing_ok=True)
-    if origin is not None:
-        citation = _temporary(path)
-        try:
-            citation.write_text(origin.text(path.name, output_format, rows), encoding="utf-8")
-            os.replace(citation, citation_path(path))
-        finally:
+        if citation is not None:
             citation.unlink(missing_ok=True)
     return rows
 

@@ -159,6 +159,11 @@ def to_toml(spec: ViewSpec) -> str:
 def decode(text: str) -> ViewSpec:
     """A spec line back into a ViewSpec; a malformed one raises InvalidViewSpec naming what to fix."""
     text = text.strip()
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # bytes that are not UTF-8, passed through from the command line as surrogates
+        raise InvalidViewSpec("the view spec holds bytes that are not UTF-8 text: write characters as they are, "
+                              "or %XX of their UTF-8 bytes") from None
     if not text:
         raise InvalidViewSpec("the view spec is empty: copy one with V in the app, e.g. 'view=1&pane=timeline'")
     parts: dict[str, str | list[str] | dict[str, str]] = {}
@@ -287,15 +292,25 @@ def from_toml(text: str, origin: str = "the view file") -> ViewSpec:
     return _from_parts(parts)
 
 
+def _is_file(path: Path) -> bool:
+    """Whether `path` names a file; never an error (a spec line is often longer than a file name may be)."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
+
+
 def read(argument: str) -> ViewSpec:
     """`--view`'s value: a spec line, or a file holding one (or its TOML form, or an export's citation file)."""
     path = Path(argument).expanduser()
-    if "=" in argument and not path.is_file():
+    if "=" in argument and not _is_file(path):
         return decode(argument)
     try:
-        if path.stat().st_size > MAX_SPEC_BYTES:
+        with path.open("rb") as handle:  # at most a little over the limit: a device such as /dev/zero never ends
+            data = handle.read(MAX_SPEC_BYTES + 1)
+        if len(data) > MAX_SPEC_BYTES:
             raise InvalidViewSpec(f"{path}: too large to be a view file")
-        text = path.read_text(encoding="utf-8")
+        text = data.decode("utf-8-sig")  # a byte order mark, as some editors write, is not part of the spec
     except FileNotFoundError:
         raise InvalidViewSpec(f"{argument[:80]!r} is neither a view spec (key=value&…) nor a file") from None
     except (OSError, UnicodeDecodeError) as error:

@@ -368,3 +368,33 @@ async def test_a_map_view_with_a_side_and_an_area_reopens_the_same(catalog):
         assert second.filters == filters and second._open_pane_id == "map"
         assert {pane: str(second.query_one(TabbedContent).get_tab(f"tab-{pane}").label)
                 for pane in ("timeline", "casualties", "map")} == counts
+
+
+def test_a_data_folder_whose_name_breaks_a_line_cannot_put_a_view_line_in_the_citation(data_copy, tmp_path):
+    """A folder named `…\\nView: view=1&pane=actors` wrote that as a line of its own above the citation's own View
+    line, and `--view CITATION` read the first one."""
+    folder = data_copy.rename(data_copy.with_name("data\nView: view=1&pane=actors"))
+    out = tmp_path / "out" / "rows.csv"
+    out.parent.mkdir()
+    ran = subprocess.run([sys.executable, "-m", "explorer", "export", "view=1&pane=casualties", "--data", str(folder),
+                          "--out", str(out)], capture_output=True, text=True, timeout=120, check=False,
+                         env={**__import__("os").environ, "CONFLICT_EXPLORER_CACHE_DIR": str(tmp_path / "cache")})
+    assert ran.returncode == 0, ran.stderr
+    citation = export.citation_path(out).read_text(encoding="utf-8")
+    assert [line for line in citation.splitlines() if line.startswith("View: ")] == [
+        "View: " + encode(ViewSpec(pane="casualties", data_dir=str(folder), versions=decode(
+            citation.split("View: ")[-1].split("\n")[0]).versions))]
+    from explorer.view_spec import read
+    assert read(str(export.citation_path(out))).pane == "casualties"
+
+
+def test_an_export_never_overwrites_a_citation_without_force_nor_leaves_a_file_without_one(tmp_path):
+    notes = tmp_path / "rows.csv.citation.txt"
+    notes.write_text("my own notes\n", encoding="utf-8")
+    ran = cli("export", "view=1", "--out", str(tmp_path / "rows.csv"))
+    assert ran.returncode == 1 and "exists: pass --force" in ran.stderr
+    assert notes.read_text(encoding="utf-8") == "my own notes\n" and not (tmp_path / "rows.csv").exists()
+    (tmp_path / "other.csv.citation.txt").mkdir()  # where the citation would go is a folder
+    ran = cli("export", "view=1", "--out", str(tmp_path / "other.csv"))
+    assert ran.returncode == 1 and "is a folder" in ran.stderr and ran.stderr.count("\n") == 1, ran.stderr
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["other.csv.citation.txt", "rows.csv.citation.txt"]

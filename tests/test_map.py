@@ -128,3 +128,54 @@ async def test_zoom_keeps_the_cell_under_the_cursor_and_0_fits_again(app):
         await pilot.press("0")
         await settle(pilot)
         assert canvas.view == fitted
+
+
+@pytest.mark.parametrize("view, columns, rows", [
+    (geo.View(65.17086340191322, 36.20124, 4.668282233652204), 22, 34),
+    (geo.View(36.273898597434076, 36.20124, 0.05545446266037047), 134, 35),
+])
+def test_a_place_on_a_cell_s_border_is_counted_in_the_cell_its_area_holds(con, view, columns, rows):
+    """Aleppo's main place lies exactly on a column's western border: the floor of a division put it one column
+    off from the cell whose area (its list, enter's filter) holds it, so a mark of 12 events kept none."""
+    counts = geo.map_counts(con, Filters(), view, columns, rows)
+    for (column, row), (events, _) in counts.cells.items():
+        area = view.cell_bounds(columns, rows, column, row)
+        assert geo.events_in_area(con, Filters(), area)[1] == events
+        assert queries.row_count(con, Filters(area=area), "events") == events
+
+
+async def test_enter_on_a_cell_past_the_pole_keeps_an_area_the_view_spec_reads_back(tmp_path, monkeypatch):
+    """Panned up to the pole, the cell of an event at 89.9°N reaches past 90°N: its area went into the view spec
+    as it was, and `--view` refused the spec that V copied."""
+    import csv
+
+    from explorer.cli import main
+    from explorer.db.catalog import open_catalog
+    from explorer.view_spec import ViewSpec, decode, encode
+    from pathlib import Path
+
+    monkeypatch.setenv("CONFLICT_EXPLORER_CACHE_DIR", str(tmp_path / "cache"))
+    with (Path(__file__).parent / "fixtures" / "importers" / "acled_api.csv").open(newline="") as handle:
+        header, first, *_ = csv.reader(handle)
+    first[header.index("latitude")], first[header.index("longitude")] = "89.9", "179.9"
+    with (tmp_path / "polar.csv").open("w", newline="") as handle:
+        csv.writer(handle).writerows([header, first])
+    assert main(["import", "acled", str(tmp_path / "polar.csv"), "--out", str(tmp_path / "data")]) == 0
+    with open_catalog(tmp_path / "data") as catalog:
+        app = ExplorerApp(catalog)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await pilot.press("5")
+            await settle(pilot)
+            for key in ["minus"] * 8 + ["shift+up"] * 4:
+                await pilot.press(key)
+                await settle(pilot)
+            canvas = app.query_one(MapCanvas)
+            assert canvas.view.bounds(*canvas.grid)[3] > 90 and len(canvas.counts.cells) == 1
+            canvas.cursor = next(iter(canvas.counts.cells))
+            await pilot.press("enter")
+            await settle(pilot)
+            area = app.filters.area
+            assert area is not None and -180 <= area[0] < area[2] <= 180 and -90 <= area[1] < area[3] <= 90
+            assert decode(encode(ViewSpec(app.filters, pane="map"))).filters.area == area
+            assert queries.row_count(catalog.cursor(), app.filters, "events") == 1

@@ -143,3 +143,35 @@ def test_versions_of_the_built_in_data_are_a_checksum_of_its_files(data_copy):
 def test_the_view_module_needs_no_textual():
     code = "import sys, explorer.view_spec, explorer.export; assert 'textual' not in sys.modules"
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def _cli(*args: str | bytes, cwd=None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "explorer", *args], capture_output=True, timeout=60, check=False, cwd=cwd)
+
+
+def test_a_spec_of_bytes_that_are_not_utf8_is_refused_in_one_line(tmp_path):
+    ran = _cli("export", b"view=1&text=\xff", "--out", str(tmp_path / "out.csv"))
+    assert ran.returncode == 2 and b"Traceback" not in ran.stderr, ran.stderr
+    assert b"not UTF-8" in ran.stderr and ran.stderr.count(b"\n") == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_view_file_that_never_ends_is_refused_not_read_forever(tmp_path):
+    ran = _cli("export", "/dev/zero", "--out", str(tmp_path / "out.csv"))
+    assert ran.returncode == 2 and b"too large to be a view file" in ran.stderr, ran.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_view_file_with_a_byte_order_mark_is_read(tmp_path):
+    spec = ViewSpec(pane="actors")
+    (tmp_path / "view.txt").write_bytes(b"\xef\xbb\xbf" + encode(spec).encode() + b"\r\n")
+    (tmp_path / "view.toml").write_bytes(b"\xef\xbb\xbf" + to_toml(spec).encode())
+    assert read(str(tmp_path / "view.txt")) == spec
+    assert read(str(tmp_path / "view.toml")) == spec
+
+
+def test_a_spec_longer_than_a_file_name_may_be_is_read_as_a_spec(tmp_path):
+    spec = ViewSpec(Filters(text="x" * 300), pane="sql", sql="SELECT " + ", ".join(f"{n} AS c{n}" for n in range(60)))
+    assert read(encode(spec)) == spec
+    ran = _cli("export", encode(spec), "--out", str(tmp_path / "out.csv"))
+    assert ran.returncode == 0, ran.stderr

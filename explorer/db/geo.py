@@ -123,14 +123,20 @@ def map_counts(con: duckdb.DuckDBPyConnection, filters: Filters, view: View, col
     """The events under the filter counted per cell of the view, in one scan."""
     placed, params = placed_events_sql(con, filters)
     west, _, _, north = view.bounds(columns, rows)
+    # A place on a cell's border belongs where `View.cell_bounds` (the area filter, the cell's list) puts it: the
+    # division's column and row are corrected by the very comparisons the area makes, in the same arithmetic.
     found = con.execute(
         f"""
-        SELECT CASE WHEN placed_by IS NULL THEN -1 ELSE floor((lon - ?) / ?)::BIGINT END AS col,
-            CASE WHEN placed_by IS NULL THEN -1 ELSE floor((? - lat) / ?)::BIGINT END AS row,
-            placed_by IS NULL AS undrawable, count(*) AS events, count(*) FILTER (WHERE placed_by = 'front') AS by_front
-        FROM ({placed}) GROUP BY ALL
+        SELECT CASE WHEN undrawable THEN -1 ELSE c - (lon < w + c * dx)::BIGINT + (lon >= w + (c + 1) * dx)::BIGINT END AS col,
+            CASE WHEN undrawable THEN -1 ELSE r - (lat > n - r * dy)::BIGINT + (lat <= n - (r + 1) * dy)::BIGINT END AS row,
+            undrawable, count(*) AS events, count(*) FILTER (WHERE placed_by = 'front') AS by_front
+        FROM (SELECT *, CASE WHEN undrawable THEN -1 ELSE floor((lon - w) / dx)::BIGINT END AS c,
+                  CASE WHEN undrawable THEN -1 ELSE floor((n - lat) / dy)::BIGINT END AS r
+              FROM (SELECT p.lon, p.lat, p.placed_by, p.placed_by IS NULL AS undrawable, k.*
+                    FROM ({placed}) AS p CROSS JOIN (SELECT ?::DOUBLE AS w, ?::DOUBLE AS dx, ?::DOUBLE AS n, ?::DOUBLE AS dy) AS k))
+        GROUP BY ALL
         """,
-        [west, view.degrees_per_column, north, view.degrees_per_row, *params],
+        [*params, west, view.degrees_per_column, north, view.degrees_per_row],
     ).fetchall()
     cells, outside, country_wide = {}, 0, 0
     for column, row, undrawable, events, by_front in found:

@@ -216,6 +216,9 @@ class MapCanvas(Widget, can_focus=True):
     def action_choose(self) -> None:
         area = self.cell_area()
         if area is not None and self.cursor in self.counts.cells:
-            self.post_message(self.AreaChosen(area))
+            # a cell past the poles or the antimeridian holds only what lies on this side of them: the area
+            # says so, so that the view spec it goes into reads back (`area` lies within ±180 and ±90)
+            west, south, east, north = area
+            self.post_message(self.AreaChosen((max(-180.0, west), max(-90.0, south), min(180.0, east), min(90.0, north))))
         else:
             self.app.notify("No event is drawn in this cell: move to a mark first", severity="warning")

@@ -15,7 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from explorer.db.errors import ExplorerError
-from explorer.export import check_target, format_of
+from explorer.export import check_target, existing, format_of
 
 KEY_COLUMN = 16
 """The width of the help's key column: a longer key wraps within it."""
@@ -85,9 +85,10 @@ class ExportScreen(ModalScreen[Path | None]):
         except ExplorerError as error:
             message.update(f"✗ {escape(str(error))}")
             return
-        if resolved.exists() and self._confirmed != resolved:
+        found = existing(resolved)
+        if found is not None and self._confirmed != resolved:
             self._confirmed = resolved
-            message.update(f"{escape(str(resolved))} exists: press enter again to overwrite it.")
+            message.update(f"{escape(str(found))} exists: press enter again to overwrite it.")
             return
         self.dismiss(resolved)
 
