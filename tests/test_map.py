@@ -179,3 +179,19 @@ async def test_enter_on_a_cell_past_the_pole_keeps_an_area_the_view_spec_reads_b
             assert area is not None and -180 <= area[0] < area[2] <= 180 and -90 <= area[1] < area[3] <= 90
             assert decode(encode(ViewSpec(app.filters, pane="map"))).filters.area == area
             assert queries.row_count(catalog.cursor(), app.filters, "events") == 1
+
+
+async def test_zooming_in_to_the_limit_keeps_the_cursor_s_events_in_sight(catalog):
+    """`+` as far as it goes on Aleppo's mark: its events stay drawn under the cursor (the zoom follows them)."""
+    app = ExplorerApp(catalog)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("5")
+        await settle(pilot)
+        canvas = app.query_one(MapCanvas)
+        events = canvas.counts.cells[canvas.cursor][0]
+        for _ in range(25):
+            await pilot.press("plus")
+            await settle(pilot)
+        assert canvas.view.degrees_per_column == geo.MIN_DEGREES_PER_COLUMN
+        assert canvas.counts.cells.get(canvas.cursor, (0, 0))[0] == events

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib.resources import files
 
@@ -117,6 +117,8 @@ class MapCounts:
     """Drawable events outside the view."""
     country_wide: int
     """Events whose place is a whole country, or unknown: counted apart, never drawn."""
+    centres: dict[tuple[int, int], tuple[float, float]] = field(default_factory=dict)
+    """(column, row) → the mean (longitude, latitude) of the cell's events: a zoom keeps them in sight."""
 
 
 def map_counts(con: duckdb.DuckDBPyConnection, filters: Filters, view: View, columns: int, rows: int) -> MapCounts:
@@ -129,7 +131,8 @@ def map_counts(con: duckdb.DuckDBPyConnection, filters: Filters, view: View, col
         f"""
         SELECT CASE WHEN undrawable THEN -1 ELSE c - (lon < w + c * dx)::BIGINT + (lon >= w + (c + 1) * dx)::BIGINT END AS col,
             CASE WHEN undrawable THEN -1 ELSE r - (lat > n - r * dy)::BIGINT + (lat <= n - (r + 1) * dy)::BIGINT END AS row,
-            undrawable, count(*) AS events, count(*) FILTER (WHERE placed_by = 'front') AS by_front
+            undrawable, count(*) AS events, count(*) FILTER (WHERE placed_by = 'front') AS by_front,
+            avg(lon) AS mean_lon, avg(lat) AS mean_lat
         FROM (SELECT *, CASE WHEN undrawable THEN -1 ELSE floor((lon - w) / dx)::BIGINT END AS c,
                   CASE WHEN undrawable THEN -1 ELSE floor((n - lat) / dy)::BIGINT END AS r
               FROM (SELECT p.lon, p.lat, p.placed_by, p.placed_by IS NULL AS undrawable, k.*
@@ -138,15 +141,16 @@ def map_counts(con: duckdb.DuckDBPyConnection, filters: Filters, view: View, col
         """,
         [*params, west, view.degrees_per_column, north, view.degrees_per_row],
     ).fetchall()
-    cells, outside, country_wide = {}, 0, 0
-    for column, row, undrawable, events, by_front in found:
+    cells, centres, outside, country_wide = {}, {}, 0, 0
+    for column, row, undrawable, events, by_front, mean_lon, mean_lat in found:
         if undrawable:
             country_wide += events
         elif 0 <= column < columns and 0 <= row < rows:
             cells[(column, row)] = (events, by_front)
+            centres[(column, row)] = (mean_lon, mean_lat)
         else:
             outside += events
-    return MapCounts(cells, outside, country_wide)
+    return MapCounts(cells, outside, country_wide, centres)
 
 
 def events_bounds(con: duckdb.DuckDBPyConnection, filters: Filters) -> tuple[float, float, float, float] | None:

@@ -197,14 +197,13 @@ class MapCanvas(Widget, can_focus=True):
         self.post_message(self.ViewChanged(self))
 
     def action_zoom(self, direction: int) -> None:
-        """Zoom around the cursor's cell: it stays where it is on screen."""
+        """Zoom around the cursor: its cell's events (or its middle, on an empty cell) stay under the cursor."""
         if self.view is None:
             return
         width, height = self.grid
         west, south, east, north = self.cell_area()
-        centre = ((west + east) / 2, (south + north) / 2)
+        centre = self.counts.centres.get(self.cursor, ((west + east) / 2, (south + north) / 2))
         zoomed = self.view.zoomed(ZOOM_STEP if direction > 0 else 1 / ZOOM_STEP)
-        # keep the cursor's point under the cursor
         offset_x, offset_y = self.cursor[0] + 0.5 - width / 2, self.cursor[1] + 0.5 - height / 2
         self.view = View(centre[0] - offset_x * zoomed.degrees_per_column, centre[1] + offset_y * zoomed.degrees_per_row,
                          zoomed.degrees_per_column)
