@@ -195,3 +195,22 @@ async def test_zooming_in_to_the_limit_keeps_the_cursor_s_events_in_sight(catalo
             await settle(pilot)
         assert canvas.view.degrees_per_column == geo.MIN_DEGREES_PER_COLUMN
         assert canvas.counts.cells.get(canvas.cursor, (0, 0))[0] == events
+
+
+async def test_after_a_resize_the_fitted_map_puts_the_cursor_on_its_busiest_cell_again(catalog):
+    """A resize fits the map again: the cursor goes to the busiest cell of the new view, not to where it stood."""
+    app = ExplorerApp(catalog)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("5")
+        await settle(pilot)
+        await pilot.resize_terminal(80, 24)
+        await settle(pilot)
+        canvas = app.query_one(MapCanvas)
+        columns, rows = canvas.grid
+        aleppo = place("Aleppo")
+        assert canvas.cursor == cell_of(canvas.view, columns, rows, aleppo.longitude, aleppo.latitude)
+        expected = canvas.cell_area()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.filters.area == expected and queries.row_count(catalog.cursor(), app.filters, "events") == 12

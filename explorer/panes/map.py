@@ -121,7 +121,7 @@ class MapPane(Pane):
         if filters != self.filters:
             return
         self._fit_next, self._fitted = False, fitted
-        self.canvas.show(view, counts, keep_cursor=True)
+        self.canvas.show(view, counts, keep_cursor=not fitted)  # a view fitted anew: the cursor on its busiest cell
         self._show_legend(counts)
 
     @on(MapCanvas.CursorMoved)
