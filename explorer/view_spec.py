@@ -214,7 +214,7 @@ def _area(parts: dict) -> tuple[float, float, float, float] | None:
     if values is None:
         return None
     message = "view spec part 'area': give west,south,east,north in degrees (e.g. area=36.1,36.0,37.3,36.4)"
-    if not isinstance(values, list) or len(values) != 4:
+    if not isinstance(values, list) or len(values) != 4 or any(isinstance(value, bool) for value in values):
         raise InvalidViewSpec(message)
     try:
         west, south, east, north = (float(value) for value in values)

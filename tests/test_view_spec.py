@@ -175,3 +175,17 @@ def test_a_spec_longer_than_a_file_name_may_be_is_read_as_a_spec(tmp_path):
     assert read(encode(spec)) == spec
     ran = _cli("export", encode(spec), "--out", str(tmp_path / "out.csv"))
     assert ran.returncode == 0, ran.stderr
+
+
+def test_an_area_of_toml_booleans_is_refused():
+    with pytest.raises(InvalidViewSpec) as raised:
+        from_toml("view = 1\narea = [true, 1, 2, 3]\n")
+    assert "give west,south,east,north" in str(raised.value)
+
+
+@pytest.mark.parametrize(("area", "shown"), [((-0.01, -0.02, 0.01, 0.02), "0.02°S–0.02°N 0.01°W–0.01°E"),
+                                             ((37.14, 36.19, 37.306, 36.46), "36.2–36.5°N 37.1–37.3°E")])
+def test_an_area_reads_with_bounds_told_apart(area, shown):
+    from explorer.geo import area_text
+
+    assert area_text(area) == shown

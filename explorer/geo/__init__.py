@@ -39,14 +39,20 @@ def fronts_inside(area: Area) -> list[str]:
 
 
 def area_text(area: Area) -> str:
-    """`36.2–36.5°N 37.1–37.3°E`."""
+    """`36.2–36.5°N 37.1–37.3°E`, with as many decimals (up to four) as it takes to tell the bounds apart."""
     west, south, east, north = area
 
     def span(low: float, high: float, positive: str, negative: str) -> str:
+        def apart(digits: int) -> bool:
+            if f"{low:.{digits}f}" == f"{high:.{digits}f}":
+                return False
+            return low >= 0 or high <= 0 or (round(low, digits) != 0 and round(high, digits) != 0)
+
+        digits = next((digits for digits in range(1, 5) if apart(digits)), 4)
         if low >= 0:
-            return f"{low:.1f}–{high:.1f}°{positive}"
+            return f"{low:.{digits}f}–{high:.{digits}f}°{positive}"
         if high <= 0:
-            return f"{-high:.1f}–{-low:.1f}°{negative}"
-        return f"{-low:.1f}°{negative}–{high:.1f}°{positive}"
+            return f"{-high:.{digits}f}–{-low:.{digits}f}°{negative}"
+        return f"{-low:.{digits}f}°{negative}–{high:.{digits}f}°{positive}"
 
     return f"{span(south, north, 'N', 'S')} {span(west, east, 'E', 'W')}"
