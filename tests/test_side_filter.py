@@ -85,3 +85,15 @@ async def test_v_chooses_a_side_shown_in_the_summary_and_removed_with_x(catalog,
         await pilot.press("enter")
         await settle(pilot)
         assert app.filters.sides == frozenset()
+
+
+@pytest.mark.parametrize("filters", [Filters(sides=frozenset({"opposition", None})),
+                                     Filters(area=(36.0, 35.5, 37.5, 36.5), sides=frozenset({"pro-government"}))])
+def test_the_sql_pane_s_filtered_views_follow_the_side_and_the_area(catalog, con, filters):
+    from explorer.db.sql_session import SqlSession
+
+    session = SqlSession(catalog)
+    session.set_filters(filters)
+    for table in ("events", "casualties", "actors", "forces"):
+        result = session.run(f"select count(*) from filtered_{table}")
+        assert result.fetch(0, 1)[0][0] == queries.row_count(con, filters, table), table
