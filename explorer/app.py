@@ -26,7 +26,8 @@ from explorer import export
 from explorer.db import queries
 from explorer.db.catalog import Catalog
 from explorer.db.errors import ExplorerError, InvalidFilter
-from explorer.db.filters import FACETS, Filters, parse_date_bound
+from explorer.db.dimensions import DIMENSION_BY_NAME, DIMENSIONS
+from explorer.db.filters import Filters, parse_date_bound
 from explorer.db.schema import UNKNOWN
 from explorer.db.versions import changed_versions
 from explorer.export import record_citation
@@ -81,10 +82,8 @@ class ExplorerApp(ReportsWorkerFailures, App):
                   tooltip=f"{pane_class.title}: {pane_class.summary[:1].lower()}{pane_class.summary[1:]}")
           for number, (pane_id, pane_class) in enumerate(TABS, start=1)),
         Binding("d", "focus_dates", "Dates", show=False, tooltip="type the date range (enter applies, esc returns)"),
-        Binding("t", "pick('nationality')", "Nationality", tooltip="choose nationalities (unknown included; type to narrow)"),
-        Binding("f", "pick('front')", "Front", tooltip="choose fronts (unknown included; type to narrow)"),
-        Binding("v", "pick('side')", "Side", show=False,
-                tooltip="choose actors' sides: events with an actor of the side, its actors' casualties, its actors"),
+        *(Binding(dimension.key, f"pick('{dimension.name}')", dimension.name.capitalize(), show=dimension.show_key,
+                  tooltip=f"{dimension.description} (unknown included; type to narrow)") for dimension in DIMENSIONS),
         Binding("x", "remove_filter_part", "Remove part", show=False, tooltip="remove one part of the filter (the dates, a value, an actor, the search, imprecise left out)"),
         Binding("slash", "prompt('search')", "Search", key_display="/",
                 tooltip="find rows holding every word typed (events: text, front, place, actors' names; casualties: person, nationality, front, ranks, sources)"),
@@ -597,8 +596,8 @@ class ExplorerApp(ReportsWorkerFailures, App):
         self.call_from_thread(self._open_picker, facet, counts)
 
     def _open_picker(self, facet: str, counts: list[dict]) -> None:
-        declared = FACETS[facet]
-        selected = getattr(self.filters, declared.field)
+        dimension = DIMENSION_BY_NAME[facet]
+        selected = self.filters.values(dimension)
         choices = [
             (None if row["is_unknown"] else row["value"],
              f"{UNKNOWN if row['is_unknown'] else row['value']}  "
@@ -607,9 +606,9 @@ class ExplorerApp(ReportsWorkerFailures, App):
         ]
         def apply(values: frozenset | None) -> None:
             if values is not None:
-                self.filters = replace(self.filters, **{declared.field: values})
+                self.filters = self.filters.choosing(dimension, values)
 
-        self.push_screen(ValuePicker(declared.title, choices, selected), apply)
+        self.push_screen(ValuePicker(dimension.title, choices, selected), apply)
 
     def action_export(self) -> None:
         if self._open_pane_id == "sql":
@@ -672,9 +671,8 @@ class ExplorerApp(ReportsWorkerFailures, App):
         ("Search as filter", "Keep only the events the last search finds", "search_as_filter"),
         ("Jump to a date", "Move the events list and the chart to a day, month or year", "prompt('date')"),
         ("Type the date range", "The filter's first and last day", "focus_dates"),
-        ("Choose nationalities", "Filter by nationality", "pick('nationality')"),
-        ("Choose fronts", "Filter by front", "pick('front')"),
-        ("Choose sides", "Filter by the actors' side (pro-government, opposition, …)", "pick('side')"),
+        *((f"Choose {dimension.title.lower()}", f"Filter by {dimension.name.replace('_', ' ')}", f"pick('{dimension.name}')")
+          for dimension in DIMENSIONS),
         ("Remove one part of the filter", "A date range, a value, an actor, a search", "remove_filter_part"),
         ("Reset filter", "Show everything", "reset_filters"),
         ("Show or leave out imprecise rows", "Unknown dates, year-long or country-wide figures", "toggle_imprecise"),

@@ -17,6 +17,7 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import unquote_plus
 
+from explorer.db.dimensions import DIMENSIONS
 from explorer.db.errors import ExplorerError
 from explorer.db.filters import Filters
 
@@ -27,9 +28,10 @@ BUILTIN = "built-in"
 UNKNOWN_VALUE = "~"
 SAFE = frozenset("-_./:@()!*")
 """Characters written as they are, besides letters and digits of any script."""
-KEYS = ("view", "pane", "from", "to", "nat", "front", "side", "actor", "area", "text", "imprecise", "basis", "chart", "kind", "pivot", "sort",
-        "sel", "sql", "data", "v")
-LIST_KEYS = frozenset({"nat", "front", "side", "actor", "area", "v"})
+DIMENSION_KEYS = tuple(dimension.spec_key for dimension in DIMENSIONS)
+KEYS = ("view", "pane", "from", "to", *DIMENSION_KEYS, "actor", "area", "text", "imprecise", "basis", "chart", "kind", "pivot",
+        "sort", "sel", "sql", "data", "v")
+LIST_KEYS = frozenset({*DIMENSION_KEYS, "actor", "area", "v"})
 MAX_SPEC_BYTES = 1 << 20
 CITATION_VIEW_LABEL = "View: "
 """How a citation names its view spec, on a line of its own (so that `--view` reads a citation file too)."""
@@ -91,9 +93,8 @@ def _values(spec: ViewSpec) -> dict[str, str | list[str]]:
         parts["from"] = f.date_from.isoformat()
     if f.date_to:
         parts["to"] = f.date_to.isoformat()
-    for key, values in (("nat", f.nationalities), ("front", f.fronts), ("side", f.sides)):
-        if values:
-            parts[key] = sorted(values, key=lambda value: (value is None, value or ""))
+    for dimension, values in f.choices():
+        parts[dimension.spec_key] = sorted(values, key=lambda value: (value is None, value or ""))
     if f.actor_ids:
         parts["actor"] = sorted(f.actor_ids)
     if f.area is not None:
@@ -251,8 +252,7 @@ def _from_parts(parts: dict) -> ViewSpec:
     pivot = _choice(parts, "pivot", ("yes", "no"))
     try:
         filters = Filters(date_from=_date(parts, "from"), date_to=_date(parts, "to"),
-                          nationalities=_texts(parts, "nat", True), fronts=_texts(parts, "front", True),
-                          sides=_texts(parts, "side", True), area=_area(parts),
+                          chosen=[(d.name, _texts(parts, d.spec_key, True)) for d in DIMENSIONS], area=_area(parts),
                           actor_ids=_texts(parts, "actor", False), include_imprecise=imprecise != "out",
                           text=_text(parts, "text") or "")
     except ExplorerError as error:
@@ -279,7 +279,7 @@ def from_toml(text: str, origin: str = "the view file") -> ViewSpec:
     unknown = sorted(set(parts) - set(KEYS))
     if unknown:
         raise InvalidViewSpec(f"{origin}: {unknown[0]!r} is not known: the keys are {', '.join(KEYS)}")
-    for key in ("nat", "front", "side"):  # in the file form, "~" is the unknown value
+    for key in DIMENSION_KEYS:  # in the file form, "~" is the unknown value
         if isinstance(parts.get(key), list):
             parts[key] = [None if item == UNKNOWN_VALUE else item for item in parts[key]]
     for key, value in parts.items():  # TOML's own dates and booleans, as the line writes them

@@ -15,6 +15,7 @@ import pyarrow.parquet as pq
 from explorer.builtin.vdc import RAW_FILE_NAME, CleaningReport, clean_vdc
 from explorer.db.check import check_data_dir
 from explorer.db.errors import DataDirectoryError
+from explorer.db.dimensions import vocabularies as dimension_vocabularies
 from explorer.db.schema import BUILTIN_VOCABULARIES, TABLES, Table, arrow_schema
 
 BUILTIN_DATASET = "builtin"
@@ -92,7 +93,7 @@ def build_data(src_dir: Path, out_dir: Path) -> tuple[CleaningReport, list[str]]
     staging = Path(tempfile.mkdtemp(prefix=".build-", dir=out_dir))
     try:
         _write(tables, staging)
-        result = check_data_dir(staging, BUILTIN_VOCABULARIES)
+        result = check_data_dir(staging, {**BUILTIN_VOCABULARIES, **dimension_vocabularies(builtin=True)})
         if result.problems:
             raise DataDirectoryError(f"{src_dir}: the built data is invalid: {result.problems[0]} ({len(result.problems)} problem(s))")
         for name in tables:

@@ -32,9 +32,10 @@ from pathlib import Path
 
 import duckdb
 
+from explorer.db import dimensions
 from explorer.db.errors import DataDirectoryError
 
-CACHE_FORMAT = 13
+CACHE_FORMAT = 14
 """Bump when what the cache holds or how it is computed changes, so older caches are not read."""
 DATABASE = "data.duckdb"
 MANIFEST = "manifest.json"
@@ -64,7 +65,7 @@ def cache_key(paths: list[Path]) -> str:
     for path in paths:
         stat = path.stat()
         files.append([str(path), stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino, stat.st_dev])
-    return hashlib.sha256(json.dumps([CACHE_FORMAT, duckdb.__version__, files]).encode()).hexdigest()[:KEY_LENGTH]
+    return hashlib.sha256(json.dumps([CACHE_FORMAT, dimensions.fingerprint(), duckdb.__version__, files]).encode()).hexdigest()[:KEY_LENGTH]
 
 
 @dataclass(frozen=True)

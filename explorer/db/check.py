@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from explorer.db.catalog import EngineLimits, find_tables, raw_connection
+from explorer.db.dimensions import vocabularies as dimension_vocabularies
 from explorer.db.schema import TABLES, VOCABULARIES
 
 EXAMPLES = 3
@@ -43,11 +44,13 @@ def _quote(values: list) -> str:
 
 def check_data_dir(
     data_dir: Path | str | None = None,
-    vocabularies: dict[tuple[str, str], tuple[str, ...]] = VOCABULARIES,
+    vocabularies: dict[tuple[str, str], tuple[str, ...]] | None = None,
     limits: EngineLimits = EngineLimits(),
 ) -> CheckResult:
     """What the directory holds, and every problem found; structural errors raise DataDirectoryError."""
     result = CheckResult()
+    if vocabularies is None:
+        vocabularies = {**VOCABULARIES, **dimension_vocabularies(builtin=False)}
     _, tables = find_tables(data_dir)
     with raw_connection(tables, limits) as con:
         for name, table in TABLES.items():

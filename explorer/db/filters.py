@@ -4,26 +4,28 @@ No user text is ever pasted into SQL: values travel as parameters, column names 
 How each filter applies:
 - date range: events whose [date, end_date] overlaps it; casualty figures whose period overlaps
   it (a cumulative total: its as-of date falls in it); force estimates dated in it.
-- nationality: casualties by their nationality, actors by their country, events through the
-  countries of their actors, forces through their actor.
-- front: events and casualties by their front.
+- a dimension (nationality, front, side: see `explorer.db.dimensions`): each table by its own column,
+  or through its actors, as the dimension's declaration says.
+- area: events drawn in a part of the map, casualties on the fronts whose main place is there.
 - actors: events that involve one of them, casualties and forces of one of them, the actors themselves.
 - text (a search made a filter): events holding every word in their text or their actors' names.
 - imprecise rows (no date or no end date, year precision, a period longer than a year, a
   country-wide place) are shown or left out by `include_imprecise`.
-`None` in a set of nationalities or fronts selects the rows where that value is unknown.
+`None` among a dimension's chosen values selects the rows where its value is unknown.
 """
 
 from __future__ import annotations
 
 import calendar
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import date
 
+from explorer.db.dimensions import DIMENSION_BY_FIELD, DIMENSION_BY_NAME, DIMENSIONS, Dimension
 from explorer.db.errors import InvalidFilter
-from explorer.db.schema import COUNTRIES_BY_NATIONALITY, NATIONALITY_BY_COUNTRY, UNKNOWN
+from explorer.db.predicate import Predicate, has_any_of
+from explorer.db.schema import UNKNOWN
 from explorer.geo import Area, area_text, fronts_inside
 
 _DATE_BOUND = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
@@ -50,69 +52,6 @@ def parse_date_bound(text: str, *, end: bool = False) -> date | None:
         return date(year, 12, 31) if end else date(year, 1, 1)
     except ValueError:
         raise InvalidFilter(f"{text!r} is not a valid date") from None
-
-
-@dataclass(frozen=True)
-class Predicate:
-    """A SQL boolean expression with its positional parameters."""
-
-    sql: str = "TRUE"
-    params: tuple = ()
-
-    def __and__(self, other: Predicate) -> Predicate:
-        if self.sql == "TRUE":
-            return other
-        if other.sql == "TRUE":
-            return self
-        return Predicate(f"({self.sql}) AND ({other.sql})", self.params + other.params)
-
-
-def any_of(predicates: list[Predicate]) -> Predicate:
-    """True where one of `predicates` is (FALSE when there are none)."""
-    return Predicate(" OR ".join(f"({predicate.sql})" for predicate in predicates) or "FALSE",
-                     sum((predicate.params for predicate in predicates), ()))
-
-
-def _value_set(column: str, values: frozenset[str | None]) -> Predicate:
-    """`column` is one of `values`; None in `values` also selects empty values."""
-    known = sorted(value for value in values if value is not None)
-    parts, params = [], []
-    if known:
-        parts.append(f"list_contains(?, {column})")
-        params.append(known)
-    if None in values:
-        parts.append(f"{column} IS NULL")
-    return Predicate(" OR ".join(parts) or "FALSE", tuple(params))
-
-
-def _list_holds(list_column: str, values: frozenset[str | None]) -> Predicate:
-    """The list `list_column` holds one of `values`; None in `values` also selects an empty list."""
-    known = sorted(value for value in values if value is not None)
-    parts, params = [], []
-    if known:
-        parts.append(_has_any_of(list_column))
-        params.append(known)
-    if None in values:
-        parts.append(f"len({list_column}) = 0")
-    return Predicate(" OR ".join(parts) or "FALSE", tuple(params))
-
-
-@dataclass(frozen=True)
-class Facet:
-    """A filter dimension chosen from a list of values with their counts (the picker)."""
-
-    name: str
-    field: str
-    """The `Filters` field holding the chosen values."""
-    title: str
-    """The picker's title and the summary's plural."""
-
-
-FACETS = {
-    "nationality": Facet("nationality", "nationalities", "Nationalities"),
-    "front": Facet("front", "fronts", "Fronts"),
-    "side": Facet("side", "sides", "Sides"),
-}
 
 
 EVENT_TEXT = ("title", "description", "front", "location", "admin1", "admin2", "event_type", "source")
@@ -145,44 +84,79 @@ def text_words(text: str) -> list[str]:
     return text.split()
 
 
-def _has_any_of(list_column: str) -> str:
-    """`list_column` holds one of the values of a list parameter (faster than list_has_any, which hashes per row)."""
-    return f"len(list_filter({list_column}, lambda item: list_contains(?, item))) > 0"
+SEARCH_COLUMN = "search_text"
+"""The column of `events_by_date` a search reads: the event's text and its actors' names in lower case."""
+
+Choice = frozenset[str | None]
+"""A dimension's chosen values; None stands for the unknown value."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Filters:
-    """What the analyst has sliced the data to; the empty value selects everything."""
+    """What the analyst has sliced the data to; the empty value selects everything.
+
+    Each dimension's chosen values are a keyword and an attribute named by its `field`
+    (`Filters(nationalities={"Iranian"})`, `filters.sides`), kept together in `chosen`."""
 
     date_from: date | None = None
     date_to: date | None = None
-    nationalities: frozenset[str | None] = field(default_factory=frozenset)
-    fronts: frozenset[str | None] = field(default_factory=frozenset)
-    actor_ids: frozenset[str] = field(default_factory=frozenset)
-    sides: frozenset[str | None] = field(default_factory=frozenset)
-    """Actors' sides (`explorer.db.schema.SIDES`): events with an actor of one, casualties of such an actor,
-    those actors; None: no side known."""
+    chosen: tuple[tuple[str, Choice], ...] = ()
+    """(dimension name, chosen values) for each dimension with a choice, in `DIMENSIONS` order."""
+    actor_ids: frozenset[str] = frozenset()
     area: Area | None = None
     """A part of the map (the map pane's cell): events drawn there, and casualties on the fronts whose main place is there."""
     include_imprecise: bool = True
     text: str = ""
     """Events holding every word of it (a search made a filter)."""
 
-    def __post_init__(self) -> None:
+    def __init__(self, date_from: date | None = None, date_to: date | None = None,
+                 chosen: Iterable[tuple[str, Iterable[str | None]]] = (), actor_ids: Iterable[str] = frozenset(),
+                 area: Area | None = None, include_imprecise: bool = True, text: str = "",
+                 **values: Iterable[str | None]) -> None:
+        by_name = {name: frozenset(choice) for name, choice in chosen}
+        for field_name, choice in values.items():
+            if field_name not in DIMENSION_BY_FIELD:
+                raise TypeError(f"Filters() got an unexpected keyword argument {field_name!r}")
+            by_name[DIMENSION_BY_FIELD[field_name].name] = frozenset(choice)
+        set_field = object.__setattr__
+        set_field(self, "date_from", date_from)
+        set_field(self, "date_to", date_to)
+        set_field(self, "chosen", tuple((d.name, by_name[d.name]) for d in DIMENSIONS if by_name.get(d.name)))
+        set_field(self, "actor_ids", frozenset(actor_ids))
+        set_field(self, "area", area)
+        set_field(self, "include_imprecise", include_imprecise)
+        set_field(self, "text", text)
         if self.date_from and self.date_to and self.date_from > self.date_to:
             raise InvalidFilter(f"the range starts ({self.date_from}) after it ends ({self.date_to})")
 
+    def __getattr__(self, name: str) -> Choice:
+        """A dimension's chosen values by its field (`filters.nationalities`): empty when none is chosen."""
+        dimension = DIMENSION_BY_FIELD.get(name)
+        if dimension is None:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        return self.values(dimension)
+
+    def values(self, dimension: Dimension | str) -> Choice:
+        """The values chosen of a dimension (or of the dimension of that name)."""
+        name = dimension if isinstance(dimension, str) else dimension.name
+        return dict(self.chosen).get(name, frozenset())
+
+    def choosing(self, dimension: Dimension, values: Iterable[str | None]) -> Filters:
+        """This filter with the values of `dimension` chosen instead."""
+        return replace(self, **{dimension.field: frozenset(values)})
+
+    def choices(self) -> list[tuple[Dimension, Choice]]:
+        """(dimension, chosen values) for each dimension with a choice."""
+        return [(DIMENSION_BY_NAME[name], values) for name, values in self.chosen if name in DIMENSION_BY_NAME]
+
     # --- per-table predicates ---------------------------------------------
 
-    def events(self, country_actors: dict[str, list[str]] | None = None,
-               actors_named: Mapping[str, Sequence[str]] | None = None, search_column: str | None = None,
-               sides_column: str | None = None) -> Predicate:
-        """Events under the filter; `country_actors` (each country's actor ids, read from the
-        actors table beforehand) makes the nationality test a cheap per-row lookup, and
-        `actors_named` (each word of the text filter → ids of the actors whose names hold it) lets
-        the text filter find events by their actors' names. Over `events_by_date`, `search_column`
-        (its text and its actors' names in lower case, in one column) makes the text filter one test per word,
-        and `sides_column` (its actors' sides) the side filter one test."""
+    def events(self, actors_named: Mapping[str, Sequence[str]] | None = None, *, cached: bool = False) -> Predicate:
+        """Events under the filter. Over `events_by_date` (`cached`), its columns make each test one per row:
+        `SEARCH_COLUMN` (the text and the actors' names in lower case) for the text filter, and a list column
+        per dimension that events reach through their actors. Over `events`, `actors_named` (each word of
+        the text filter → ids of the actors whose names hold it) lets the text filter find events by their
+        actors' names without a lookup per row."""
         start, end = "date", "coalesce(end_date, date)"
         predicate = self._date_range(start, end)
         if not self.include_imprecise:
@@ -190,19 +164,15 @@ class Filters:
                 f"date IS NOT NULL AND date_precision <> 'year' AND datediff('day', {start}, {end}) <= {MAX_PERIOD_DAYS}"
                 " AND coalesce(location_precision, '') <> 'country'"
             )
-        if self.nationalities:
-            predicate &= self._events_by_nationality(country_actors)
-        if self.fronts:
-            predicate &= _value_set("front", self.fronts)
+        for dimension, values in self.choices():
+            predicate &= dimension.events(values, cached=cached)
         if self.actor_ids:
-            predicate &= Predicate(_has_any_of("actor_ids"), (sorted(self.actor_ids),))
-        if self.sides:
-            predicate &= _list_holds(sides_column, self.sides) if sides_column else self._events_by_side()
+            predicate &= Predicate(has_any_of("actor_ids"), (sorted(self.actor_ids),))
         if self.area is not None:
             predicate &= self._events_in_area()
         for word in sorted(text_words(self.text), key=len, reverse=True):  # the longest first: it rules out the most rows
-            if search_column is not None:
-                predicate &= holds_word((search_column,), word, frozenset({search_column}))
+            if cached:
+                predicate &= holds_word((SEARCH_COLUMN,), word, frozenset({SEARCH_COLUMN}))
                 continue
             holds = holds_word(EVENT_TEXT, word)
             if actors_named is None:  # looked up here (slower per row, but the same rows)
@@ -210,12 +180,13 @@ class Filters:
                          " WHERE contains(lower(concat_ws(' ', actor_id, name, short_name)), lower(?))))")
                 holds = Predicate(f"({holds.sql}) OR {named}", holds.params + (word,))
             elif actors_named.get(word):
-                holds = Predicate(f"({holds.sql}) OR {_has_any_of('actor_ids')}", holds.params + (sorted(actors_named[word]),))
+                holds = Predicate(f"({holds.sql}) OR {has_any_of('actor_ids')}", holds.params + (sorted(actors_named[word]),))
             predicate &= holds
         return predicate
 
     def casualties(self, row: str = "") -> Predicate:
-        """Casualty reports under the filter; `row` qualifies the columns (`r.` for a report struct in a lambda)."""
+        """Casualty reports under the filter; `row` qualifies the columns (`r.` for a report struct in a lambda),
+        where the tests through a report's actor cannot run (see `by_occurrence_actor`)."""
         kind, period_start, period_end = f"{row}kind", f"{row}period_start", f"{row}period_end"
         start = f"CASE WHEN {kind} = 'cumulative' THEN {period_end} ELSE coalesce({period_start}, {period_end}) END"
         end = f"coalesce({period_end}, {period_start})"
@@ -226,60 +197,46 @@ class Filters:
                 f" AND datediff('day', {start}, {end}) <= {MAX_PERIOD_DAYS}"
                 f" AND coalesce({row}location_precision, '') <> 'country'"
             )
-        if self.nationalities:
-            predicate &= _value_set(f"{row}nationality", self.nationalities)
-        if self.fronts:
-            predicate &= _value_set(f"{row}front", self.fronts)
+        for dimension, values in self.choices():
+            predicate &= dimension.casualties(values, row)
         if self.area is not None:
             predicate &= Predicate(f"list_contains(?, {row}front)", (fronts_inside(self.area),))
         if self.actor_ids:
             predicate &= Predicate(f"list_contains(?, {row}actor_id)", (sorted(self.actor_ids),))
-        if self.sides and not row:  # in a report struct (`r.`) no subquery can run: see `occurrence_sides`
-            predicate &= self.occurrence_sides()
         return predicate
 
     def casualty_rows(self, row: str = "") -> Predicate:
         """Casualty figures under the filter, on columns that hold what `casualties()` works out from a
         report: `first_date` and `last_date` (the start and end it is matched on) and `precise` (not
-        imprecise), with `nationality`, `front` and `actor_id`. `row` qualifies them, as there."""
+        imprecise), with the dimensions' casualty columns and `actor_id`. `row` qualifies them, as there."""
         predicate = self._date_range(f"{row}first_date", f"{row}last_date") & self.summary_facets(row)
         if self.actor_ids:
             predicate &= Predicate(f"list_contains(?, {row}actor_id)", (sorted(self.actor_ids),))
-        if self.sides and not row:
-            predicate &= self.occurrence_sides()
+        if not row:
+            predicate &= self.by_occurrence_actor()
         return predicate
 
-    def occurrence_sides(self, column: str = "actor_id") -> Predicate:
-        """Rows whose actor (`column`) is of a chosen side; None: no actor, or one of no known side. An
+    def by_occurrence_actor(self) -> Predicate:
+        """The tests of the dimensions that casualties reach through their actor, on a row's `actor_id`. An
         occurrence reported several times is tested on its own actor, not on each report's."""
-        known = sorted(value for value in self.sides if value is not None)
-        parts, params = [], []
-        if known:
-            parts.append(f"list_contains((SELECT coalesce(list(actor_id), []) FROM actors WHERE list_contains(?, side)), {column})")
-            params.append(known)
-        if None in self.sides:
-            parts.append(f"{column} IS NULL OR NOT list_contains("
-                         f"(SELECT coalesce(list(actor_id), []) FROM actors WHERE side IS NOT NULL), {column})")
-        return Predicate(" OR ".join(f"({part})" for part in parts), tuple(params))
+        predicate = Predicate()
+        for dimension, values in self.choices():
+            if dimension.casualties_through_actor:
+                predicate &= dimension.by_actor(values)
+        return predicate
 
-    def _events_by_side(self) -> Predicate:
-        """Events with an actor of a chosen side (None: with no actor of a known side), looked up in the predicate."""
-        known = sorted(value for value in self.sides if value is not None)
-        parts, params = [], []
-        if known:
-            parts.append("list_has_any(actor_ids, (SELECT coalesce(list(actor_id), []) FROM actors WHERE list_contains(?, side)))")
-            params.append(known)
-        if None in self.sides:
-            parts.append("NOT list_has_any(actor_ids, (SELECT coalesce(list(actor_id), []) FROM actors WHERE side IS NOT NULL))")
-        return Predicate(" OR ".join(f"({part})" for part in parts), tuple(params))
+    @property
+    def reads_occurrences(self) -> bool:
+        """Whether a casualty count must read the occurrences one by one: the monthly summary holds no actor."""
+        return bool(self.actor_ids) or any(dimension.casualties_through_actor for dimension, _ in self.choices())
 
     def summary_facets(self, row: str = "") -> Predicate:
-        """Nationality, front and precision, on the columns `nationality`, `front` and `precise`."""
+        """The dimensions with a casualty column, the area and precision, on the columns the dimensions name,
+        `front` and `precise`."""
         predicate = Predicate() if self.include_imprecise else Predicate(f"{row}precise")
-        if self.nationalities:
-            predicate &= _value_set(f"{row}nationality", self.nationalities)
-        if self.fronts:
-            predicate &= _value_set(f"{row}front", self.fronts)
+        for dimension, values in self.choices():
+            if dimension.casualty_column is not None:
+                predicate &= dimension.casualties(values, row)
         if self.area is not None:
             predicate &= Predicate(f"list_contains(?, {row}front)", (fronts_inside(self.area),))
         return predicate
@@ -296,10 +253,8 @@ class Filters:
 
     def actors(self) -> Predicate:
         predicate = Predicate()
-        if self.sides:
-            predicate &= _value_set("side", self.sides)
-        if self.nationalities:
-            predicate &= self._actor_countries("country")
+        for dimension, values in self.choices():
+            predicate &= dimension.actors(values)
         if self.actor_ids:
             predicate &= Predicate("list_contains(?, actor_id)", (sorted(self.actor_ids),))
         return predicate
@@ -308,10 +263,8 @@ class Filters:
         predicate = self._date_range("date", "date")
         if not self.include_imprecise:
             predicate &= Predicate("date_precision <> 'year'")
-        if self.sides:
-            predicate &= self.occurrence_sides()
-        if self.nationalities:
-            predicate &= self._actor_countries("(SELECT a.country FROM actors a WHERE a.actor_id = forces.actor_id)")
+        for dimension, values in self.choices():
+            predicate &= dimension.forces(values)
         if self.actor_ids:
             predicate &= Predicate("list_contains(?, actor_id)", (sorted(self.actor_ids),))
         return predicate
@@ -333,40 +286,6 @@ class Filters:
             return Predicate(f"({start}) IS NULL OR ({dated})", tuple(params))
         return Predicate(dated, tuple(params))
 
-    def _countries(self) -> list[str]:
-        """Every spelling of the selected nationalities' countries (an actor's country may be any of them)."""
-        return sorted({spelling for n in self.nationalities if n is not None for spelling in COUNTRIES_BY_NATIONALITY.get(n, (n,))})
-
-    def _actor_countries(self, country: str) -> Predicate:
-        """The actor's country is one of the selected nationalities' (unknown: none of ours)."""
-        parts, params = [], []
-        if self._countries():
-            parts.append(f"list_contains(?, {country})")
-            params.append(self._countries())
-        if None in self.nationalities:
-            parts.append(f"{country} IS NULL OR NOT list_contains(?, {country})")
-            params.append(sorted(NATIONALITY_BY_COUNTRY))
-        return Predicate(" OR ".join(f"({part})" for part in parts), tuple(params))
-
-    def _events_by_nationality(self, country_actors: dict[str, list[str]] | None) -> Predicate:
-        """Events with an actor of a selected country (unknown: with no actor of a known country)."""
-        def actors_of(countries: list[str]) -> tuple[str, tuple]:
-            if country_actors is None:
-                return ("list_has_any(actor_ids, (SELECT coalesce(list(actor_id), []) FROM actors WHERE list_contains(?, country)))",
-                        (countries,))
-            return _has_any_of("actor_ids"), (sorted(a for country in countries for a in country_actors.get(country, ())),)
-
-        parts, params = [], []
-        if self._countries():
-            sql, values = actors_of(self._countries())
-            parts.append(sql)
-            params.extend(values)
-        if None in self.nationalities:
-            sql, values = actors_of(sorted(NATIONALITY_BY_COUNTRY))
-            parts.append(f"NOT {sql}")
-            params.extend(values)
-        return Predicate(" OR ".join(f"({part})" for part in parts), tuple(params))
-
     # --- presentation ----------------------------------------------------
 
     def summary(self, actor_names: Mapping[str, str] | None = None, compact: int = 0) -> str:
@@ -385,12 +304,10 @@ class Filters:
         parts = []
         if self.date_from or self.date_to:
             parts.append(self._dates_text())
-        for values, noun in ((self.nationalities, "nationalities"), (self.fronts, "fronts")):
-            if values:
-                parts.append(listed(sorted(v if v is not None else UNKNOWN for v in values), noun))
-        if self.sides:
-            sides = sorted(v if v is not None else UNKNOWN for v in self.sides)
-            parts.append(listed(sides, "sides") if compact >= 2 and len(sides) > 1 else "side: " + listed(sides, "sides"))
+        for dimension, chosen in self.choices():
+            values, noun = sorted(v if v is not None else UNKNOWN for v in chosen), dimension.title.lower()
+            labelled = dimension.labelled and not (compact >= 2 and len(values) > 1)
+            parts.append(f"{dimension.name}: " * labelled + listed(values, noun))
         if self.actor_ids:
             names = sorted((actor_names or {}).get(actor_id, actor_id) for actor_id in self.actor_ids)
             parts.append(listed(names, "actors") if compact >= 2 and len(names) > 1 else "actors: " + listed(names, "actors"))
@@ -419,12 +336,9 @@ class Filters:
         found: list[tuple[str, Filters]] = []
         if self.date_from or self.date_to:
             found.append((f"dates {self._dates_text()}", replace(self, date_from=None, date_to=None)))
-        for value in sorted(self.nationalities, key=lambda v: (v is None, v or "")):
-            found.append((f"nationality {value or UNKNOWN}", replace(self, nationalities=self.nationalities - {value})))
-        for value in sorted(self.fronts, key=lambda v: (v is None, v or "")):
-            found.append((f"front {value or UNKNOWN}", replace(self, fronts=self.fronts - {value})))
-        for value in sorted(self.sides, key=lambda v: (v is None, v or "")):
-            found.append((f"side {value or UNKNOWN}", replace(self, sides=self.sides - {value})))
+        for dimension, chosen in self.choices():
+            for value in sorted(chosen, key=lambda v: (v is None, v or "")):
+                found.append((f"{dimension.name} {value or UNKNOWN}", self.choosing(dimension, chosen - {value})))
         for actor_id in sorted(self.actor_ids, key=lambda a: names.get(a, a)):
             found.append((f"actor {names.get(actor_id, actor_id)}", replace(self, actor_ids=self.actor_ids - {actor_id})))
         if self.area is not None:

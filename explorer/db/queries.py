@@ -17,30 +17,34 @@ from datetime import date, timedelta
 import duckdb
 import pyarrow as pa
 
-from explorer.db.filters import EVENT_TEXT, FACETS as FACETS_DECLARED, Filters, Predicate, any_of
+from explorer.db.dimensions import DIMENSION_BY_NAME, DIMENSIONS, casualty_columns, event_list_columns
+from explorer.db.filters import EVENT_TEXT, SEARCH_COLUMN, Filters
 from explorer.db.paging import Order, RowQuery
-from explorer.db.schema import CASUALTY_KINDS, NATIONALITY_BY_COUNTRY, UNKNOWN
+from explorer.db.predicate import Predicate, any_of
+from explorer.db.schema import CASUALTY_KINDS, UNKNOWN
 
 SUMMED_KINDS = ("individual", "incident")
 """Bases whose occurrences are distinct deaths, so their counts add up within a basis and dataset."""
 
-REPORT_FACETS = {"first_date": "DATE", "last_date": "DATE", "precise": "BOOLEAN", "nationality": "VARCHAR", "front": "VARCHAR",
+DIMENSION_COLUMNS = casualty_columns()
+"""The casualty columns the filter dimensions read (nationality, front): every occurrence carries them."""
+REPORT_FACETS = {"first_date": "DATE", "last_date": "DATE", "precise": "BOOLEAN", **dict.fromkeys(DIMENSION_COLUMNS, "VARCHAR"),
                  "actor_id": "VARCHAR", "event_id": "VARCHAR"}
 """What a filter reads of a report (see `Filters.casualty_rows`): kept per report for occurrences reported more than once."""
+DIMENSION_BY_COLUMN = {dimension.casualty_column: dimension for dimension in reversed(DIMENSIONS) if dimension.casualty_column}
 REPORT_FACETS_TYPE = "STRUCT(" + ", ".join(f"{name} {type_}" for name, type_ in REPORT_FACETS.items()) + ")[]"
 
-FACETS = tuple(FACETS_DECLARED)
+FACETS = tuple(dimension.name for dimension in DIMENSIONS)
 
 
-def _country_actors(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
-    """Each country's actor ids, for the events' nationality filter."""
-    return dict(con.execute("SELECT country, list(actor_id) FROM actors WHERE country IS NOT NULL GROUP BY 1").fetchall())
+def _columns() -> str:
+    """The dimensions' casualty columns, as a select list."""
+    return ", ".join(DIMENSION_COLUMNS)
 
 
 def _events(con: duckdb.DuckDBPyConnection, filters: Filters) -> Predicate:
-    """Rows of `events_by_date` under the filter."""
-    return filters.events(_country_actors(con) if filters.nationalities else None, search_column=SEARCH_TEXT,
-                          sides_column="sides")
+    """Rows of `events_by_date` under the filter (its columns answer the text and dimension tests)."""
+    return filters.events(cached=True)
 
 
 events_predicate = _events
@@ -69,12 +73,12 @@ OCCURRENCE_PARTS = {
     "all": "SELECT * FROM single UNION ALL SELECT * EXCLUDE (summarised) FROM grouped",
 }
 
-SUMMARISED = """kind IN ('individual', 'incident') AND len(list_distinct(list_transform(report_facets, lambda r: struct_pack(
-    nationality := r.nationality, front := r.front, precise := r.precise, first_month := date_trunc('month', r.first_date),
-    last_month := date_trunc('month', r.last_date))))) = 1
+SUMMARISED = f"""kind IN ('individual', 'incident') AND len(list_distinct(list_transform(report_facets, lambda r: struct_pack(
+    {"".join(f"{column} := r.{column}, " for column in DIMENSION_COLUMNS)}precise := r.precise,
+    first_month := date_trunc('month', r.first_date), last_month := date_trunc('month', r.last_date))))) = 1
     AND date_trunc('month', report_facets[1].first_date) = date_trunc('month', report_facets[1].last_date)"""
 """An occurrence reported several times that `occurrence_months` counts: an individual or incident whose
-reports agree on nationality, front and precision and are all dated within one month. Any date range
+reports agree on the dimensions' columns (nationality, front) and precision and are all dated within one month. Any date range
 then takes all its reports or none, except in the range's first and last month."""
 
 
@@ -121,7 +125,7 @@ def occurrences_sql(part: str = "all") -> str:
             SELECT dataset, occurrence_id, kind, casualty_id AS counted_report, first_date, last_date,
                 coalesce(period_start, period_end) AS earliest_reported_date,
                 coalesce(period_end, period_start) AS latest_reported_date,
-                nationality, actor_id, front, event_id, person_name, ranks,
+                {_columns()}, actor_id, event_id, person_name, ranks,
                 killed, killed_qualifier, {_reported_range("killed")},
                 wounded, wounded_qualifier, {_reported_range("wounded")},
                 1::BIGINT AS reports,
@@ -140,9 +144,8 @@ def occurrences_sql(part: str = "all") -> str:
                 arg_min({counted}, {counted_key}) AS counted,
                 min(coalesce(period_start, period_end)) AS earliest_reported_date,
                 max(coalesce(period_end, period_start)) AS latest_reported_date,
-                min(nationality) AS nationality,
+                {", ".join(f"{DIMENSION_BY_COLUMN[column].combine}({column}) AS {column}" for column in DIMENSION_COLUMNS)},
                 min(actor_id) AS actor_id,
-                mode(front) AS front,
                 min(event_id) AS event_id,
                 min(person_name) AS person_name,
                 min(ranks) AS ranks,
@@ -162,7 +165,7 @@ def occurrences_sql(part: str = "all") -> str:
         ),
         grouped AS (
             SELECT dataset, occurrence_id, kind, counted.id AS counted_report, counted.first_date AS first_date,
-                counted.last_date AS last_date, earliest_reported_date, latest_reported_date, nationality, actor_id, front,
+                counted.last_date AS last_date, earliest_reported_date, latest_reported_date, {_columns()}, actor_id,
                 event_id, person_name, ranks, killed, counted.killed_qualifier AS killed_qualifier, killed_low, killed_high,
                 wounded, counted.wounded_qualifier AS wounded_qualifier, wounded_low, wounded_high,
                 reports, killed_reports, wounded_reports, sources,
@@ -191,14 +194,14 @@ def occurrence_months_sql() -> str:
     and last month and whether the period is long: enough to answer most of the chart's bars without
     reading every occurrence."""
     return f"""
-        SELECT dataset, kind, nationality, front, precise,
+        SELECT dataset, kind, {_columns()}, precise,
             date_trunc('month', first_date)::DATE AS first_month, date_trunc('month', last_date)::DATE AS last_month,
             {long_period()} AS long_period, sum(killed)::BIGINT AS killed, count(*) AS occurrences
         FROM (
-            SELECT dataset, kind, nationality, front, precise, first_date, last_date, killed
+            SELECT dataset, kind, {_columns()}, precise, first_date, last_date, killed
             FROM single_occurrences WHERE kind IN ('individual', 'incident') AND first_date IS NOT NULL
             UNION ALL
-            SELECT dataset, kind, nationality, front, report_facets[1].precise, first_date, last_date, killed
+            SELECT dataset, kind, {_columns()}, report_facets[1].precise, first_date, last_date, killed
             FROM repeated_occurrences WHERE summarised
         )
         GROUP BY ALL
@@ -236,8 +239,7 @@ def _occurrences(filters: Filters, kind: str | None, event_id: str | None = None
         return f"SELECT * FROM occurrences WHERE {basis.sql}", basis.params
     single = _date_bounds(filters) & report & basis
     repeated = Predicate(f"len(list_filter(report_facets, lambda r: {each.sql})) > 0", each.params) & basis
-    if filters.sides:
-        repeated &= filters.occurrence_sides()
+    repeated &= filters.by_occurrence_actor()
     return (
         f"SELECT *, NULL::{REPORT_FACETS_TYPE} AS report_facets FROM single_occurrences WHERE {single.sql} "
         f"UNION ALL SELECT * EXCLUDE (summarised) FROM repeated_occurrences WHERE {repeated.sql}",
@@ -378,7 +380,7 @@ def event_rows(con: duckdb.DuckDBPyConnection, filters: Filters) -> RowQuery:
             SELECT e.*, list_transform(e.actor_ids, lambda id: coalesce(names.short_name_of[id], id)) AS actor_names
             FROM ({rows}) AS e, (SELECT map(list(actor_id), list(short_name)) AS short_name_of FROM actors) AS names
         """,
-        sort_by={"actor_names": "actor_sort"}, text_columns=(SEARCH_TEXT,), lowered=frozenset({SEARCH_TEXT}),
+        sort_by={"actor_names": "actor_sort"}, text_columns=(SEARCH_COLUMN,), lowered=frozenset({SEARCH_COLUMN}),
         case_blind=frozenset({"title", "front", "location"}),
     )
 
@@ -488,7 +490,7 @@ def _summed_by_month(filters: Filters) -> tuple[str, tuple]:
     dated = Predicate("kind IN ('individual', 'incident') AND first_date IS NOT NULL")
     rows = ("SELECT dataset, kind, date_trunc('month', first_date)::DATE AS month, nationality, "
             + long_period() + " AS long_period, killed, 1 AS occurrences FROM ({}) WHERE {}")
-    if filters.actor_ids or filters.sides:
+    if filters.reads_occurrences:
         occurrences, params = _occurrences(filters, None)
         return rows.format(occurrences, dated.sql), params
     facets, inside, edges = filters.summary_facets(), Predicate(), []
@@ -690,26 +692,38 @@ def forces_estimates(con: duckdb.DuckDBPyConnection, filters: Filters) -> pa.Tab
 
 
 def facet_counts(con: duckdb.DuckDBPyConnection, filters: Filters, facet: str) -> pa.Table:
-    """Every value of a filter facet in the data ('unknown' included), with how many events and
-    casualty reports have it under the *other* filters."""
-    if facet not in FACETS:
+    """Every value of a filter dimension in the data ('unknown' included), with how many events and
+    casualty reports have it under the *other* filters. A table that does not reach the dimension counts
+    its rows under the unknown value."""
+    if facet not in DIMENSION_BY_NAME:
         raise ValueError(f"unknown facet {facet!r}")
-    others = replace(filters, **{FACETS_DECLARED[facet].field: frozenset()})
+    dimension = DIMENSION_BY_NAME[facet]
+    others = filters.choosing(dimension, ())
     events, casualties = _events(con, others), others.casualties()
-    listed = {"nationality": "nationalities", "side": "sides"}
-    value = "front" if facet == "front" else f"unnest(CASE WHEN len({listed[facet]}) = 0 THEN [NULL] ELSE {listed[facet]} END)"
-    reported = ("(SELECT actor_id AS side_actor, any_value(side) AS side FROM actors GROUP BY actor_id) AS side_of "
-                "ON side_of.side_actor = casualties.actor_id")
+    if dimension.event_column is not None:
+        event_value = dimension.event_column
+    elif dimension.actor_column is not None:
+        event_value = f"unnest(CASE WHEN len({dimension.field}) = 0 THEN [NULL] ELSE {dimension.field} END)"
+    else:
+        event_value = "NULL::VARCHAR"
+    join = ""
+    if dimension.casualty_column is not None:
+        casualty_value = dimension.casualty_column
+    elif dimension.actor_column is not None:
+        casualty_value = "value_of.value"
+        join = (f"LEFT JOIN (SELECT actor_id AS valued_actor, any_value(value) AS value FROM ({dimension.actor_values_sql()}) "
+                "GROUP BY actor_id) AS value_of ON value_of.valued_actor = casualties.actor_id")
+    else:
+        casualty_value = "NULL::VARCHAR"
     return _arrow(
         con,
         f"""
         WITH ev AS (
             SELECT value, count(*) FILTER (WHERE matches) AS n
-            FROM (SELECT ({events.sql}) AS matches, {value} AS value FROM events_by_date)
+            FROM (SELECT ({events.sql}) AS matches, {event_value} AS value FROM events_by_date)
             GROUP BY 1
         ),
-        cas AS (SELECT {facet} AS value, count(*) FILTER (WHERE {casualties.sql}) AS n
-                FROM casualties {"LEFT JOIN " + reported if facet == "side" else ""} GROUP BY 1)
+        cas AS (SELECT {casualty_value} AS value, count(*) FILTER (WHERE {casualties.sql}) AS n FROM casualties {join} GROUP BY 1)
         SELECT coalesce(value, '{UNKNOWN}') AS value, value IS NULL AS is_unknown,
             coalesce(ev.n, 0) AS events, coalesce(cas.n, 0) AS casualty_reports
         FROM ev FULL OUTER JOIN cas USING (value)
@@ -719,36 +733,32 @@ def facet_counts(con: duckdb.DuckDBPyConnection, filters: Filters, facet: str) -
     )
 
 
-SEARCH_TEXT = "search_text"
-"""The column of `events_by_date` a search reads: the event's text and its actors' names in lower case."""
-
-
 def events_by_date_sql() -> str:
-    """SQL of the events with `nationalities`: the distinct nationalities of their actors' countries
-    (empty when none has one of ours), so that a count by nationality needs no lookup per event;
-    `sides`: the distinct sides of its actors, likewise;
+    """SQL of the events with, for each dimension events reach through their actors (`event_list_columns`),
+    a list column named by its field: the distinct known values of its actors (`nationalities`, `sides`;
+    empty when none has one), so that a filter or a count by it needs no lookup per event;
     `actor_sort`: the actors' names as the table shows them, to sort by; and
     `search_text`: the columns a search looks into (`EVENT_TEXT`) and the event's actors' ids, names and
     short names, in lower case and in one column, apart by a character no search word holds (a unit
     separator, which Python's split() takes for a space). One test of one column per word is five times
     faster than an ILIKE per column, and a list of matching actor ids tested per row is slower still."""
-    pairs = ", ".join(f"({_literal(country)}, {_literal(nationality)})" for country, nationality in NATIONALITY_BY_COUNTRY.items())
+    listed = event_list_columns()
+    value_maps = "".join(f"""
+        {d.field}_of AS (SELECT map(list(actor_id), list(value)) AS actor
+            FROM (SELECT actor_id, any_value(value) AS value FROM ({d.actor_values_sql()}) GROUP BY actor_id)),""" for d in listed)
+    value_lists = "".join(f"""
+            list_sort(list_distinct(list_filter(list_transform(e.actor_ids, lambda id: {d.field}_of.actor[id]),
+                lambda value: value IS NOT NULL))) AS {d.field},""" for d in listed)
     return f"""
-        WITH nationality_of AS (
-            SELECT map(list(a.actor_id), list(n.nationality)) AS actor
-            FROM actors AS a JOIN (VALUES {pairs}) AS n(country, nationality) ON n.country = a.country
-        ),
+        WITH {value_maps}
         text_of AS (SELECT map(list(actor_id), list(lower(concat_ws(' ', actor_id, name, short_name)))) AS actor FROM actors),
-        short_of AS (SELECT map(list(actor_id), list(short_name)) AS actor FROM actors),
-        side_of AS (SELECT map(list(actor_id), list(side)) AS actor FROM actors)
-        SELECT e.*, lower(array_to_string(list_transform(e.actor_ids, lambda id: coalesce(short_of.actor[id], id)), ', ')) AS actor_sort, list_sort(list_distinct(list_filter(list_transform(e.actor_ids, lambda id: nationality_of.actor[id]),
-            lambda nationality: nationality IS NOT NULL))) AS nationalities,
-            list_sort(list_distinct(list_filter(list_transform(e.actor_ids, lambda id: side_of.actor[id]),
-            lambda side: side IS NOT NULL))) AS sides,
+        short_of AS (SELECT map(list(actor_id), list(short_name)) AS actor FROM actors)
+        SELECT e.*, lower(array_to_string(list_transform(e.actor_ids, lambda id: coalesce(short_of.actor[id], id)), ', ')) AS actor_sort,
+            {value_lists}
             concat_ws(chr(31), {", ".join(f"lower(CAST(e.{column} AS VARCHAR))" for column in EVENT_TEXT)},
                 array_to_string(list_transform(e.actor_ids, lambda id: coalesce(text_of.actor[id], lower(id))), chr(31))
-            ) AS {SEARCH_TEXT}
-        FROM events AS e, nationality_of, text_of, short_of, side_of
+            ) AS {SEARCH_COLUMN}
+        FROM events AS e, {"".join(f"{d.field}_of, " for d in listed)}text_of, short_of
     """
 
 

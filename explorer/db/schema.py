@@ -196,7 +196,6 @@ NON_STATE_COUNTRIES = ("multinational",)
 VOCABULARIES: dict[tuple[str, str], tuple[str, ...]] = {
     ("events", "date_precision"): DATE_PRECISIONS,
     ("events", "location_precision"): LOCATION_PRECISIONS,
-    ("actors", "side"): SIDES,
     ("casualties", "kind"): CASUALTY_KINDS,
     ("casualties", "date_precision"): DATE_PRECISIONS,
     ("casualties", "location_precision"): LOCATION_PRECISIONS,
@@ -205,16 +204,14 @@ VOCABULARIES: dict[tuple[str, str], tuple[str, ...]] = {
     ("forces", "date_precision"): DATE_PRECISIONS,
     ("forces", "personnel_qualifier"): QUALIFIERS,
 }
-"""Columns whose values must come from a closed list in any data directory.
+"""Columns whose values must come from a closed list in any data directory (with the filter dimensions'
+closed vocabularies: `explorer.db.dimensions.vocabularies`).
 
 Fronts, nationalities and actor kinds are closed for the built-in dataset only:
 imported data brings its own (an ACLED admin1 mapped to a front of the user's)."""
 
 BUILTIN_VOCABULARIES: dict[tuple[str, str], tuple[str, ...]] = {
     **VOCABULARIES,
-    ("events", "front"): FRONTS,
-    ("casualties", "front"): FRONTS,
-    ("casualties", "nationality"): NATIONALITIES,
     ("actors", "kind"): ACTOR_KINDS,
     ("actors", "country"): tuple(NATIONALITY_BY_COUNTRY) + NON_STATE_COUNTRIES,
     ("forces", "estimate_kind"): FORCE_ESTIMATE_KINDS,
