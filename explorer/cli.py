@@ -125,6 +125,8 @@ def _command_parser() -> argparse.ArgumentParser:
                            help="the file's text encoding, e.g. cp1252 (default: UTF-8, or the one detected in a file that is not)")
     importing.add_argument("--allow-skips", action="store_true",
                            help=f"exit with status 0 even when rows were skipped (default: status {SKIPPED_ROWS_STATUS})")
+    importing.add_argument("--no-cache", action="store_true",
+                           help="do not build the explorer's cache now (by default it is, so that the first start is quick)")
     _add_engine_options(importing)
 
     export = commands.add_parser(
@@ -272,12 +274,25 @@ def _import(args: argparse.Namespace) -> int:
     report, written = run_import(request)
     for line in report.lines():
         print(line)
+    if not args.no_cache:
+        _build_cache(written, _limits(args))
     print(f"wrote {written}; open it with: conflict-explorer {written}")
     if report.skipped_rows and not args.allow_skips:
         print(f"error: {report.skipped_rows:,} row(s) of {args.file.name} were skipped (listed above): the directory was "
               f"written without them; fix the file, or pass --allow-skips to accept them", file=sys.stderr)
         return SKIPPED_ROWS_STATUS
     return 0
+
+
+def _build_cache(data_dir: Path, limits: EngineLimits) -> None:
+    """Build the cache of a directory just written, as its first start would: that start is then quick.
+    The directory is written and valid by now, so a failure here only leaves the work to the first start."""
+    try:
+        open_catalog(data_dir, limits, _say_building(data_dir)).close()
+    except ExplorerError as error:
+        print(f"note: the explorer's cache was not built now ({error}); the first start builds it")
+    else:
+        print("built the explorer's cache: the first start reads it")
 
 
 def _build_data(args: argparse.Namespace) -> int:

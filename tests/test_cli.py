@@ -267,3 +267,18 @@ def test_a_closed_or_full_output_is_one_line(tmp_path):
         full = subprocess.run(["bash", "-c", f"{' '.join(_command())} query 'SELECT range FROM range(100000)' > /dev/full"],
                               capture_output=True, text=True, timeout=120)
         assert full.returncode == 1 and full.stderr.startswith("error: cannot write the result: No space left on device")
+
+
+@pytest.mark.parametrize("no_cache", [False, True])
+def test_an_import_builds_the_explorer_s_cache_so_the_first_start_reads_it(tmp_path, no_cache):
+    from explorer.db.catalog import open_catalog
+
+    out = tmp_path / "acled"
+    result = cli("import", "acled", str(IMPORT_FIXTURES / "acled_api.csv"), "--out", str(out), *(["--no-cache"] * no_cache))
+    assert result.returncode == 0, result.stderr
+    assert ("built the explorer's cache" in result.stdout) is not no_cache
+    steps: list[str] = []
+    with open_catalog(out, on_build=steps.append) as catalog:
+        events = catalog.cursor().execute("SELECT count(*) FROM events").fetchall()[0][0]
+    assert events > 0
+    assert bool(steps) is no_cache, steps  # built at the import, the first start has nothing to build
