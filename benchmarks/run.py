@@ -353,13 +353,14 @@ TERMINAL_KEYS = (
 """What is pressed, in this order, after start-up, and the issue's target for each (what an SSH link carries)."""
 
 
-def _read_until_quiet(fd: int, quiet: float, cap: float) -> int:
-    """Bytes read from `fd` until it has been silent for `quiet` seconds (or `cap` seconds have passed)."""
+def _read_until_quiet(fd: int, quiet: float, cap: float, first_output: bool = False) -> int:
+    """Bytes read from `fd` until it has been silent for `quiet` seconds (or `cap` seconds have passed); with
+    `first_output`, the silence counts only once something came (a first start may build its cache first)."""
     import select
 
     count, started = 0, time.monotonic()
     last = started
-    while time.monotonic() - started < cap and time.monotonic() - last < quiet:
+    while time.monotonic() - started < cap and (time.monotonic() - last < quiet or first_output and not count):
         ready, _, _ = select.select([fd], [], [], 0.02)
         if ready:
             try:
@@ -384,7 +385,7 @@ def terminal_bytes(env: dict) -> list[tuple[str, int, str]]:
                            env={**app_env, "TERM": "xterm-256color"}, start_new_session=True)
     os.close(app_fd)
     try:
-        counts = [("start-up", _read_until_quiet(main_fd, 2.0, 120.0), "")]
+        counts = [("start-up", _read_until_quiet(main_fd, 2.0, 120.0, first_output=True), "")]
         for step, key, target in TERMINAL_KEYS:
             os.write(main_fd, key)
             counts.append((step, _read_until_quiet(main_fd, 1.0, 30.0), target))

@@ -48,8 +48,8 @@ from explorer.widgets.scrollbar import CompactScrollBarRender
 from explorer.widgets.record_table import RecordTable
 from explorer.widgets.result_grid import ResultGrid
 from explorer.widgets.choice import ListChoiceScreen
-from explorer.widgets.screens import DetailScreen, ExportScreen, HelpScreen
-from explorer.widgets.value_picker import ValuePicker
+from explorer.widgets.screens import DetailScreen, ExportScreen, HelpScreen, MainScreen
+from explorer.widgets.value_picker import PickerHost, ValuePicker
 from explorer.workers import ReportsWorkerFailures, engine_work
 
 TABS = (("timeline", TimelinePane), ("actors", ActorsPane), ("casualties", CasualtiesPane), ("sql", SqlPane), ("map", MapPane))
@@ -151,6 +151,9 @@ class ExplorerApp(ReportsWorkerFailures, App):
         self.view_note = ""
         """What opening the view found (the data changed since it was made), also notified."""
 
+    def get_default_screen(self) -> Screen:
+        return MainScreen(id="_default")
+
     def compose(self) -> ComposeResult:
         yield FilterBar(id="filter-bar")
         with TabbedContent(id="panes"):
@@ -161,6 +164,7 @@ class ExplorerApp(ReportsWorkerFailures, App):
             yield Label("", id="prompt-sign")
             yield Input(id="prompt", compact=True)
         yield Footer(compact=True)
+        yield PickerHost(id="picker-host")
 
     def on_mount(self) -> None:
         if self.catalog.cache.note:
@@ -608,7 +612,9 @@ class ExplorerApp(ReportsWorkerFailures, App):
             if values is not None:
                 self.filters = self.filters.choosing(dimension, values)
 
-        self.push_screen(ValuePicker(dimension.title, choices, selected), apply)
+        for open_picker in self.screen.query(ValuePicker):
+            open_picker.remove()
+        ValuePicker(dimension.title, choices, selected, apply).open_over(self.screen, self.query_one(PickerHost))
 
     def action_export(self) -> None:
         if self._open_pane_id == "sql":

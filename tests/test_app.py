@@ -41,8 +41,7 @@ async def pick(app, pilot, key: str, wanted: set[str]) -> None:
     """Open a picker with `key`, tick the `wanted` values with space, apply with enter."""
     await pilot.press(key)
     await settle(pilot)
-    picker = app.screen
-    assert isinstance(picker, ValuePicker)
+    picker = app.screen.query_one(ValuePicker)
     options = picker.query_one(SelectionList)
     for index in range(options.option_count):
         if options.get_option_at_index(index).value in wanted:
@@ -353,7 +352,7 @@ async def test_command_palette_offers_every_action(app):
         await reset.callback()
         await settle(pilot)
         from explorer.widgets.value_picker import ValuePicker as Picker
-        assert isinstance(app.screen, Picker)
+        assert app.screen.query_one(Picker).title_text == "Fronts"
 
 
 async def test_no_color_still_tells_nationalities_apart(catalog, monkeypatch):
@@ -534,3 +533,32 @@ async def test_the_nationality_picker_counts_reports_and_events_in_words(app, co
         assert counts["Egyptian"]["casualty_reports"] == 1 and counts["Egyptian"]["events"] == 0
         assert labels["Egyptian"] == "Egyptian  (1 casualty report · 0 events)"
         assert labels["Iranian"] == f"Iranian  ({counts['Iranian']['casualty_reports']} casualty reports · {counts['Iranian']['events']} events)"
+
+
+async def test_the_picker_keeps_the_focus_until_it_closes_and_gives_it_back(app):
+    """The picker opens over the panes in the same screen: tab stays in it, the app's keys type into it,
+    enter gives the focus back to the table, and a click elsewhere closes it without applying."""
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        events = app.query_one("#events", RecordTable)
+        assert app.focused is events
+        await pilot.press("f")
+        await settle(pilot)
+        picker = app.screen.query_one(ValuePicker)
+        assert events.has_class("-held-focus")  # it keeps its focused look behind the picker
+        await pilot.press("tab", "shift+tab", "2")  # "2" is typed into the picker, not a pane switch
+        await settle(pilot)
+        assert picker.has_focus_within and picker.typed == "2" and app.query_one(TabbedContent).active == "tab-timeline"
+        await pilot.press("escape", "down", "space", "enter")
+        await settle(pilot)
+        assert not app.screen.query(ValuePicker)
+        assert app.focused is events and not events.has_class("-held-focus")
+        assert len(app.filters.fronts) == 1
+        chosen = app.filters
+        await pilot.press("t")
+        await settle(pilot)
+        await pilot.press("space")
+        await pilot.click("#events")
+        await settle(pilot)
+        assert not app.screen.query(ValuePicker) and app.filters == chosen  # closed, not applied
+        assert app.focused is events and not events.has_class("-held-focus")

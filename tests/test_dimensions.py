@@ -134,7 +134,7 @@ with open_catalog() as catalog:
             await settle()
             await pilot.press("K")
             await settle()
-            found["picker"] = isinstance(app.screen, ValuePicker) and app.screen.title_text
+            found["picker"] = app.screen.query_one(ValuePicker).title_text
             await pilot.press(*"militia")
             await pilot.press("space", "enter")
             await settle()

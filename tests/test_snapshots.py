@@ -66,6 +66,18 @@ def test_filtered_to_iranian_in_2016(snap_compare):
     assert snap_compare(ExplorerApp(open_catalog()), terminal_size=(120, 40), run_before=filter_to)
 
 
+def test_front_picker_open_over_the_timeline_80x24(snap_compare):
+    """The picker opens over the panes in the same screen; the table behind it keeps its focused look."""
+    async def open_picker(pilot):
+        await settle(pilot)
+        await pilot.press("f")
+        await settle(pilot)
+        await pilot.press("down", "space")
+        await settle(pilot)
+
+    assert snap_compare(ExplorerApp(open_catalog()), terminal_size=(80, 24), run_before=open_picker)
+
+
 def test_light_theme(snap_compare):
     async def light(pilot):
         pilot.app.theme = "textual-light"

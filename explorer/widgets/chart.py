@@ -24,6 +24,7 @@ from textual.color import Color
 from textual.message import Message
 from textual.reactive import reactive
 from textual.strip import Strip
+from textual.geometry import Region
 from textual.widget import Widget
 
 from explorer.format import counted_noun
@@ -165,8 +166,14 @@ class MonthlyChart(Widget, can_focus=True):
         self.watch(self.screen, "focused", self._focus_moved)
 
     def _focus_moved(self) -> None:
-        self.key_hints = self._find_key_hints()
-        self.refresh()
+        """The status line names the keys that work from where the focus is: repainted when they change, alone."""
+        hints = self._find_key_hints()
+        if hints != self.key_hints:
+            self.key_hints = hints
+            if self._strips:
+                self.refresh(Region(0, len(self._strips) - 1, self.size.width, 1))
+            else:
+                self.refresh()
 
     def set_data(self, data: ChartData) -> None:
         current = self.current_month

@@ -24,6 +24,7 @@ from textual.strip import Strip
 
 from explorer.db.paging import Order, search_terms
 from explorer.format import cell
+from explorer.widgets.value_picker import HELD_FOCUS
 from explorer.workers import ReportsWorkerFailures
 
 MAX_FIT_WIDTH = 60
@@ -188,7 +189,7 @@ class RecordTable(ReportsWorkerFailures, ScrollView, can_focus=True):
             color: $block-cursor-blurred-foreground;
             text-style: $block-cursor-blurred-text-style;
         }
-        &:focus {
+        &:focus, &.-held-focus {
             background-tint: $foreground 5%;
             & > .record-table--cursor {
                 background: $block-cursor-background;
@@ -480,6 +481,24 @@ class RecordTable(ReportsWorkerFailures, ScrollView, can_focus=True):
 
     def on_resize(self) -> None:
         self._keep_cursor_visible()
+
+    def _on_blur(self, event: events.Blur) -> None:
+        """Blurred while a picker holds the focus for a moment, the table looks focused still (`HELD_FOCUS`):
+        Textual's repaint of the whole table on each focus change is skipped, sparing an SSH link a screenful."""
+        if not self.has_class(HELD_FOCUS):
+            super()._on_blur(event)
+            return
+        self.has_focus = False
+        if self.parent is not None:
+            self.parent.post_message(events.DescendantBlur(self))
+
+    def _on_focus(self, event: events.Focus) -> None:
+        if not self.has_class(HELD_FOCUS):
+            super()._on_focus(event)
+            return
+        self.has_focus = True
+        if self.parent is not None:
+            self.parent.post_message(events.DescendantFocus(self))
 
     def watch_cursor_row(self, old: int, new: int) -> None:
         """Repaint the two rows the cursor left and reached, unless the table scrolled (which repaints it all):

@@ -11,7 +11,9 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
+from textual.reactive import Reactive
+from textual.screen import ModalScreen, Screen
+from textual.widget import Widget
 from textual.widgets import Input, Label, Static
 
 from explorer.db.errors import ExplorerError
@@ -19,6 +21,14 @@ from explorer.export import check_target, existing, format_of
 
 KEY_COLUMN = 16
 """The width of the help's key column: a longer key wraps within it."""
+
+
+class MainScreen(Screen):
+    """The app's screen. A focus change repaints only the widgets it restyles: Textual's own screen repaints
+    the whole terminal on each (its `focused` repaints), which over an SSH link costs a screenful of bytes
+    for a picker opening, a pane switch or a filter applied."""
+
+    focused: Reactive[Widget | None] = Reactive(None, repaint=False)
 
 
 class HelpScreen(ModalScreen[None]):
