@@ -82,7 +82,8 @@ class ExplorerApp(ReportsWorkerFailures, App):
                   tooltip=f"{pane_class.title}: {pane_class.summary[:1].lower()}{pane_class.summary[1:]}")
           for number, (pane_id, pane_class) in enumerate(TABS, start=1)),
         Binding("d", "focus_dates", "Dates", show=False, tooltip="type the date range (enter applies, esc returns)"),
-        *(Binding(dimension.key, f"pick('{dimension.name}')", dimension.name.capitalize(), show=dimension.show_key,
+        *(Binding(dimension.key, f"pick('{dimension.name}')", dimension.label.capitalize(),
+                  show=dimension.show_key,
                   tooltip=f"{dimension.description} (unknown included; type to narrow)") for dimension in DIMENSIONS),
         Binding("x", "remove_filter_part", "Remove part", show=False, tooltip="remove one part of the filter (the dates, a value, an actor, the search, imprecise left out)"),
         Binding("slash", "prompt('search')", "Search", key_display="/",
@@ -604,8 +605,9 @@ class ExplorerApp(ReportsWorkerFailures, App):
         selected = self.filters.values(dimension)
         choices = [
             (None if row["is_unknown"] else row["value"],
-             f"{UNKNOWN if row['is_unknown'] else row['value']}  "
-             f"({counted_noun(row['casualty_reports'], 'casualty report')} · {counted_noun(row['events'], 'event')})")
+             f"{UNKNOWN if row['is_unknown'] else row['value']}  (" + " · ".join(
+                 counted_noun(row[column], noun) for column, noun in (("casualty_reports", "casualty report"), ("events", "event"))
+                 if row[column] is not None) + ")")  # a table the dimension does not narrow has no count
             for row in counts
         ]
         def apply(values: frozenset | None) -> None:
@@ -677,7 +679,7 @@ class ExplorerApp(ReportsWorkerFailures, App):
         ("Search as filter", "Keep only the events the last search finds", "search_as_filter"),
         ("Jump to a date", "Move the events list and the chart to a day, month or year", "prompt('date')"),
         ("Type the date range", "The filter's first and last day", "focus_dates"),
-        *((f"Choose {dimension.title.lower()}", f"Filter by {dimension.name.replace('_', ' ')}", f"pick('{dimension.name}')")
+        *((f"Choose {dimension.title.lower()}", f"Filter by {dimension.label}", f"pick('{dimension.name}')")
           for dimension in DIMENSIONS),
         ("Remove one part of the filter", "A date range, a value, an actor, a search", "remove_filter_part"),
         ("Reset filter", "Show everything", "reset_filters"),

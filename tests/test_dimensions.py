@@ -67,7 +67,7 @@ def test_a_choice_reads_back_from_the_summary_parts_and_the_view_spec(con, dimen
     assert filters.values(dimension) == getattr(filters, dimension.field) == chosen
     assert filters == Filters(**{dimension.field: chosen}) and hash(filters) == hash(Filters(**{dimension.field: chosen}))
     parts = filters.parts()
-    assert len(parts) == len(chosen) and all(text.startswith(f"{dimension.name} ") for text, _ in parts)
+    assert len(parts) == len(chosen) and all(text.startswith(f"{dimension.label} ") for text, _ in parts)
     assert all(rest.values(dimension) < chosen for _, rest in parts)
     spec = view_spec.ViewSpec(filters=filters)
     assert f"&{dimension.spec_key}=" in view_spec.encode(spec)
@@ -75,9 +75,93 @@ def test_a_choice_reads_back_from_the_summary_parts_and_the_view_spec(con, dimen
     assert filters.choosing(dimension, ()) == Filters()
 
 
-def test_an_unknown_keyword_is_refused():
-    with pytest.raises(TypeError, match="colours"):
-        Filters(colours={"red"})
+@pytest.mark.parametrize("make, message", [
+    (lambda: Filters(colours={"red"}), "colours"),
+    (lambda: Filters(chosen=[("nationalty", {"Iranian"})]), "not a dimension"),
+    (lambda: Filters(chosen=[("nationalities", {"Iranian"})]), "not a dimension"),
+    (lambda: Filters(chosen=[("front", {"Aleppo"}), ("front", {"Idlib"})]), "chosen twice"),
+    (lambda: Filters(nationalities="Iranian"), "a set of values"),
+    (lambda: Filters(actor_ids="irgc"), "a set of ids"),
+    (lambda: Filters(None, None, frozenset({"Iranian"})), "positional"),
+])
+def test_a_filter_refuses_what_it_would_misread(make, message):
+    with pytest.raises(TypeError, match=message):
+        make()
+
+
+def test_a_keyword_replaces_a_choice_as_replace_does():
+    from dataclasses import replace
+
+    filters = Filters(fronts={"Aleppo"}, nationalities={"Iranian"})
+    assert replace(filters, fronts=frozenset({"Idlib"})) == Filters(fronts={"Idlib"}, nationalities={"Iranian"})
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"name": "front"}, "share the name"),
+    ({"key": "t"}, "share the key"),
+    ({"spec_key": "nat"}, "share the spec_key"),
+    ({"field": "source", "actor_column": "kind"}, "is an events column"),
+    ({"casualty_column": "kind"}, "casualty_column 'kind'"),
+    ({"casualty_column": "colour"}, "casualty_column 'colour'"),
+    ({"event_column": "colour"}, "'colour' is not a column of events"),
+    ({"name": "o'brien"}, "letters, digits"),
+])
+def test_a_declaration_that_collides_is_refused(change, message):
+    from dataclasses import replace
+
+    from explorer.db.dimensions import check_declarations
+
+    added = replace(Dimension("kind_of_actor", "kinds_of_actor", "Kinds", key="K", spec_key="akind", description="",
+                              actor_column="kind"), **change)
+    with pytest.raises(ValueError, match=message):
+        check_declarations((*DIMENSIONS, added))
+
+
+def test_each_dimension_key_is_free_where_a_pane_has_the_focus():
+    """A dimension's key opens its picker from any pane: no pane, table or chart binds it to something else."""
+    from explorer.app import TABS, ExplorerApp
+    from explorer.widgets.chart import MonthlyChart
+    from explorer.widgets.map_canvas import MapCanvas
+    from explorer.widgets.record_table import RecordTable
+
+    owners = [ExplorerApp, RecordTable, MonthlyChart, MapCanvas, *(pane for _, pane in TABS if pane.__name__ != "SqlPane")]
+    for owner in owners:
+        for binding in owner.BINDINGS:
+            keys = set(binding.key.split(",")) if hasattr(binding, "key") else {binding[0]}
+            action = getattr(binding, "action", "")
+            for dimension in DIMENSIONS:
+                if dimension.key in keys:
+                    assert action == f"pick('{dimension.name}')", (owner.__name__, dimension.key, action)
+
+
+def test_an_imported_country_not_in_the_list_is_chosen_as_itself(data_copy, monkeypatch, tmp_path):
+    """An actor whose country the list lacks (an import's "Rojava") is found by that value in every path, as
+    casualties of that nationality are; it has no listed nationality, so "unknown" finds it too (as before)."""
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    from explorer.db.catalog import open_catalog
+
+    actors = pq.read_table(data_copy / "actors.parquet")
+    hezbollah = pc.equal(actors["actor_id"], "hezbollah")
+    assert pc.any(hezbollah).as_py()
+    actors = actors.set_column(actors.schema.get_field_index("country"), "country",
+                               pc.if_else(hezbollah, "Rojava", actors["country"]))
+    pq.write_table(actors, data_copy / "actors.parquet")
+    monkeypatch.setenv("CONFLICT_EXPLORER_CACHE_DIR", str(tmp_path / "cache"))
+    with open_catalog(data_copy) as catalog:
+        con = catalog.cursor()
+        counts = {row["value"]: row for row in queries.facet_counts(con, Filters(), "nationality").to_pylist()}
+        for chosen in ({"Rojava"}, {None}, {"Rojava", "Iranian"}, {"Lebanese"}):
+            filters = Filters(nationalities=chosen)
+            cached, inline = filters.events(cached=True), filters.events()
+            from_cache = con.execute(f"SELECT count(*) FROM events_by_date WHERE {cached.sql}", list(cached.params)).fetchall()[0][0]
+            looked_up = con.execute(f"SELECT count(*) FROM events WHERE {inline.sql}", list(inline.params)).fetchall()[0][0]
+            assert from_cache == looked_up, chosen
+        rojava = queries.row_count(con, Filters(nationalities={"Rojava"}), "events")
+        assert rojava > 0 and counts["Rojava"]["events"] == rojava
+        assert counts["unknown"]["events"] == queries.row_count(con, Filters(nationalities={None}), "events")
+        assert queries.row_count(con, Filters(nationalities={"Rojava"}), "actors") == 1
 
 
 ADDED = '''
@@ -114,6 +198,7 @@ with open_catalog() as catalog:
     found["kind counts"] = queries.facet_counts(con, Filters(), "actor_kind").to_pylist()
     found["kind events"] = {row["value"]: queries.row_count(con, Filters(actor_kinds={None if row["is_unknown"] else row["value"]}), "events")
                             for row in found["kind counts"]}
+    found["month counts"] = queries.facet_counts(con, Filters(), "date_precision").to_pylist()
     by_month = Filters(date_precisions={"month"})
     found["by month"] = [queries.row_count(con, by_month, t) for t in ("events", "casualties")]
     found["by month in data"] = con.execute("SELECT count(*) FROM events WHERE date_precision = 'month'").fetchall()[0][0]
@@ -176,10 +261,13 @@ def test_a_new_dimension_is_one_declaration(tmp_path):
     assert all(counts[value]["events"] == found["kind events"][value] for value in counts)
     assert found["by month"] == [found["by month in data"], 634]  # casualties are not narrowed by it
     assert found["by month in data"] > 0
+    months = {row["value"]: row for row in found["month counts"]}
+    assert months["month"]["events"] == found["by month in data"] and months["month"]["casualty_reports"] is None
+    assert "unknown" not in months  # every event has a date precision; casualties are not counted (not narrowed)
     assert "akind=militia" in found["spec"] and "dprec=month" in found["spec"] and found["spec back"]
     assert found["picker"] == "Actor kinds"
     assert found["app filters"] == ["militia"]
     assert "militia" in found["summary"]
     assert found["app events"] == found["by kind"]["events"]
-    assert found["parts"] == ["actor_kind militia"]
+    assert found["parts"] == ["actor kind militia"]
     assert found["palette"] == ["Choose actor kinds"]

@@ -21,8 +21,8 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from explorer.db.predicate import Predicate, any_of, known, list_holds, value_set
-from explorer.db.schema import COUNTRIES_BY_NATIONALITY, FRONTS, NATIONALITIES, SIDES
+from explorer.db.predicate import Predicate, any_of, has_any_of, known, value_set
+from explorer.db.schema import COUNTRIES_BY_NATIONALITY, FRONTS, NATIONALITIES, SIDES, TABLES
 
 
 @dataclass(frozen=True)
@@ -68,6 +68,11 @@ class Dimension:
         if self.combine not in ("min", "mode"):
             raise ValueError(f"dimension {self.name!r}: combine is min or mode, not {self.combine!r}")
 
+    @property
+    def label(self) -> str:
+        """The name as read: `actor kind`."""
+        return self.name.replace("_", " ")
+
     # --- where a table finds the value -------------------------------------------------
 
     @property
@@ -79,13 +84,25 @@ class Dimension:
         return self.casualty_column is None and self.actor_column is not None
 
     def actor_values_sql(self) -> str:
-        """SQL of (actor_id, value) rows: each actor with a known value, and that value."""
+        """SQL of (actor_id, value) rows: each actor with a value, and that value. With `spellings`, a listed
+        spelling gives its value, and any other (an imported country not in the list) stands for itself, as
+        choosing it does (`actors_with`), unless it is itself a listed value, which only its spellings mean."""
+        column = f"a.{self.actor_column}"
         if self.spellings is None:
-            return f"SELECT actor_id, {self.actor_column} AS value FROM actors WHERE {self.actor_column} IS NOT NULL"
+            return f"SELECT a.actor_id, {column} AS value FROM actors AS a WHERE {column} IS NOT NULL"
         pairs = ", ".join(f"({_literal(spelling)}, {_literal(value)})"
                           for value, spellings in sorted(self.spellings.items()) for spelling in spellings)
-        return (f"SELECT a.actor_id, v.value FROM actors AS a JOIN (VALUES {pairs}) AS v(spelling, value) "
-                f"ON v.spelling = a.{self.actor_column}")
+        listed = ", ".join(_literal(value) for value in sorted(self.spellings))
+        return (f"SELECT actor_id, value FROM (SELECT a.actor_id, coalesce(v.value, CASE WHEN NOT list_contains([{listed}], {column}) "
+                f"THEN {column} END) AS value FROM actors AS a LEFT JOIN (VALUES {pairs}) AS v(spelling, value) "
+                f"ON v.spelling = {column}) WHERE value IS NOT NULL")
+
+    def no_listed_value(self, list_column: str) -> Predicate:
+        """The list of values (an `events_by_date` column) holds no known value: the unknown value. With
+        `spellings`, only listed values count as known (an actor of an unlisted country has none, as in `actors_with`)."""
+        if self.spellings is None:
+            return Predicate(f"len({list_column}) = 0")
+        return Predicate(f"NOT ({has_any_of(list_column)})", (sorted(self.spellings),))
 
     # --- predicates ------------------------------------------------------------------
 
@@ -134,7 +151,10 @@ class Dimension:
         if self.actor_column is None:
             return Predicate()
         if cached:
-            return list_holds(self.field, values)
+            parts = [Predicate(has_any_of(self.field), (known(values),))] if known(values) else []
+            if None in values:
+                parts.append(self.no_listed_value(self.field))
+            return any_of(parts)
         parts = []
         if known(values):
             ids = self._ids(self.actors_with(frozenset(known(values))))
@@ -181,6 +201,41 @@ DIMENSIONS: tuple[Dimension, ...] = (
         actor_column="side", vocabulary=SIDES, closed=True),
 )
 """Every filter dimension, in the order the summary line and a view spec list them. Adding one here is all it takes."""
+
+OCCURRENCE_COLUMNS = frozenset({
+    "dataset", "occurrence_id", "kind", "casualty_id", "event_id", "period_start", "period_end", "date_precision",
+    "location_precision", "actor_id", "person_name", "ranks", "source", "killed", "killed_qualifier", "killed_low",
+    "killed_high", "wounded", "wounded_qualifier", "wounded_low", "wounded_high"})
+"""Casualty columns the occurrences carry of their own (see `queries.occurrences_sql`): no dimension's column."""
+EVENTS_BY_DATE_COLUMNS = frozenset({column.name for column in TABLES["events"].columns} | {"actor_sort", "search_text"})
+"""Columns `events_by_date` has besides the dimensions' lists."""
+
+
+def check_declarations(dimensions: tuple[Dimension, ...]) -> None:
+    """Refuse declarations that would collide with each other or with the tables: each error names the fix."""
+    for attribute in ("name", "field", "spec_key", "key"):
+        seen: dict[str, str] = {}
+        for d in dimensions:
+            value = getattr(d, attribute)
+            if value in seen:
+                raise ValueError(f"dimensions {seen[value]!r} and {d.name!r} share the {attribute} {value!r}: give each its own")
+            seen[value] = d.name
+    for d in dimensions:
+        if not d.name.isidentifier() or not d.spec_key.replace("-", "_").isidentifier():
+            raise ValueError(f"dimension {d.name!r}: its name and spec_key are letters, digits and _ (spec_key: also -)")
+        if d.events_through_actors and d.field in EVENTS_BY_DATE_COLUMNS:
+            raise ValueError(f"dimension {d.name!r}: its field {d.field!r} is an events column, and events reach it through "
+                             "their actors (a list column of that name): choose another field")
+        if d.casualty_column is not None and (d.casualty_column in OCCURRENCE_COLUMNS or
+                                              d.casualty_column not in {c.name for c in TABLES["casualties"].columns}):
+            raise ValueError(f"dimension {d.name!r}: casualty_column {d.casualty_column!r} is not a casualties column the "
+                             "occurrences can carry for it")
+        for table, column in (("events", d.event_column), ("actors", d.actor_column)):
+            if column is not None and column not in {c.name for c in TABLES[table].columns}:
+                raise ValueError(f"dimension {d.name!r}: {column!r} is not a column of {table}")
+
+
+check_declarations(DIMENSIONS)
 
 DIMENSION_BY_NAME = {dimension.name: dimension for dimension in DIMENSIONS}
 DIMENSION_BY_FIELD = {dimension.field: dimension for dimension in DIMENSIONS}

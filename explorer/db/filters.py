@@ -109,15 +109,26 @@ class Filters:
     text: str = ""
     """Events holding every word of it (a search made a filter)."""
 
-    def __init__(self, date_from: date | None = None, date_to: date | None = None,
+    def __init__(self, *, date_from: date | None = None, date_to: date | None = None,
                  chosen: Iterable[tuple[str, Iterable[str | None]]] = (), actor_ids: Iterable[str] = frozenset(),
                  area: Area | None = None, include_imprecise: bool = True, text: str = "",
                  **values: Iterable[str | None]) -> None:
-        by_name = {name: frozenset(choice) for name, choice in chosen}
+        by_name: dict[str, frozenset] = {}
+        given = [(name, choice, "chosen") for name, choice in chosen]
         for field_name, choice in values.items():
             if field_name not in DIMENSION_BY_FIELD:
                 raise TypeError(f"Filters() got an unexpected keyword argument {field_name!r}")
-            by_name[DIMENSION_BY_FIELD[field_name].name] = frozenset(choice)
+            given.append((DIMENSION_BY_FIELD[field_name].name, choice, field_name))
+        for name, choice, where in given:
+            if name not in DIMENSION_BY_NAME:
+                raise TypeError(f"Filters(): {name!r} is not a dimension (they are {', '.join(DIMENSION_BY_NAME)})")
+            if isinstance(choice, (str, bytes)):
+                raise TypeError(f"Filters(): {where} takes a set of values, not the text {choice!r}")
+            if name in by_name and where == "chosen":  # a keyword may replace a value of `chosen` (as `replace` does)
+                raise TypeError(f"Filters(): {name!r} is chosen twice")
+            by_name[name] = frozenset(choice)
+        if isinstance(actor_ids, (str, bytes)):
+            raise TypeError(f"Filters(): actor_ids takes a set of ids, not the text {actor_ids!r}")
         set_field = object.__setattr__
         set_field(self, "date_from", date_from)
         set_field(self, "date_to", date_to)
@@ -307,7 +318,7 @@ class Filters:
         for dimension, chosen in self.choices():
             values, noun = sorted(v if v is not None else UNKNOWN for v in chosen), dimension.title.lower()
             labelled = dimension.labelled and not (compact >= 2 and len(values) > 1)
-            parts.append(f"{dimension.name}: " * labelled + listed(values, noun))
+            parts.append(f"{dimension.label}: " * labelled + listed(values, noun))
         if self.actor_ids:
             names = sorted((actor_names or {}).get(actor_id, actor_id) for actor_id in self.actor_ids)
             parts.append(listed(names, "actors") if compact >= 2 and len(names) > 1 else "actors: " + listed(names, "actors"))
@@ -338,7 +349,7 @@ class Filters:
             found.append((f"dates {self._dates_text()}", replace(self, date_from=None, date_to=None)))
         for dimension, chosen in self.choices():
             for value in sorted(chosen, key=lambda v: (v is None, v or "")):
-                found.append((f"{dimension.name} {value or UNKNOWN}", self.choosing(dimension, chosen - {value})))
+                found.append((f"{dimension.label} {value or UNKNOWN}", self.choosing(dimension, chosen - {value})))
         for actor_id in sorted(self.actor_ids, key=lambda a: names.get(a, a)):
             found.append((f"actor {names.get(actor_id, actor_id)}", replace(self, actor_ids=self.actor_ids - {actor_id})))
         if self.area is not None:
@@ -359,3 +370,8 @@ def show_bound(bound: date | None, *, end: bool) -> str:
     if end and bound.day == last_day or not end and bound.day == 1:
         return f"{bound.year}-{bound.month:02d}"
     return bound.isoformat()
+
+
+for _dimension in DIMENSIONS:  # a declaration may not shadow what a filter already holds
+    if hasattr(Filters, _dimension.field):
+        raise ValueError(f"dimension {_dimension.name!r}: its field {_dimension.field!r} is a Filters attribute: choose another")

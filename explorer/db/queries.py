@@ -693,19 +693,22 @@ def forces_estimates(con: duckdb.DuckDBPyConnection, filters: Filters) -> pa.Tab
 
 def facet_counts(con: duckdb.DuckDBPyConnection, filters: Filters, facet: str) -> pa.Table:
     """Every value of a filter dimension in the data ('unknown' included), with how many events and
-    casualty reports have it under the *other* filters. A table that does not reach the dimension counts
-    its rows under the unknown value."""
+    casualty reports have it under the *other* filters: what choosing it alone shows. A table the dimension
+    does not reach (choosing a value does not narrow it) has no count (NULL)."""
     if facet not in DIMENSION_BY_NAME:
         raise ValueError(f"unknown facet {facet!r}")
     dimension = DIMENSION_BY_NAME[facet]
     others = filters.choosing(dimension, ())
     events, casualties = _events(con, others), others.casualties()
+    event_params: tuple = ()
     if dimension.event_column is not None:
         event_value = dimension.event_column
-    elif dimension.actor_column is not None:
-        event_value = f"unnest(CASE WHEN len({dimension.field}) = 0 THEN [NULL] ELSE {dimension.field} END)"
+    elif dimension.actor_column is not None:  # an event with no known value also counts as unknown (as choosing it shows)
+        unknown = dimension.no_listed_value(dimension.field)
+        event_value = f"unnest(CASE WHEN {unknown.sql} THEN list_append({dimension.field}, NULL) ELSE {dimension.field} END)"
+        event_params = unknown.params
     else:
-        event_value = "NULL::VARCHAR"
+        event_value = None
     join = ""
     if dimension.casualty_column is not None:
         casualty_value = dimension.casualty_column
@@ -714,22 +717,27 @@ def facet_counts(con: duckdb.DuckDBPyConnection, filters: Filters, facet: str) -
         join = (f"LEFT JOIN (SELECT actor_id AS valued_actor, any_value(value) AS value FROM ({dimension.actor_values_sql()}) "
                 "GROUP BY actor_id) AS value_of ON value_of.valued_actor = casualties.actor_id")
     else:
-        casualty_value = "NULL::VARCHAR"
+        casualty_value = None
+    nothing = "SELECT NULL::VARCHAR AS value, NULL::BIGINT AS n WHERE FALSE"
+    by_event = (f"SELECT value, count(*) FILTER (WHERE matches) AS n FROM (SELECT ({events.sql}) AS matches, {event_value} AS value "
+                "FROM events_by_date) GROUP BY 1") if event_value else nothing
+    by_report = (f"SELECT {casualty_value} AS value, count(*) FILTER (WHERE {casualties.sql}) AS n FROM casualties {join} GROUP BY 1"
+                 if casualty_value else nothing)
+    event_count = "coalesce(ev.n, 0)" if event_value else "NULL::BIGINT"
+    report_count = "coalesce(cas.n, 0)" if casualty_value else "NULL::BIGINT"
     return _arrow(
         con,
         f"""
-        WITH ev AS (
-            SELECT value, count(*) FILTER (WHERE matches) AS n
-            FROM (SELECT ({events.sql}) AS matches, {event_value} AS value FROM events_by_date)
-            GROUP BY 1
-        ),
-        cas AS (SELECT {casualty_value} AS value, count(*) FILTER (WHERE {casualties.sql}) AS n FROM casualties {join} GROUP BY 1)
-        SELECT coalesce(value, '{UNKNOWN}') AS value, value IS NULL AS is_unknown,
-            coalesce(ev.n, 0) AS events, coalesce(cas.n, 0) AS casualty_reports
-        FROM ev FULL OUTER JOIN cas USING (value)
-        ORDER BY is_unknown, casualty_reports + events DESC, value
+        WITH ev AS ({by_event}), cas AS ({by_report}),
+        counted AS (
+            SELECT coalesce(ev.value, cas.value) AS value, {event_count} AS events, {report_count} AS casualty_reports
+            FROM ev FULL OUTER JOIN cas ON ev.value IS NOT DISTINCT FROM cas.value
+        )
+        SELECT coalesce(value, '{UNKNOWN}') AS value, value IS NULL AS is_unknown, events, casualty_reports
+        FROM counted
+        ORDER BY is_unknown, coalesce(casualty_reports, 0) + coalesce(events, 0) DESC, value
         """,
-        events.params + casualties.params,
+        (events.params + event_params if event_value else ()) + (casualties.params if casualty_value else ()),
     )
 
 
