@@ -308,6 +308,8 @@ def test_an_empty_prefix_and_a_missing_table(s3_env, bucket_url, client):
     bucket = bucket_url[len("s3://"):].partition("/")[0]
     with pytest.raises(DataDirectoryError, match=rf"^s3://{bucket}/nothing: no tables found \(expected events"):
         open_catalog(f"s3://{bucket}/nothing/")
+    with pytest.raises(DataDirectoryError, match=rf"^s3://{bucket}: no tables found .*; they may be under s3://{bucket}/syria data/ç$"):
+        open_catalog(f"s3://{bucket}")
     client.delete_object(Bucket=bucket, Key="syria data/ç/forces.parquet")
     with pytest.raises(DataDirectoryError, match="table 'forces' is missing"):
         open_catalog(bucket_url)

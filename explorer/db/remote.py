@@ -273,9 +273,12 @@ def _table_objects(location: Location, listing: list[pafs.FileInfo]) -> dict[str
     """Each table's Parquet objects and whether they are hive-partitioned, as find_table_files does locally."""
     base = location.path + "/"
     relative = {info.path[len(base):]: info for info in listing if info.path.startswith(base)}
-    if not any(name.endswith(".parquet") for name in relative):
+    if not any(key == f"{name}.parquet" or (key.startswith(f"{name}/") and key.endswith(".parquet"))
+               for name in TABLES for key in relative):
+        deeper = sorted(key[:-len("/events.parquet")] for key in relative if key.endswith("/events.parquet"))
+        hint = f"; they may be under {location.url}/{deeper[0]}" if deeper else ""
         raise DataDirectoryError(f"{location.url}: no tables found (expected events, actors, casualties and forces, "
-                                 "each as TABLE.parquet or a folder TABLE/ of Parquet files)")
+                                 f"each as TABLE.parquet or a folder TABLE/ of Parquet files){hint}")
     tables = {}
     for name in TABLES:
         if f"{name}.parquet" in relative:
