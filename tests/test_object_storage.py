@@ -7,6 +7,7 @@ subprocess and the real app through the Pilot, and every figure is compared with
 from __future__ import annotations
 
 import io
+import json
 import os
 import socket
 import subprocess
@@ -115,6 +116,15 @@ def test_an_s3_directory_shows_the_same_figures_as_the_local_one(s3_catalog, con
     for filters in (Filters(), IRANIAN, Filters(fronts=frozenset({"Aleppo"}), include_imprecise=False)):
         assert figures(s3_catalog.cursor(), filters) == figures(con, filters)
     assert dataset_versions(s3_catalog.data_dir)["files"] != dataset_versions(DATA_DIR)["files"]  # ETags, not bytes
+
+
+def test_versions_come_from_the_buckets_imports_json(bucket_url, client):
+    bucket, _, prefix = bucket_url[len("s3://"):].partition("/")
+    entry = {"dataset": "UCDP GED", "importer": "ucdp", "version": "GED 25.1", "sha256": "ab" * 32,
+             "file": "GEDEvent_v25_1.csv", "imported_at": "2026-11-27T00:00:00+00:00"}
+    client.put_object(Bucket=bucket, Key=f"{prefix}/imports.json", Body=json.dumps([entry]).encode())
+    with open_catalog(bucket_url) as opened:
+        assert dataset_versions(opened.data_dir) == {"UCDP GED": "GED 25.1"}
 
 
 def test_hive_partitioned_tables_and_a_whole_bucket(s3_env, client, con, tmp_path):

@@ -23,10 +23,10 @@ from pathlib import Path
 import duckdb
 
 from explorer.builtin import builtin_data_dir
+from explorer.db import remote
 from explorer.db.cache import SPILL_PREFIX, CacheFile, cache_key, open_cache, private_folder
 from explorer.db.errors import DataDirectoryError
 from explorer.db.interruptible import run_interruptibly
-from explorer.db import remote
 from explorer.db.queries import (REPORT_FACETS_TYPE, events_by_date_sql, occurrence_events_sql, occurrence_months_sql,
                                   occurrences_sql)
 from explorer.db.schema import TABLES, Table, type_is_compatible
