@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import pty
 import socket
 import subprocess
 import threading
@@ -204,6 +205,32 @@ def test_the_cli_queries_an_s3_directory_and_cannot_write_to_it(bucket_url, s3_e
                              capture_output=True, text=True, env=env, timeout=120)
     assert written.returncode == 1 and len(written.stderr.strip().splitlines()) == 1
     assert listing(client, bucket) == before
+
+
+def _stderr_on_a_terminal(args: list[str]) -> str:
+    """What the CLI writes to stderr when stderr is a terminal (where a first opening shows its progress)."""
+    main, secondary = pty.openpty()
+    try:
+        result = subprocess.run([*_cli_command(), *args], stdout=subprocess.PIPE, stderr=secondary, timeout=120)
+    finally:
+        os.close(secondary)
+    chunks = []
+    try:
+        while chunk := os.read(main, 4096):
+            chunks.append(chunk)
+    except OSError:
+        pass  # EIO: the terminal's other end is closed and everything was read
+    finally:
+        os.close(main)
+    assert result.returncode == 0
+    return b"".join(chunks).decode()
+
+
+def test_a_first_opening_from_s3_shows_its_progress_and_a_later_one_is_quiet(bucket_url):
+    first = _stderr_on_a_terminal(["query", "SELECT 1", "--data", bucket_url])
+    assert f"first opening of {bucket_url}: counting its casualty occurrences once" in first
+    assert "the data's tables (1 of 6)" in first and "the events in date order (6 of 6)" in first
+    assert _stderr_on_a_terminal(["query", "SELECT 1", "--data", bucket_url]) == ""
 
 
 def test_check_reads_an_s3_directory(bucket_url):
