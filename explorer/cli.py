@@ -17,6 +17,7 @@ from typing import TextIO
 from explorer import __version__
 from explorer.db.catalog import EngineLimits, open_catalog
 from explorer.db.errors import ExplorerError
+from explorer.db.remote import is_remote
 from explorer.export import output_select, write_batches
 from explorer.view_spec import InvalidViewSpec
 
@@ -27,7 +28,9 @@ BAD_SPEC_STATUS = 2
 """What the CLI exits with when a view spec cannot be read (as argparse does for a bad argument)."""
 
 EPILOG = """commands:
-  conflict-explorer [DATA_DIR]            open the explorer (default: the built-in dataset)
+  conflict-explorer [DATA_DIR]            open the explorer (default: the built-in dataset); DATA_DIR
+                                          may be s3://BUCKET/PREFIX (credentials: AWS_* variables or
+                                          AWS_PROFILE, as the AWS CLI reads them)
   conflict-explorer query "SQL" [--data DIR] [--format table|csv|json] [--timeout SECONDS]
                                           run read-only SQL over events, actors, casualties,
                                           forces and occurrences, and stream the result
@@ -63,6 +66,11 @@ def _seconds(text: str) -> float:
     return seconds
 
 
+def _data_dir(text: str) -> Path | str:
+    """A data directory argument: a local folder, or an `s3://` URL kept as text (a Path would make it `s3:/`)."""
+    return text if is_remote(text) else Path(text)
+
+
 def _limits(args: argparse.Namespace) -> EngineLimits:
     from explorer.config import engine_limits
 
@@ -76,8 +84,8 @@ def _launch_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("data_dir", nargs="?", type=Path, metavar="DATA_DIR",
-                        help="a data directory in the explorer's schema (default: the built-in dataset)")
+    parser.add_argument("data_dir", nargs="?", type=_data_dir, metavar="DATA_DIR",
+                        help="a data directory in the explorer's schema, or s3://BUCKET/PREFIX (default: the built-in dataset)")
     parser.add_argument("--view", metavar="SPEC",
                         help="open this view: a view spec (copied with V in the app) or a file holding one; "
                         "its data directory unless DATA_DIR is given")
@@ -94,14 +102,16 @@ def _command_parser() -> argparse.ArgumentParser:
                                 description="Run read-only SQL over the views events, actors, casualties and forces. "
                                 "Statements that could change anything are refused.")
     query.add_argument("sql", metavar="SQL", help="one or more statements separated by ';' (the last result is printed)")
-    query.add_argument("--data", type=Path, metavar="DIR", help="data directory (default: the built-in dataset)")
+    query.add_argument("--data", type=_data_dir, metavar="DIR",
+                       help="data directory, or s3://BUCKET/PREFIX (default: the built-in dataset)")
     query.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output format (default: %(default)s)")
     query.add_argument("--timeout", type=_seconds, metavar="SECONDS", help="stop the statement if it runs longer than this")
     _add_engine_options(query)
 
     check = commands.add_parser("check", help="validate a data directory",
                                 description="Validate a data directory against the schema and print what it holds.")
-    check.add_argument("data_dir", nargs="?", type=Path, metavar="DATA_DIR", help="default: the built-in dataset")
+    check.add_argument("data_dir", nargs="?", type=_data_dir, metavar="DATA_DIR",
+                       help="a data directory or s3://BUCKET/PREFIX (default: the built-in dataset)")
     _add_engine_options(check)
 
     importing = commands.add_parser(
@@ -137,7 +147,7 @@ def _command_parser() -> argparse.ArgumentParser:
     export.add_argument("spec", metavar="SPEC", help="a view spec (copied with V in the app), or a file holding one")
     export.add_argument("--format", choices=("csv", "parquet", "json"), help="default: from the --out file's extension")
     export.add_argument("--out", type=Path, metavar="PATH", required=True, help="the file to write (never inside the data directory)")
-    export.add_argument("--data", type=Path, metavar="DIR", help="data directory (default: the spec's)")
+    export.add_argument("--data", type=_data_dir, metavar="DIR", help="data directory, or s3://BUCKET/PREFIX (default: the spec's)")
     export.add_argument("--force", action="store_true", help="overwrite PATH if it exists")
     _add_engine_options(export)
 
@@ -310,7 +320,7 @@ def _build_data(args: argparse.Namespace) -> int:
     return 0
 
 
-def _say_building(data_dir: Path | None) -> Callable[[str], None] | None:
+def _say_building(data_dir: Path | str | None) -> Callable[[str], None] | None:
     """On a terminal, what a first opening of a data directory prints while it counts the occurrences once:
     a line to begin with, then each step with the time since the start."""
     if not sys.stderr.isatty():
@@ -327,9 +337,9 @@ def _say_building(data_dir: Path | None) -> Callable[[str], None] | None:
     return say
 
 
-def _spec_data_dir(spec, given: Path | None) -> Path | None:
+def _spec_data_dir(spec, given: Path | str | None) -> Path | str | None:
     """The data directory a view opens: the one given, else the spec's (None: the built-in data)."""
-    return given if given is not None else (Path(spec.data_dir) if spec.data_dir else None)
+    return given if given is not None else (_data_dir(spec.data_dir) if spec.data_dir else None)
 
 
 def _launch(args: argparse.Namespace) -> int:

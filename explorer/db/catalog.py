@@ -23,6 +23,7 @@ from pathlib import Path
 import duckdb
 
 from explorer.builtin import builtin_data_dir
+from explorer.db import remote
 from explorer.db.cache import SPILL_PREFIX, CacheFile, cache_key, open_cache, private_folder
 from explorer.db.errors import DataDirectoryError
 from explorer.db.interruptible import run_interruptibly
@@ -44,6 +45,8 @@ class TableFiles:
     table: Table
     paths: tuple[Path, ...]
     hive: bool
+    remote: remote.RemoteTable | None = None
+    """In object storage: read through its Arrow dataset (see remote), and `paths` is empty."""
 
 
 def _sql_string(text: str) -> str:
@@ -52,6 +55,8 @@ def _sql_string(text: str) -> str:
 
 
 def _read_parquet_sql(files: TableFiles) -> str:
+    if files.remote is not None:
+        return f'"{files.remote.scan_name}"'
     paths = ", ".join(_sql_string(str(path)) for path in files.paths)
     return f"read_parquet([{paths}], hive_partitioning = {str(files.hive).lower()}, union_by_name = true)"
 
@@ -95,6 +100,7 @@ def _check_tables(tables: dict[str, TableFiles]) -> None:
     """Every table's columns and types, read before the engine exists."""
     con = duckdb.connect(":memory:", config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
     try:
+        _register_remote(con, tables)
         for files in tables.values():
             _check_columns(files, _describe(con, files))
     finally:
@@ -120,7 +126,8 @@ def _first_line(error: BaseException) -> str:
 
 
 def _check_columns(files: TableFiles, found: dict[str, str]) -> None:
-    where = files.paths[0] if len(files.paths) == 1 else files.paths[0].parent
+    where = (files.remote.where if files.remote is not None else files.paths[0] if len(files.paths) == 1
+             else files.paths[0].parent)
     missing = [column.name for column in files.table.columns if column.name not in found]
     if missing:
         raise DataDirectoryError(f"{where}: table '{files.table.name}' lacks column(s) {', '.join(missing)}")
@@ -135,7 +142,7 @@ def _check_columns(files: TableFiles, found: dict[str, str]) -> None:
 class Catalog:
     """An open, validated data directory on the read-only engine."""
 
-    data_dir: Path
+    data_dir: Path | remote.RemoteDirectory
     connection: duckdb.DuckDBPyConnection
     tables: dict[str, TableFiles]
     spill_dir: Path
@@ -178,6 +185,7 @@ def _table_select(files: TableFiles) -> str:
 def raw_connection(tables: dict[str, TableFiles], limits: EngineLimits) -> duckdb.DuckDBPyConnection:
     """An internal connection with the four tables as views over their Parquet files (for `check`)."""
     con = internal_connection(limits)
+    _register_remote(con, tables)
     for files in tables.values():
         con.execute(f'CREATE VIEW "{files.table.name}" AS {_table_select(files)}')
     return con
@@ -283,6 +291,7 @@ def _build_cache_database(
         con.execute("SET temp_directory = ?", [str(path.parent / ".spill")])
         con.execute(f"ATTACH {_sql_string(str(path))} AS cache (ROW_GROUP_SIZE {ROW_GROUP_ROWS})")
         con.execute("USE cache")
+        _register_remote(con, tables)
         if on_build is not None:
             on_build(numbered["tables"])
         for files in tables.values():
@@ -344,8 +353,17 @@ def _data_names(con: duckdb.DuckDBPyConnection) -> frozenset[str]:
         [DATABASE_ALIAS, DATABASE_ALIAS]).fetchall())
 
 
-def find_tables(data_dir: Path | str | None) -> tuple[Path, dict[str, TableFiles]]:
-    """The data directory (default: the built-in dataset) and its tables' files, validated."""
+def _register_remote(con: duckdb.DuckDBPyConnection, tables: dict[str, TableFiles]) -> None:
+    remote.register(con, {name: files.remote for name, files in tables.items() if files.remote is not None})
+
+
+def find_tables(data_dir: Path | str | None) -> tuple[Path | remote.RemoteDirectory, dict[str, TableFiles]]:
+    """The data directory (default: the built-in dataset; `s3://…` is object storage) and its tables' files, validated."""
+    if remote.is_remote(data_dir):
+        directory = remote.open_directory(str(data_dir))
+        tables = {name: TableFiles(TABLES[name], (), found.hive, found) for name, found in directory.tables.items()}
+        _check_tables(tables)
+        return directory, tables
     data_dir = Path(data_dir) if data_dir is not None else builtin_data_dir()
     try:
         if not data_dir.exists():
@@ -384,7 +402,8 @@ def open_catalog(
     except duckdb.Error as error:
         raise DataDirectoryError(f"cannot start the engine: {_first_line(error)}") from None
     data_dir, tables = find_tables(data_dir)
-    key = cache_key([path for files in tables.values() for path in files.paths])
+    key = (data_dir.cache_key() if isinstance(data_dir, remote.RemoteDirectory)
+           else cache_key([path for files in tables.values() for path in files.paths]))
     try:
         cache = open_cache(key, lambda path: build_cache_database(path, tables, limits, on_build), limits.threads)
     except duckdb.OutOfMemoryException:

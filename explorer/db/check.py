@@ -63,7 +63,8 @@ def check_data_dir(
                 ).fetchall()[0]
                 line += f"  {low or '—'} → {high or '—'}" + (f"  ({undated:,} undated)" if undated else "")
             files = tables[name]
-            line += f"  [{len(files.paths)} file{'s' if len(files.paths) != 1 else ''}{', hive-partitioned' if files.hive else ''}]"
+            count = len(files.remote.objects) if files.remote is not None else len(files.paths)
+            line += f"  [{count} file{'s' if count != 1 else ''}{', hive-partitioned' if files.hive else ''}]"
             result.summary.append(line)
 
             for column in table.columns:

@@ -3,7 +3,8 @@
 An imported directory records each import in `imports.json`: its dataset, the version its export declares
 (UCDP: `GED 25.1`; ACLED: the latest change of its rows) and the input file's SHA-256. A directory without
 one (the built-in data, a hand-made one) is versioned by a checksum of its Parquet files' bytes: a checksum
-tells a changed file from an unchanged one where size and time do not.
+tells a changed file from an unchanged one where size and time do not. One in object storage is versioned by
+its objects' ETags, the store's own checksums (see remote).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
+
+from explorer.db.remote import RemoteDirectory
 
 MANIFEST = "imports.json"
 CHECKSUM_DIGITS = 12
@@ -36,11 +39,16 @@ class DatasetImport:
         return self.version or f"sha256 {self.sha256[:CHECKSUM_DIGITS]}"
 
 
-def dataset_imports(data_dir: Path) -> dict[str, DatasetImport]:
+def dataset_imports(data_dir: Path | RemoteDirectory) -> dict[str, DatasetImport]:
     """Each dataset's latest import (a later import of a dataset updates the earlier one); empty without a manifest,
     or when it cannot be read (the versions then fall back to the checksum)."""
     try:
-        entries = json.loads((data_dir / MANIFEST).read_text(encoding="utf-8"))
+        if isinstance(data_dir, RemoteDirectory):
+            if data_dir.manifest is None:
+                return {}
+            entries = json.loads(data_dir.manifest)
+        else:
+            entries = json.loads((data_dir / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
     found: dict[str, DatasetImport] = {}
@@ -71,11 +79,13 @@ def files_checksum(data_dir: Path) -> str:
     return _checksums[key]
 
 
-def dataset_versions(data_dir: Path) -> dict[str, str]:
+def dataset_versions(data_dir: Path | RemoteDirectory) -> dict[str, str]:
     """Dataset → version: from `imports.json`, else one checksum of the files under the key `files`."""
     imports = dataset_imports(data_dir)
     if imports:
         return {name: found.label for name, found in sorted(imports.items())}
+    if isinstance(data_dir, RemoteDirectory):
+        return {FILES_VERSION: data_dir.checksum()[:CHECKSUM_DIGITS]}
     return {FILES_VERSION: files_checksum(data_dir)}
 
 
