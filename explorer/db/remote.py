@@ -38,6 +38,7 @@ from urllib.parse import urlsplit
 import duckdb
 import pyarrow as pa
 
+from explorer.db import dimensions
 from explorer.db.cache import CACHE_FORMAT, KEY_LENGTH
 from explorer.db.errors import DataDirectoryError
 from explorer.db.schema import TABLES
@@ -245,8 +246,8 @@ class RemoteDirectory:
     def cache_key(self) -> str:
         """What identifies the objects' current contents without reading them: URL, keys, ETags, sizes and times."""
         described = [[stored.path, stored.etag, stored.size, stored.modified] for stored in self.objects()]
-        return hashlib.sha256(json.dumps([CACHE_FORMAT, duckdb.__version__, self.location.url, described]).encode()
-                              ).hexdigest()[:KEY_LENGTH]
+        return hashlib.sha256(json.dumps([CACHE_FORMAT, dimensions.fingerprint(), duckdb.__version__, self.location.url,
+                                          described]).encode()).hexdigest()[:KEY_LENGTH]
 
     def checksum(self) -> str:
         """The directory's version when it has no `imports.json`: a SHA-256 of its objects' keys and ETags (the
