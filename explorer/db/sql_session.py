@@ -32,6 +32,7 @@ from explorer.db.guard import (
     statement_type,
     tokens,
 )
+from explorer.engine import Cancelled
 
 FILTERED_TABLES = ("events", "actors", "casualties", "forces")
 FILTERED_VIEWS = tuple(f"filtered_{table}" for table in FILTERED_TABLES)
@@ -162,7 +163,7 @@ class SqlSession:
     def error(self, error: duckdb.Error) -> QueryError:
         """DuckDB's error as ours, on one line; a damaged cache is marked for rebuilding on the way."""
         if isinstance(error, duckdb.InterruptException):
-            return QueryError("query cancelled")
+            return Cancelled()
         if is_damage(error):
             self.catalog.cache.damaged(one_line_error(error))
             return QueryError(f"{one_line_error(error)}: the cache is damaged, and is rebuilt the next time")
