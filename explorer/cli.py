@@ -203,7 +203,8 @@ def _stream_query(session, sql: str, output_format: str, out: TextIO | None) -> 
     if result is None:
         out.write("ok (the statement returned no rows)\n")
         return
-    shown = result if result.materialised is not None else result.derived(output_select(result.columns, result.types, output_format))
+    derivable = result.materialised is None and result.derivable
+    shown = result.derived(output_select(result.columns, result.types, output_format)) if derivable else result
     try:
         with closing(shown.batches(batch_rows=10_000)) as batches:  # closed on this thread, which holds its lock
             write_batches(result.columns, batches, output_format, out)
@@ -220,7 +221,8 @@ def _query(args: argparse.Namespace) -> int:
     with _open(args, args.data) as catalog:
         _say_note(catalog)
         session = catalog.sql_session()
-        _cap_memory(session)
+        if catalog.name == "duckdb":  # Spark's memory is the server's
+            _cap_memory(session)
         try:
             run_interruptibly(lambda: _stream_query(session, args.sql, args.format, sys.stdout), session.interrupt, args.timeout)
             _say_damage(catalog)

@@ -167,3 +167,117 @@ def test_an_unreachable_server_is_one_line_that_says_what_to_fix(tmp_path):
     with pytest.raises(DataDirectoryError, match=r"cannot reach the Spark Connect server at sc://127.0.0.1:9 .*--spark-remote") as caught:
         open_engine("spark", None, remote="sc://127.0.0.1:9", cache_dir=tmp_path)
     assert "\n" not in str(caught.value)
+
+
+# --- the app on Spark -------------------------------------------------------------------------
+
+PANES = {"1": "timeline", "2": "actors", "3": "casualties"}
+
+
+async def what_the_panes_show(engine, filters: Filters) -> dict:
+    """Each pane's tab label, its tables' rows and its tree's lines, and the chart's text, as drawn."""
+    from textual.widgets import TabbedContent, Tree
+
+    from conftest import settle, shown_text
+    from explorer.app import ExplorerApp
+    from explorer.widgets.chart import MonthlyChart
+    from explorer.widgets.record_table import RecordTable
+
+    app = ExplorerApp(engine)
+    shown: dict = {}
+    async with app.run_test(size=(140, 45)) as pilot:
+        await settle(pilot)
+        app.filters = filters
+        await settle(pilot)
+        for key, pane in PANES.items():
+            await pilot.press(key)
+            await settle(pilot)
+            tabs = app.query_one(TabbedContent)
+            shown[f"{pane} tab"] = str(tabs.get_tab(f"tab-{pane}").label)
+            for table in app.query_one(f"#{pane}").query(RecordTable):
+                shown[f"{pane} {table.id}"] = rows(table.records)
+            for tree in app.query_one(f"#{pane}").query(Tree):
+                shown[f"{pane} tree"] = sorted(str(node.label) for node in tree._tree_nodes.values())
+        shown["chart"] = shown_text(app.query_one(MonthlyChart))
+        shown["notices"] = [str(notice.message) for notice in app._notifications]
+    return shown
+
+
+@pytest.mark.parametrize("label", ["everything", "Iranian"])
+async def test_the_timeline_actors_and_casualties_panes_show_duckdbs_numbers_on_spark(builtin_pair, label):
+    duck, spark = builtin_pair
+    on_duckdb = await what_the_panes_show(duck, FILTERS[label])
+    on_spark = await what_the_panes_show(spark, FILTERS[label])
+    assert not on_spark["notices"], on_spark["notices"]
+    assert on_duckdb["timeline events"] and on_duckdb["actors tree"] and on_duckdb["casualties casualty-table"]
+    assert on_spark == on_duckdb
+
+
+# --- the SQL pane's session on Spark ------------------------------------------------------------
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+from explorer.db.errors import RefusedStatement  # noqa: E402
+from explorer.engine.spark_session import read_only_statement  # noqa: E402
+
+WRITES = ["INSERT INTO events SELECT * FROM events", "DROP TABLE events", "CREATE TABLE t AS SELECT 1",
+          "CREATE OR REPLACE TEMP VIEW events AS SELECT 1", "INSERT OVERWRITE DIRECTORY '/tmp/x' SELECT 1",
+          "SET spark.sql.ansi.enabled = false", "ADD JAR /tmp/x.jar", "CACHE TABLE events", "DELETE FROM events",
+          "EXPLAIN INSERT INTO events SELECT * FROM events", "SELECT reflect('java.lang.System', 'exit', 0)",
+          "SELECT 1; DROP TABLE events", "MSCK REPAIR TABLE events", "USE other", "REFRESH TABLE events"]
+READS = ["SELECT count(*) FROM events", "WITH e AS (SELECT * FROM events) SELECT event_id FROM e",
+         "SELECT 1 UNION ALL SELECT 2", "VALUES (1, 'a')", "DESCRIBE events", "SHOW TABLES", "EXPLAIN SELECT 1"]
+comments = st.sampled_from(["", " ", "\n", "\t", "/* SELECT */ ", "-- SELECT\n", "/* ; */", "  /*\nDROP TABLE x;\n*/ "])
+
+
+def disguised(statement: str, draw) -> str:
+    words = statement.split(" ")
+    cased = [word.upper() if draw(st.booleans()) else word.lower() if not word.startswith("'") else word for word in words]
+    return draw(comments) + (" " + draw(comments)).join(cased) + draw(st.sampled_from(["", ";", " ; ", ";\n-- end"]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_no_comment_case_or_whitespace_trick_gets_a_write_past_the_spark_check(data):
+    statement = disguised(data.draw(st.sampled_from(WRITES)), data.draw)
+    with pytest.raises(RefusedStatement):
+        read_only_statement(statement)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.data())
+def test_read_only_statements_pass_the_spark_check_however_written(data):
+    statement = disguised(data.draw(st.sampled_from(READS)), data.draw)
+    assert read_only_statement(statement)
+
+
+def test_the_sql_pane_pages_a_spark_result_from_the_engine_and_refuses_a_write_in_one_line(builtin_pair):
+    duck, spark = builtin_pair
+    session = spark.sql_session()
+    result = session.run("SELECT event_id FROM events ORDER BY event_id")
+    expected = duck.cursor().execute("SELECT event_id FROM events ORDER BY event_id").fetchall()
+    assert result.row_count == len(expected) == 80
+    assert result.fetch(30, 10) == expected[30:40]
+    session.set_filters(FILTERS["Iranian"])
+    filtered = session.run("SELECT count(*) FROM filtered_casualties").fetch(0, 1)[0][0]
+    duck_session = duck.sql_session()
+    duck_session.set_filters(FILTERS["Iranian"])
+    assert filtered == duck_session.run("SELECT count(*) FROM filtered_casualties").fetch(0, 1)[0][0] > 0
+    with pytest.raises(RefusedStatement, match="read-only") as caught:
+        session.run("insert into events select * from events")
+    assert "\n" not in str(caught.value)
+    assert spark.cursor().execute("SELECT count(*) FROM events").fetchall() == [(80,)]
+
+
+def test_a_spark_query_from_the_cli_and_a_refused_write_exit_as_a_script_expects(spark_remote, tmp_path):
+    def cli(*args):
+        return subprocess.run([sys.executable, "-m", "explorer", "query", *args, "--engine", "spark", "--spark-remote", spark_remote,
+                               "--spark-cache", str(tmp_path)], capture_output=True, text=True, timeout=600)
+
+    answered = cli("SELECT count(*) AS n FROM events", "--format", "csv")
+    assert answered.returncode == 0, answered.stderr
+    assert answered.stdout.splitlines() == ["n", "80"]
+    refused = cli("DROP TABLE events")
+    assert refused.returncode == 1
+    assert refused.stderr.strip().splitlines() == [
+        "error: on Spark the SQL pane runs one read-only statement: SELECT, WITH, VALUES, DESCRIBE, SHOW or EXPLAIN (DROP is not one)"]

@@ -17,6 +17,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import ClassVar
 from datetime import date
 
 import duckdb
@@ -101,6 +102,8 @@ class ResultSet:
     params: list = field(default_factory=list)
     """Rows of statements that cannot be wrapped in a subquery (EXPLAIN); always small."""
     _count: int | None = field(default=None, repr=False)
+    derivable: ClassVar[bool] = True
+    """Whether `derived` can wrap it (sorting, filtering and output formatting in the engine)."""
 
     @property
     def row_count(self) -> int:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -50,9 +51,12 @@ def _portable(node):
     `len` of a list is `size` (the named queries take `len` of lists only), a month's `date_trunc` of
     a date stays a date (Spark's is a timestamp), and `map(list(k), list(v))` keeps the keys whose value
     is NULL (Spark's `collect_list` drops NULLs, which would pair keys with the wrong values), and
-    `datediff('month', a, b)` counts the month boundaries crossed (Spark's counts whole months)."""
+    `datediff('month', a, b)` counts the month boundaries crossed (Spark's counts whole months), and
+    lists that share an item (`&&`) are `arrays_overlap`."""
     from sqlglot import exp
 
+    if isinstance(node, exp.ArrayOverlaps):
+        return exp.Anonymous(this="ARRAYS_OVERLAP", expressions=[node.this, node.expression])
     if isinstance(node, exp.DateDiff) and str(node.args.get("unit") or "").upper() in ("MONTH", "'MONTH'"):
         def month_number(value):
             return exp.Paren(this=exp.Add(this=exp.Mul(this=exp.Year(this=value.copy()), expression=exp.Literal.number(12)),
@@ -203,11 +207,11 @@ class LocalServer:
 
     def stop(self) -> None:
         if self.process.poll() is None:
-            self.process.terminate()
+            os.killpg(self.process.pid, signal.SIGTERM)  # its own process group: the JVM and anything it started
             try:
                 self.process.wait(20)
             except subprocess.TimeoutExpired:
-                self.process.kill()
+                os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
+from typing import ClassVar
 
 from explorer.db.errors import QueryError, RefusedStatement
 from explorer.db.filters import Filters
@@ -35,9 +36,10 @@ def read_only_statement(sql: str) -> str:
 
     logging.getLogger("sqlglot").setLevel(logging.ERROR)  # its notes would print over the screen
     try:
-        statements = [statement for statement in sqlglot.parse(sql, read="spark") if statement is not None]
-    except sqlglot.errors.SqlglotError as error:
-        raise QueryError(f"the statement cannot be read: {str(error).strip().splitlines()[0]}") from None
+        statements = [statement for statement in sqlglot.parse(sql, read="spark")
+                      if statement is not None and not isinstance(statement, exp.Semicolon)]
+    except sqlglot.errors.SqlglotError as error:  # what cannot be read is not run
+        raise RefusedStatement(f"the statement cannot be read ({str(error).strip().splitlines()[0]}): {READ_ONLY_HINT}") from None
     if len(statements) != 1:
         raise RefusedStatement(f"{READ_ONLY_HINT} ({len(statements)} statements given)")
     statement = statements[0]
@@ -69,6 +71,8 @@ def read_only_statement(sql: str) -> str:
 @dataclass
 class SparkResultSet(ResultSet):
     """A SELECT's rows, read from Spark a window at a time."""
+
+    derivable: ClassVar[bool] = False
 
     @property
     def row_count(self) -> int:
