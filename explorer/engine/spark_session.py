@@ -50,11 +50,12 @@ def read_only_statement(sql: str) -> str:
         if word == "EXPLAIN":  # what it explains must pass too
             explained = (statement.expression.name if statement.expression is not None else "").strip()
             first = explained.split(None, 1)
+            mode = ""
             if first and first[0].upper() in EXPLAIN_MODES:
-                explained = first[1] if len(first) > 1 else ""
+                mode, explained = f"{first[0].upper()} ", first[1] if len(first) > 1 else ""
             if not explained.strip():
                 raise RefusedStatement("EXPLAIN needs the statement to explain")
-            return f"EXPLAIN {read_only_statement(explained)}"
+            return f"EXPLAIN {mode}{read_only_statement(explained)}"
         return statement.sql(dialect="spark")
     if not isinstance(statement, (exp.Query, exp.Values, exp.Describe, exp.Show)):
         raise RefusedStatement(f"{READ_ONLY_HINT} ({statement.key.upper()} is not one)")
