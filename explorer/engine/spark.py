@@ -140,8 +140,6 @@ class SparkCursor:
             self._table = self._run(self._frame.toArrow)
         return self._table
 
-    fetch_arrow_table = to_arrow_table
-
     def to_arrow_reader(self, batch_size: int) -> pa.RecordBatchReader:
         table = self.to_arrow_table()
         return pa.RecordBatchReader.from_batches(table.schema, table.to_batches(batch_size))
@@ -176,7 +174,7 @@ def _neutral_error(error: BaseException) -> BaseException:
     if not isinstance(error, (PySparkException, SparkConnectException)):
         return error
     text = str(error)
-    if "OPERATION_CANCELED" in text or "interrupted" in text.lower() and "operation" in text.lower():
+    if "OPERATION_CANCELED" in text or ("interrupted" in text.lower() and "operation" in text.lower()):
         return Cancelled()
     lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
     return QueryError(lines[0] if lines else type(error).__name__)
@@ -323,7 +321,6 @@ class SparkEngine:
     cache: SparkCache
     server: LocalServer | None = None
     name: str = field(default="spark", init=False)
-    _cursor: SparkCursor | None = field(default=None, repr=False)
 
     def cursor(self) -> SparkCursor:
         return SparkCursor(self)
