@@ -11,7 +11,6 @@ from datetime import date
 from pathlib import Path
 from collections.abc import Iterable
 
-import duckdb
 from textual import on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
@@ -24,7 +23,6 @@ from textual.worker import get_current_worker
 
 from explorer import export
 from explorer.db import queries
-from explorer.db.catalog import Catalog
 from explorer.db.errors import ExplorerError, InvalidFilter
 from explorer.db.dimensions import DIMENSION_BY_NAME, DIMENSIONS
 from explorer.db.filters import Filters, parse_date_bound
@@ -51,6 +49,7 @@ from explorer.widgets.choice import ListChoiceScreen
 from explorer.widgets.screens import DetailScreen, ExportScreen, HelpScreen, MainScreen
 from explorer.widgets.value_picker import PickerHost, ValuePicker
 from explorer.workers import ReportsWorkerFailures, engine_work
+from explorer.engine import Cancelled, Cursor, Engine, neutral_errors
 
 TABS = (("timeline", TimelinePane), ("actors", ActorsPane), ("casualties", CasualtiesPane), ("sql", SqlPane), ("map", MapPane))
 """Every pane in tab order. A pane is one module and one entry here: its number key, tab, palette entry
@@ -123,7 +122,7 @@ class ExplorerApp(ReportsWorkerFailures, App):
 
     filters: reactive[Filters] = reactive(Filters, init=False)
 
-    def __init__(self, catalog: Catalog, view: ViewSpec | None = None) -> None:
+    def __init__(self, catalog: Engine, view: ViewSpec | None = None) -> None:
         super().__init__()
         keep_theme(self)
         if "TEXTUAL_ANIMATIONS" not in os.environ:
@@ -133,10 +132,10 @@ class ExplorerApp(ReportsWorkerFailures, App):
         self.sub_title = str(catalog.data_dir)
         self.refreshes = 0
         """How many times the panes have been refreshed (once per filter change)."""
-        self._refresh_cursor: duckdb.DuckDBPyConnection | None = None
+        self._refresh_cursor: Cursor | None = None
         self._stale: set[str] = set()
         """Panes out of sight whose data is older than the filter: they load when their tab opens."""
-        self._last_refresh: tuple[Filters, duckdb.DuckDBPyConnection] | None = None
+        self._last_refresh: tuple[Filters, Cursor] | None = None
         self._pane_load_lock = threading.Lock()
         """One pane load at a time on the last refresh's cursor."""
         self.pane_loads = 0
@@ -346,17 +345,18 @@ class ExplorerApp(ReportsWorkerFailures, App):
         open_pane = self._open_pane_id
         results = []
         try:
-            for pane in panes:
-                if worker.is_cancelled:
-                    return
-                data = pane.load(con, filters) if pane.id == open_pane else None
-                results.append((pane, data, pane.row_count(data) if data is not None else pane.count(con, filters)))
-        except duckdb.InterruptException:
+            with neutral_errors():
+                for pane in panes:
+                    if worker.is_cancelled:
+                        return
+                    data = pane.load(con, filters) if pane.id == open_pane else None
+                    results.append((pane, data, pane.row_count(data) if data is not None else pane.count(con, filters)))
+        except Cancelled:
             return
         if not worker.is_cancelled:
             self.call_from_thread(self._show_results, filters, con, results)
 
-    def _show_results(self, filters: Filters, con: duckdb.DuckDBPyConnection, results: list) -> None:
+    def _show_results(self, filters: Filters, con: Cursor, results: list) -> None:
         if filters != self.filters:
             return
         self._last_refresh = (filters, con)
@@ -387,9 +387,9 @@ class ExplorerApp(ReportsWorkerFailures, App):
         filters, con = self._last_refresh
         pane = self.query_one(f"#{pane_id}", Pane)
         try:
-            with self._pane_load_lock:
+            with self._pane_load_lock, neutral_errors():
                 data = pane.load(con, filters)
-        except duckdb.InterruptException:
+        except Cancelled:
             return
         self.call_from_thread(self._show_loaded_pane, filters, pane, data)
 

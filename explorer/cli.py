@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import TextIO
 
 from explorer import __version__
-from explorer.db.catalog import EngineLimits, open_catalog
+from explorer.db.catalog import EngineLimits
 from explorer.db.errors import ExplorerError
 from explorer.db.remote import is_remote
+from explorer.engine import ENGINES, Engine, neutral_error, open_engine
 from explorer.export import output_select, write_batches
 from explorer.view_spec import InvalidViewSpec
 
@@ -47,8 +48,15 @@ Run `conflict-explorer COMMAND --help` for a command's options.
 Engine limits can also be set in ~/.config/conflict-explorer/config.toml ([engine] memory_limit, threads)."""
 
 
-def _add_engine_options(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("engine limits")
+def _add_engine_options(parser: argparse.ArgumentParser, choose_engine: bool = True) -> None:
+    group = parser.add_argument_group("engine")
+    if choose_engine:
+        group.add_argument("--engine", choices=ENGINES, default=ENGINES[0],
+                           help="duckdb: embedded, on this machine (default); spark: Apache Spark through Spark Connect")
+        group.add_argument("--spark-remote", metavar="URL", default="local[2]",
+                           help="the Spark Connect server, sc://HOST:15002, or local[N] to start one here (default: %(default)s)")
+        group.add_argument("--spark-cache", type=Path, metavar="DIR",
+                           help="where Spark writes the counting model as Parquet (default: under the user cache folder)")
     group.add_argument("--memory-limit", metavar="SIZE",
                        help=f"most memory DuckDB may use, e.g. 2GB (default: the config file's, else {EngineLimits.memory_limit}); "
                        "bigger work spills to a private temporary folder")
@@ -69,6 +77,12 @@ def _seconds(text: str) -> float:
 def _data_dir(text: str) -> Path | str:
     """A data directory argument: a local folder, or an `s3://` URL kept as text (a Path would make it `s3:/`)."""
     return text if is_remote(text) else Path(text)
+
+
+def _open(args: argparse.Namespace, data_dir: Path | str | None) -> Engine:
+    """The data directory on the engine the options name."""
+    options = {"remote": args.spark_remote, "cache_dir": args.spark_cache} if args.engine == "spark" else {}
+    return open_engine(args.engine, data_dir, _limits(args), _say_building(data_dir), **options)
 
 
 def _limits(args: argparse.Namespace) -> EngineLimits:
@@ -112,7 +126,7 @@ def _command_parser() -> argparse.ArgumentParser:
                                 description="Validate a data directory against the schema and print what it holds.")
     check.add_argument("data_dir", nargs="?", type=_data_dir, metavar="DATA_DIR",
                        help="a data directory or s3://BUCKET/PREFIX (default: the built-in dataset)")
-    _add_engine_options(check)
+    _add_engine_options(check, choose_engine=False)
 
     importing = commands.add_parser(
         "import", help="import an ACLED export, a UCDP GED file or a casualty list into a data directory",
@@ -137,7 +151,7 @@ def _command_parser() -> argparse.ArgumentParser:
                            help=f"exit with status 0 even when rows were skipped (default: status {SKIPPED_ROWS_STATUS})")
     importing.add_argument("--no-cache", action="store_true",
                            help="do not build the explorer's cache now (by default it is, so that the first start is quick)")
-    _add_engine_options(importing)
+    _add_engine_options(importing, choose_engine=False)
 
     export = commands.add_parser(
         "export", help="write what a view shows to a file, with its citation",
@@ -199,7 +213,8 @@ def _stream_query(session, sql: str, output_format: str, out: TextIO | None) -> 
     if result is None:
         out.write("ok (the statement returned no rows)\n")
         return
-    shown = result if result.materialised is not None else result.derived(output_select(result.columns, result.types, output_format))
+    derivable = result.materialised is None and result.derivable
+    shown = result.derived(output_select(result.columns, result.types, output_format)) if derivable else result
     try:
         with closing(shown.batches(batch_rows=10_000)) as batches:  # closed on this thread, which holds its lock
             write_batches(result.columns, batches, output_format, out)
@@ -211,25 +226,25 @@ def _stream_query(session, sql: str, output_format: str, out: TextIO | None) -> 
 
 
 def _query(args: argparse.Namespace) -> int:
-    import duckdb
-
     from explorer.db.interruptible import TimedOut, run_interruptibly
-    from explorer.db.sql_session import SqlSession
 
-    with open_catalog(args.data, _limits(args), _say_building(args.data)) as catalog:
+    with _open(args, args.data) as catalog:
         _say_note(catalog)
-        session = SqlSession(catalog)
-        _cap_memory(session)
+        session = catalog.sql_session()
+        if catalog.name == "duckdb":  # Spark's memory is the server's
+            _cap_memory(session)
         try:
             run_interruptibly(lambda: _stream_query(session, args.sql, args.format, sys.stdout), session.interrupt, args.timeout)
             _say_damage(catalog)
         except TimedOut:
             raise ExplorerError(f"the statement ran longer than {args.timeout:g} s (--timeout) and was stopped") from None
-        except duckdb.Error as error:  # while streaming: the session converts the rest
-            raise session.error(error) from None
         except MemoryError:
             raise ExplorerError("the result needs more memory than --memory-limit allows: select fewer rows or "
                                 "shorter values, or give more memory") from None
+        except Exception as error:  # an engine error while streaming: the session converts the rest
+            if neutral_error(error) is error:
+                raise
+            raise session.error(error) from None
     return 0
 
 
@@ -298,7 +313,7 @@ def _build_cache(data_dir: Path, limits: EngineLimits) -> None:
     """Build the cache of a directory just written, as its first start would: that start is then quick.
     The directory is written and valid by now, so a failure here only leaves the work to the first start."""
     try:
-        open_catalog(data_dir, limits, _say_building(data_dir)).close()
+        open_engine("duckdb", data_dir, limits, _say_building(data_dir)).close()
     except ExplorerError as error:
         print(f"note: the explorer's cache was not built now ({error}); the first start builds it")
     else:
@@ -347,7 +362,7 @@ def _launch(args: argparse.Namespace) -> int:
 
     view = view_spec.read(args.view) if args.view is not None else None
     data_dir = _spec_data_dir(view, args.data_dir) if view is not None else args.data_dir
-    catalog = open_catalog(data_dir, _limits(args), _say_building(data_dir))
+    catalog = _open(args, data_dir)
     _say_note(catalog)
     from explorer.app import ExplorerApp
 
@@ -365,7 +380,7 @@ def _export(args: argparse.Namespace) -> int:
     spec = view_spec.read(args.spec)
     output_format = args.format or export.format_of(args.out)
     data_dir = _spec_data_dir(spec, args.data)
-    with open_catalog(data_dir, _limits(args), _say_building(data_dir)) as catalog:
+    with _open(args, data_dir) as catalog:
         _say_note(catalog)
         target = export.check_target(args.out, catalog.data_dir)
         found = export.existing(target)
@@ -377,9 +392,7 @@ def _export(args: argparse.Namespace) -> int:
                   "the export holds the data as it is now", file=sys.stderr)
         con = catalog.cursor()
         if spec.pane == "sql":
-            from explorer.db.sql_session import SqlSession
-
-            session = SqlSession(catalog)
+            session = catalog.sql_session()
             session.set_filters(spec.filters)
             result = session.run(spec.sql or "")
             if result is None:

@@ -20,7 +20,6 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Protocol, TextIO
 
-import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -38,6 +37,7 @@ from explorer.db.versions import (
 )
 from explorer.format import cell, counted_noun
 from explorer.view_spec import CITATION_VIEW_LABEL, InvalidViewSpec, ViewSpec, encode
+from explorer.engine import Cursor
 
 FORMATS = ("csv", "parquet", "json")
 BATCH_ROWS = 10_000
@@ -201,7 +201,7 @@ class Source(Protocol):
 class QuerySource:
     """A parameterised query's rows on a cursor."""
 
-    con: duckdb.DuckDBPyConnection
+    con: Cursor
     sql: str
     params: tuple | list = ()
     columns: list[str] = field(init=False)
@@ -254,7 +254,7 @@ def _columns(names: tuple[str, ...]) -> str:
     return ", ".join(f'"{name}"' for name in names)
 
 
-def view_source(con: duckdb.DuckDBPyConnection, spec: ViewSpec) -> QuerySource:
+def view_source(con: Cursor, spec: ViewSpec) -> QuerySource:
     """The rows the view's table shows, as data, in its order: events, an actor list with their figures,
     a basis's occurrences or its pivot (nationality × front, long: one row per cell)."""
     filters = spec.filters
@@ -358,7 +358,7 @@ def current_spec(spec: ViewSpec, data_dir: Path) -> ViewSpec:
     return replace(spec, data_dir=None if is_builtin(data_dir) else str(data_dir), versions=dataset_versions(data_dir))
 
 
-def provenance(con: duckdb.DuckDBPyConnection, data_dir: Path, spec: ViewSpec, now: datetime | None = None) -> Provenance:
+def provenance(con: Cursor, data_dir: Path, spec: ViewSpec, now: datetime | None = None) -> Provenance:
     """The provenance of an export of `spec` from `data_dir`, its versions as they stand now."""
     now = now or datetime.now(UTC)
     builtin = is_builtin(data_dir)

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import duckdb
 from textual import work
 from textual.worker import Worker, WorkerState
 
 from explorer.db.cache import is_damage
 from explorer.db.errors import ExplorerError
-from explorer.db.guard import one_line_error
+from explorer.engine import Cancelled, QueryError, neutral_error
 
 DAMAGED_CACHE_HINT = "the cache is damaged: quit and start again to rebuild it"
 
@@ -27,15 +26,13 @@ def engine_work(description: str, group: str, exclusive: bool = True) -> Callabl
 
 def failure_notice(worker: Worker) -> str | None:
     """The one line that says why a worker failed, or None when it was stopped on purpose."""
-    error = worker.error
-    if isinstance(error, duckdb.InterruptException) or (isinstance(error, ExplorerError) and str(error) == "query cancelled"):
+    error = neutral_error(worker.error)
+    if isinstance(error, Cancelled) or (isinstance(error, ExplorerError) and str(error) == "query cancelled"):
         return None
-    if isinstance(error, duckdb.Error):
-        message = one_line_error(error)
-        if is_damage(error):
-            message = f"{DAMAGED_CACHE_HINT} ({message})"
-    elif isinstance(error, ExplorerError):
+    if isinstance(error, ExplorerError):
         message = str(error)
+        if isinstance(error, QueryError) and is_damage(error) and "the cache is damaged" not in message:
+            message = f"{DAMAGED_CACHE_HINT} ({message})"
     else:
         message = f"{type(error).__name__}: {str(error).strip().splitlines()[0] if str(error).strip() else 'no detail'}"
     return f"Could not finish {worker.description}: {message}"
@@ -47,7 +44,7 @@ class ReportsWorkerFailures:
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR:
             if is_damage(event.worker.error):
-                self.app.catalog.cache.damaged(one_line_error(event.worker.error))
+                self.app.catalog.cache.damaged(str(neutral_error(event.worker.error)))
             notice = failure_notice(event.worker)
             if notice is not None:
                 self.app.notify(notice, severity="error", timeout=10)

@@ -10,6 +10,10 @@ external access off (no file, no extension, no other database: only its private 
 and its configuration locked. The cache, built once per data directory by a connection of its
 own that runs only our SQL, holds the four tables and the counting model: `occurrences` has
 one row per casualty occurrence, and the tables under it serve the panes fast.
+
+With `explorer.db` around it, this module is the DuckDB adapter of the engine seam (`explorer.engine`):
+`Catalog` is the engine, a DuckDB cursor the cursor, and `_neutral_error` says which DuckDB errors are
+a cancelled statement and which a failed one. Only this adapter and the importers import duckdb.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import ClassVar
 
 import duckdb
 
@@ -30,6 +35,7 @@ from explorer.db.interruptible import run_interruptibly
 from explorer.db.queries import (REPORT_FACETS_TYPE, events_by_date_sql, occurrence_events_sql, occurrence_months_sql,
                                   occurrences_sql)
 from explorer.db.schema import TABLES, Table, type_is_compatible
+from explorer.engine import Cancelled, QueryError, register_error_translator
 
 
 @dataclass(frozen=True)
@@ -140,8 +146,9 @@ def _check_columns(files: TableFiles, found: dict[str, str]) -> None:
 
 @dataclass
 class Catalog:
-    """An open, validated data directory on the read-only engine."""
+    """An open, validated data directory on the read-only engine: the seam's DuckDB engine."""
 
+    name: ClassVar[str] = "duckdb"
     data_dir: Path | remote.RemoteDirectory
     connection: duckdb.DuckDBPyConnection
     tables: dict[str, TableFiles]
@@ -160,6 +167,18 @@ class Catalog:
         """Stop the statements running on this catalog's connection."""
         self.connection.interrupt()
 
+    def schema(self) -> list[tuple[str, str, str]]:
+        """(table or view, column, type) of what a query can read (not the tables under `occurrences`)."""
+        return self.cursor().execute(
+            "SELECT table_name, column_name, data_type FROM duckdb_columns() "
+            "WHERE NOT internal AND database_name = ? AND NOT list_contains(?, table_name) ORDER BY table_name, column_index",
+            [DATABASE_ALIAS, sorted(INTERNAL_VIEWS)]).fetchall()
+
+    def sql_session(self):
+        """A SQL pane's session: its own cursor, statements checked, results paged."""
+        from explorer.db.sql_session import SqlSession
+        return SqlSession(self)
+
     def close(self) -> None:
         self.connection.close()
         shutil.rmtree(self.spill_dir, ignore_errors=True)
@@ -170,6 +189,19 @@ class Catalog:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def _neutral_error(error: BaseException) -> BaseException:
+    """DuckDB's errors as the seam's: an interrupt is `Cancelled`, any other engine error a one-line `QueryError`."""
+    if isinstance(error, duckdb.InterruptException):
+        return Cancelled()
+    if isinstance(error, duckdb.Error):
+        from explorer.db.guard import one_line_error
+        return QueryError(one_line_error(error))
+    return error
+
+
+register_error_translator(_neutral_error)
 
 
 DATABASE_ALIAS = "data"

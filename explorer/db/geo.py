@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib.resources import files
 
-import duckdb
 
 from explorer.db.filters import Filters, Predicate
 from explorer.db.queries import events_predicate
 from explorer.geo import FrontPlace, front_places  # noqa: F401  (FrontPlace: for callers)
+from explorer.engine import Cursor
 
 ROW_SHAPE = 2.0
 """A terminal cell is about twice as tall as it is wide."""
@@ -85,7 +85,7 @@ def fitting_view(bounds: tuple[float, float, float, float] | None, columns: int,
     return View(longitude, latitude, min(MAX_DEGREES_PER_COLUMN, max(MIN_DEGREES_PER_COLUMN, degrees)))
 
 
-def placed_events_sql(con: duckdb.DuckDBPyConnection, filters: Filters) -> tuple[str, list]:
+def placed_events_sql(con: Cursor, filters: Filters) -> tuple[str, list]:
     """SQL of the events under the filter with where the map draws them: `lat`, `lon` and `placed_by`
     ('coordinates', or 'front' for a front's main place; NULL when the map cannot draw the event)."""
     predicate = events_predicate(con, filters)
@@ -121,7 +121,7 @@ class MapCounts:
     """(column, row) → the mean (longitude, latitude) of the cell's events: a zoom keeps them in sight."""
 
 
-def map_counts(con: duckdb.DuckDBPyConnection, filters: Filters, view: View, columns: int, rows: int) -> MapCounts:
+def map_counts(con: Cursor, filters: Filters, view: View, columns: int, rows: int) -> MapCounts:
     """The events under the filter counted per cell of the view, in one scan."""
     placed, params = placed_events_sql(con, filters)
     west, _, _, north = view.bounds(columns, rows)
@@ -153,7 +153,7 @@ def map_counts(con: duckdb.DuckDBPyConnection, filters: Filters, view: View, col
     return MapCounts(cells, outside, country_wide, centres)
 
 
-def events_bounds(con: duckdb.DuckDBPyConnection, filters: Filters) -> tuple[float, float, float, float] | None:
+def events_bounds(con: Cursor, filters: Filters) -> tuple[float, float, float, float] | None:
     """(west, south, east, north) of the events the map draws under the filter, or None when it draws none."""
     placed, params = placed_events_sql(con, filters)
     found = con.execute(f"SELECT min(lon), min(lat), max(lon), max(lat) FROM ({placed}) WHERE placed_by IS NOT NULL",
@@ -161,7 +161,7 @@ def events_bounds(con: duckdb.DuckDBPyConnection, filters: Filters) -> tuple[flo
     return None if found[0] is None else tuple(found)
 
 
-def events_in_area(con: duckdb.DuckDBPyConnection, filters: Filters, area: tuple[float, float, float, float],
+def events_in_area(con: Cursor, filters: Filters, area: tuple[float, float, float, float],
                    limit: int = 50) -> tuple[list[dict], int]:
     """The first `limit` events the map draws inside `area` (west, south, east, north), by date, and how many there are."""
     placed, params = placed_events_sql(con, filters)

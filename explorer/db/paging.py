@@ -12,9 +12,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-import duckdb
 
 from explorer.db.filters import Predicate, holds_word, text_words
+from explorer.engine import Cursor
 
 SORT_VALUE = "__sort_value"
 SEARCH_SPANS = (31, 92, 183, 366, 731, 1461)
@@ -56,7 +56,7 @@ class RowQuery:
     """The expression a shown column sorts by, where it is not a column of `sql` (e.g. names → ids)."""
     text_columns: tuple[str, ...] = ()
     """Columns (SQL expressions over the rows) that a search looks into."""
-    text_extra: Callable[[duckdb.DuckDBPyConnection, str], Predicate] | None = field(default=None, compare=False)
+    text_extra: Callable[[Cursor, str], Predicate] | None = field(default=None, compare=False)
     """More ways one word can match, e.g. an actor whose full name holds it (given a connection and the word)."""
     case_blind: frozenset[str] = frozenset()
     """Text columns, sorted regardless of case."""
@@ -97,7 +97,7 @@ class RowQuery:
         """Every row, decorated, in `order` (with `params`): what an export of the table streams."""
         return f"SELECT * FROM ({self.decorate.format(rows=self._rows(order))}) ORDER BY {self._ordered(order)}"
 
-    def sortable(self, con: duckdb.DuckDBPyConnection) -> list[str]:
+    def sortable(self, con: Cursor) -> list[str]:
         """The columns the rows can be ordered by."""
         columns = con.execute(f"SELECT * FROM ({self.sql}) LIMIT 0", list(self.params)).to_arrow_table().column_names
         return [*columns, *(name for name in self.sort_by if name not in columns)]
@@ -105,7 +105,7 @@ class RowQuery:
     # --- reading ---------------------------------------------------------------------------
 
     def page(
-        self, con: duckdb.DuckDBPyConnection, order: Order, start: int, count: int, total: int,
+        self, con: Cursor, order: Order, start: int, count: int, total: int,
         after: Anchor | None = None, before: Anchor | None = None,
     ) -> list[dict]:
         """Rows `start` to `start + count` in `order`. `after` (the row at `start - 1`) or `before` (the row
@@ -138,19 +138,19 @@ class RowQuery:
         sql = f"SELECT * FROM ({self.decorate.format(rows=page)}) ORDER BY {self._ordered(order)}"
         return con.execute(sql, list(self.params) + list(chosen.params)).to_arrow_table().to_pylist()
 
-    def position(self, con: duckdb.DuckDBPyConnection, order: Order, anchor: Anchor) -> int:
+    def position(self, con: Cursor, order: Order, anchor: Anchor) -> int:
         """How many rows come before `anchor` in `order`."""
         before = self._beyond(order, anchor, after=False)
         return con.execute(f"SELECT count(*) FROM ({self._rows(order)}) WHERE {before.sql}",
                            list(self.params) + list(before.params)).fetchall()[0][0]
 
-    def anchor_of(self, con: duckdb.DuckDBPyConnection, order: Order, key: object) -> Anchor | None:
+    def anchor_of(self, con: Cursor, order: Order, key: object) -> Anchor | None:
         """The row with `key`, if the rows hold it."""
         found = con.execute(f"SELECT {SORT_VALUE}, {ROW_KEY} FROM ({self._rows(order)}) WHERE {ROW_KEY} = ? LIMIT 1",
                             list(self.params) + [key]).fetchall()
         return Anchor(*found[0]) if found else None
 
-    def matches(self, con: duckdb.DuckDBPyConnection, terms: Sequence[str]) -> Predicate:
+    def matches(self, con: Cursor, terms: Sequence[str]) -> Predicate:
         """Rows holding every word of `terms` in one of the text columns (or the extra ways)."""
         if not terms:
             return Predicate()
@@ -164,7 +164,7 @@ class RowQuery:
         return predicate
 
     def find(
-        self, con: duckdb.DuckDBPyConnection, order: Order, terms: Sequence[str], start: Anchor | None, forward: bool = True,
+        self, con: Cursor, order: Order, terms: Sequence[str], start: Anchor | None, forward: bool = True,
         inclusive: bool = False,
     ) -> tuple[int, Anchor] | None:
         """The first row holding `terms` after `start` (or before it, backwards; `inclusive`: `start` itself
@@ -193,7 +193,7 @@ class RowQuery:
             predicate &= Predicate(f"{SORT_VALUE} IS NULL OR {SORT_VALUE} {'>' if increasing else '<'} ?", (reach,))
         return self._first(con, order, predicate, forward)
 
-    def _first(self, con: duckdb.DuckDBPyConnection, order: Order, predicate: Predicate, forward: bool) -> tuple[int, Anchor] | None:
+    def _first(self, con: Cursor, order: Order, predicate: Predicate, forward: bool) -> tuple[int, Anchor] | None:
         found = con.execute(
             f"SELECT {SORT_VALUE}, {ROW_KEY} FROM ({self._rows(order)}) WHERE {predicate.sql} "
             f"ORDER BY {self._ordered(order, backwards=not forward)} LIMIT 1",
@@ -204,13 +204,13 @@ class RowQuery:
         anchor = Anchor(*found[0])
         return self.position(con, order, anchor), anchor
 
-    def rows_before(self, con: duckdb.DuckDBPyConnection, order: Order, value: object) -> int:
+    def rows_before(self, con: Cursor, order: Order, value: object) -> int:
         """How many rows come before the first whose sort value is `value` or beyond it."""
         beyond = "<" if not order.reverse else ">"
         return con.execute(f"SELECT count(*) FROM ({self._rows(order)}) WHERE {SORT_VALUE} {beyond} ?",
                            list(self.params) + [value]).fetchall()[0][0]
 
-    def count_matches(self, con: duckdb.DuckDBPyConnection, terms: Sequence[str]) -> int:
+    def count_matches(self, con: Cursor, terms: Sequence[str]) -> int:
         predicate = self.matches(con, terms)
         return con.execute(f"SELECT count(*) FROM ({self.sql}) WHERE {predicate.sql}",
                            list(self.params) + list(predicate.params)).fetchall()[0][0]
@@ -231,8 +231,8 @@ class QueryRows:
 
     immediate = False
 
-    def __init__(self, query: RowQuery, total: int, connect: Callable[[], duckdb.DuckDBPyConnection],
-                 enrich: Callable[[duckdb.DuckDBPyConnection, list[dict]], None] | None = None) -> None:
+    def __init__(self, query: RowQuery, total: int, connect: Callable[[], Cursor],
+                 enrich: Callable[[Cursor, list[dict]], None] | None = None) -> None:
         self.query = query
         self.total = total
         self.connect = connect

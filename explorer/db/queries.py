@@ -14,7 +14,6 @@ import warnings
 from dataclasses import replace
 from datetime import date, timedelta
 
-import duckdb
 import pyarrow as pa
 
 from explorer.db.dimensions import DIMENSION_BY_NAME, DIMENSIONS, casualty_columns, event_list_columns
@@ -22,6 +21,7 @@ from explorer.db.filters import EVENT_TEXT, SEARCH_COLUMN, Filters
 from explorer.db.paging import Order, RowQuery
 from explorer.db.predicate import Predicate, any_of
 from explorer.db.schema import CASUALTY_KINDS, UNKNOWN
+from explorer.engine import Cursor
 
 SUMMED_KINDS = ("individual", "incident")
 """Bases whose occurrences are distinct deaths, so their counts add up within a basis and dataset."""
@@ -42,7 +42,7 @@ def _columns() -> str:
     return ", ".join(DIMENSION_COLUMNS)
 
 
-def _events(con: duckdb.DuckDBPyConnection, filters: Filters) -> Predicate:
+def _events(con: Cursor, filters: Filters) -> Predicate:
     """Rows of `events_by_date` under the filter (its columns answer the text and dimension tests)."""
     return filters.events(cached=True)
 
@@ -55,7 +55,7 @@ events_predicate = _events
 warnings.filterwarnings("ignore", message="Arrow output on a DB-API result makes an extra copy", category=UserWarning)
 
 
-def _arrow(con: duckdb.DuckDBPyConnection, sql: str, params: tuple | list = ()) -> pa.Table:
+def _arrow(con: Cursor, sql: str, params: tuple | list = ()) -> pa.Table:
     return con.execute(sql, list(params)).to_arrow_table()
 
 
@@ -248,7 +248,7 @@ def _occurrences(filters: Filters, kind: str | None, event_id: str | None = None
 
 
 def casualty_occurrences(
-    con: duckdb.DuckDBPyConnection, filters: Filters, kind: str | None = None, limit: int | None = None
+    con: Cursor, filters: Filters, kind: str | None = None, limit: int | None = None
 ) -> pa.Table:
     """One row per occurrence: the counted figure (lowest reported), its range and number of reports.
 
@@ -270,14 +270,14 @@ OCCURRENCE_TEXT = ("person_name", "nationality", "front", "ranks", "sources", "o
 """The occurrence columns a search looks into (besides its actor's names)."""
 
 
-def occurrence_rows(con: duckdb.DuckDBPyConnection, filters: Filters, kind: str) -> RowQuery:
+def occurrence_rows(con: Cursor, filters: Filters, kind: str) -> RowQuery:
     """The occurrences of one basis under the filter as a table's rows (see `explorer.db.paging`), by date,
     each with its actor's short name; searched in their text and their actor's names."""
     occurrences, params = _occurrences(filters, kind)
     columns = set(con.execute(f"SELECT * FROM ({occurrences}) LIMIT 0", list(params)).to_arrow_table().column_names)
     text = tuple(column for column in OCCURRENCE_TEXT if column in columns)
 
-    def actor_named(con: duckdb.DuckDBPyConnection, word: str) -> Predicate:
+    def actor_named(con: Cursor, word: str) -> Predicate:
         return Predicate("list_contains(?, actor_id)", (actors_named(con, word),))
 
     return RowQuery(
@@ -289,7 +289,7 @@ def occurrence_rows(con: duckdb.DuckDBPyConnection, filters: Filters, kind: str)
     )
 
 
-def add_tally_context(con: duckdb.DuckDBPyConnection, filters: Filters, rows: list[dict]) -> None:
+def add_tally_context(con: Cursor, filters: Filters, rows: list[dict]) -> None:
     """Add to a page of tallies their span, monthly rate and what was reported beside them (see `tally_spans`)."""
     context = {(row["dataset"], row["occurrence_id"]): row
                for row in tally_spans(con, filters, occurrence_ids=sorted({row["occurrence_id"] for row in rows})).to_pylist()}
@@ -297,7 +297,7 @@ def add_tally_context(con: duckdb.DuckDBPyConnection, filters: Filters, rows: li
         row.update({key: value for key, value in context.get((row["dataset"], row["occurrence_id"]), {}).items() if key not in row})
 
 
-def occurrence_counts(con: duckdb.DuckDBPyConnection, filters: Filters) -> dict[str, int]:
+def occurrence_counts(con: Cursor, filters: Filters) -> dict[str, int]:
     """How many occurrences of each basis the filter shows."""
     occurrences, params = _occurrences(filters, None)
     counts = dict(con.execute(f"SELECT kind, count(*) FROM ({occurrences}) GROUP BY kind", list(params)).fetchall())
@@ -309,7 +309,7 @@ def _limit(limit: int | None) -> str:
 
 
 def casualty_reports(
-    con: duckdb.DuckDBPyConnection,
+    con: Cursor,
     filters: Filters,
     kind: str | None = None,
     occurrence_id: str | None = None,
@@ -333,7 +333,7 @@ def casualty_reports(
     )
 
 
-def events_in_range(con: duckdb.DuckDBPyConnection, filters: Filters, limit: int | None = None) -> pa.Table:
+def events_in_range(con: Cursor, filters: Filters, limit: int | None = None) -> pa.Table:
     """Events in date order, with the short names of their actors; `limit` keeps the first rows only.
 
     With a limit, the first events' ids and dates are found first (two narrow columns), then
@@ -363,14 +363,14 @@ def events_in_range(con: duckdb.DuckDBPyConnection, filters: Filters, limit: int
     )
 
 
-def actors_named(con: duckdb.DuckDBPyConnection, word: str) -> list[str]:
+def actors_named(con: Cursor, word: str) -> list[str]:
     """Ids of the actors whose id, name or short name holds `word` (any case)."""
     return [row[0] for row in con.execute(
         "SELECT actor_id FROM actors WHERE contains(lower(concat_ws(chr(31), actor_id, name, short_name)), lower(?))", [word]
     ).fetchall()]
 
 
-def event_rows(con: duckdb.DuckDBPyConnection, filters: Filters) -> RowQuery:
+def event_rows(con: Cursor, filters: Filters) -> RowQuery:
     """The events under the filter as a table's rows (see `explorer.db.paging`): by date, any column's order,
     searched in their text and their actors' names."""
     predicate = _events(con, filters)
@@ -385,7 +385,7 @@ def event_rows(con: duckdb.DuckDBPyConnection, filters: Filters) -> RowQuery:
     )
 
 
-def actors_with_casualties(con: duckdb.DuckDBPyConnection, filters: Filters) -> pa.Table:
+def actors_with_casualties(con: Cursor, filters: Filters) -> pa.Table:
     """Actors under the filter with their casualty figures under the filter, basis by basis.
 
     Individuals and incidents are summed over occurrences; for tallies and cumulative
@@ -393,7 +393,7 @@ def actors_with_casualties(con: duckdb.DuckDBPyConnection, filters: Filters) -> 
     return _arrow(con, *actors_with_casualties_sql(con, filters))
 
 
-def actors_with_casualties_sql(con: duckdb.DuckDBPyConnection, filters: Filters) -> tuple[str, tuple]:
+def actors_with_casualties_sql(con: Cursor, filters: Filters) -> tuple[str, tuple]:
     """The SQL of `actors_with_casualties` and its parameters (an export streams it)."""
     occurrences, occurrence_params = _occurrences(filters, None)
     actor_predicate = filters.actors()
@@ -430,7 +430,7 @@ def actors_with_casualties_sql(con: duckdb.DuckDBPyConnection, filters: Filters)
     )
 
 
-def casualty_pivot(con: duckdb.DuckDBPyConnection, filters: Filters, kind: str) -> pa.Table:
+def casualty_pivot(con: Cursor, filters: Filters, kind: str) -> pa.Table:
     """Killed by nationality × front for one basis, per dataset, with an `aggregate` saying how.
 
     Individuals and incidents: the sum over occurrences. Tallies and cumulative totals: the
@@ -459,7 +459,7 @@ def casualty_pivot_sql(filters: Filters, kind: str) -> tuple[str, tuple]:
     )
 
 
-def monthly_killed(con: duckdb.DuckDBPyConnection, filters: Filters) -> pa.Table:
+def monthly_killed(con: Cursor, filters: Filters) -> pa.Table:
     """Killed per month by nationality for individuals and incidents, each occurrence once.
 
     The month is that of the occurrence's earliest report; undated occurrences are left out. Those
@@ -519,7 +519,7 @@ def _summed_by_month(filters: Filters) -> tuple[str, tuple]:
 
 
 def tally_spans(
-    con: duckdb.DuckDBPyConnection, filters: Filters, limit: int | None = None, occurrence_ids: list[str] | None = None
+    con: Cursor, filters: Filters, limit: int | None = None, occurrence_ids: list[str] | None = None
 ) -> pa.Table:
     """Each tally occurrence as a span over its months, with its monthly rate (160 over 5 months: 32).
 
@@ -564,7 +564,7 @@ def tally_spans(
     )
 
 
-def monthly_tally_rates(con: duckdb.DuckDBPyConnection, filters: Filters) -> pa.Table:
+def monthly_tally_rates(con: Cursor, filters: Filters) -> pa.Table:
     """For each month and nationality, the highest monthly rate of the tallies covering it (tallies overlap: never summed),
     with the nationality's tallies' killed (to order the chart's legend). A month covered only by tallies
     without a killed figure has an empty rate: it still belongs to the chart's span."""
@@ -594,7 +594,7 @@ def monthly_tally_rates(con: duckdb.DuckDBPyConnection, filters: Filters) -> pa.
     )
 
 
-def monthly_cumulative(con: duckdb.DuckDBPyConnection, filters: Filters) -> pa.Table:
+def monthly_cumulative(con: Cursor, filters: Filters) -> pa.Table:
     """For each dataset, nationality and month with a cumulative total as of a day in it: the latest
     killed total that month (on one day, the lowest figure; empty when none gives one), and the sum of
     the month's totals (to order the chart's legend). The chart carries each total forward to the
@@ -615,7 +615,7 @@ def monthly_cumulative(con: duckdb.DuckDBPyConnection, filters: Filters) -> pa.T
     )
 
 
-def events_per_month(con: duckdb.DuckDBPyConnection, filters: Filters) -> dict:
+def events_per_month(con: Cursor, filters: Filters) -> dict:
     """Events under the filter per month (first day of the month → count; None: undated), for the
     chart's axis and the timeline's count in one scan."""
     predicate = _events(con, filters)
@@ -644,7 +644,7 @@ UNION_DATES = 24
 that cannot hold `first_date = ?`, but not those that cannot hold `first_date IN (...)`."""
 
 
-def event_occurrences(con: duckdb.DuckDBPyConnection, event_id: str) -> pa.Table:
+def event_occurrences(con: Cursor, event_id: str) -> pa.Table:
     """The casualty occurrences linked to one event, whatever the filter.
 
     Found in `occurrence_events` first, then read by their keys and dates: the dates let the
@@ -676,7 +676,7 @@ def event_occurrences(con: duckdb.DuckDBPyConnection, event_id: str) -> pa.Table
     return _arrow(con, f"SELECT * FROM ({' UNION ALL '.join(parts)}) ORDER BY kind, nationality", params)
 
 
-def forces_estimates(con: duckdb.DuckDBPyConnection, filters: Filters) -> pa.Table:
+def forces_estimates(con: Cursor, filters: Filters) -> pa.Table:
     """Personnel estimates in date order, with the actor's short name."""
     predicate = filters.forces()
     return _arrow(
@@ -691,7 +691,7 @@ def forces_estimates(con: duckdb.DuckDBPyConnection, filters: Filters) -> pa.Tab
     )
 
 
-def facet_counts(con: duckdb.DuckDBPyConnection, filters: Filters, facet: str) -> pa.Table:
+def facet_counts(con: Cursor, filters: Filters, facet: str) -> pa.Table:
     """Every value of a filter dimension in the data ('unknown' included), with how many events and
     casualty reports have it under the *other* filters: what choosing it alone shows. A table the dimension
     does not reach (choosing a value does not narrow it) has no count (NULL)."""
@@ -775,7 +775,7 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def data_span(con: duckdb.DuckDBPyConnection) -> tuple:
+def data_span(con: Cursor) -> tuple:
     """(first, last) date over events and casualty reports, for the whole-span preset."""
     return con.execute(
         """
@@ -787,12 +787,12 @@ def data_span(con: duckdb.DuckDBPyConnection) -> tuple:
     ).fetchall()[0]
 
 
-def actor_hierarchy(con: duckdb.DuckDBPyConnection) -> pa.Table:
+def actor_hierarchy(con: Cursor) -> pa.Table:
     """Every actor's id, short name and parent, whatever the filter (to name parents and children)."""
     return _arrow(con, "SELECT actor_id, short_name, parent_id FROM actors ORDER BY actor_id")
 
 
-def row_count(con: duckdb.DuckDBPyConnection, filters: Filters, table: str) -> int:
+def row_count(con: Cursor, filters: Filters, table: str) -> int:
     """Rows of one table under the filter (casualties: reports)."""
     predicate = {"events": lambda: _events(con, filters), "actors": filters.actors, "casualties": filters.casualties,
                  "forces": filters.forces}[table]()
@@ -800,6 +800,6 @@ def row_count(con: duckdb.DuckDBPyConnection, filters: Filters, table: str) -> i
     return con.execute(f'SELECT count(*) FROM "{read}" WHERE {predicate.sql}', list(predicate.params)).fetchall()[0][0]
 
 
-def row_counts(con: duckdb.DuckDBPyConnection, filters: Filters) -> dict[str, int]:
+def row_counts(con: Cursor, filters: Filters) -> dict[str, int]:
     """Rows of each table under the filter (casualties: reports), for the panes' titles."""
     return {table: row_count(con, filters, table) for table in ("events", "actors", "casualties", "forces")}

@@ -17,6 +17,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import ClassVar
 from datetime import date
 
 import duckdb
@@ -32,6 +33,7 @@ from explorer.db.guard import (
     statement_type,
     tokens,
 )
+from explorer.engine import Cancelled
 
 FILTERED_TABLES = ("events", "actors", "casualties", "forces")
 FILTERED_VIEWS = tuple(f"filtered_{table}" for table in FILTERED_TABLES)
@@ -100,6 +102,8 @@ class ResultSet:
     params: list = field(default_factory=list)
     """Rows of statements that cannot be wrapped in a subquery (EXPLAIN); always small."""
     _count: int | None = field(default=None, repr=False)
+    derivable: ClassVar[bool] = True
+    """Whether `derived` can wrap it (sorting, filtering and output formatting in the engine)."""
 
     @property
     def row_count(self) -> int:
@@ -162,7 +166,7 @@ class SqlSession:
     def error(self, error: duckdb.Error) -> QueryError:
         """DuckDB's error as ours, on one line; a damaged cache is marked for rebuilding on the way."""
         if isinstance(error, duckdb.InterruptException):
-            return QueryError("query cancelled")
+            return Cancelled()
         if is_damage(error):
             self.catalog.cache.damaged(one_line_error(error))
             return QueryError(f"{one_line_error(error)}: the cache is damaged, and is rebuilt the next time")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-import duckdb
 from rich.markup import escape
 from textual import on
 from textual.app import ComposeResult
@@ -20,6 +19,7 @@ from explorer.export import CitedRecord
 from explorer.panes.base import Pane
 from explorer.widgets.detail import DetailText, url_lines
 from explorer.workers import engine_work
+from explorer.engine import Cursor
 
 NO_SIDE = "no side"
 EVENTS_IN_DETAIL = 12
@@ -88,7 +88,7 @@ class ActorsPane(Pane):
             with VerticalScroll(classes="detail-scroll"):
                 yield Static("", classes="detail")
 
-    def load(self, con: duckdb.DuckDBPyConnection, filters: Filters) -> ActorsData:
+    def load(self, con: Cursor, filters: Filters) -> ActorsData:
         """Every actor under the filter's other parts: the actors in the filter are ticked, not the only ones
         left, so that a second can be added (a facet does not narrow its own list)."""
         listed = replace(filters, actor_ids=frozenset())
@@ -96,7 +96,7 @@ class ActorsPane(Pane):
         forces = queries.forces_estimates(con, listed).to_pylist()
         return ActorsData(filters, queries.actors_with_casualties(con, listed).to_pylist(), every, forces)
 
-    def count(self, con: duckdb.DuckDBPyConnection, filters: Filters) -> int:
+    def count(self, con: Cursor, filters: Filters) -> int:
         return super().count(con, replace(filters, actor_ids=frozenset()))
 
     def row_count(self, data: ActorsData) -> int:

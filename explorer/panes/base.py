@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import duckdb
 from textual.containers import Vertical
 from textual.widgets import Static
 
@@ -14,6 +13,7 @@ from explorer.export import CitedRecord
 from explorer.widgets.detail import DetailText
 from explorer.widgets.record_table import RecordTable
 from explorer.workers import ReportsWorkerFailures
+from explorer.engine import Cursor
 
 class Pane(ReportsWorkerFailures, Vertical):
     """A top-level view. `load` runs in a worker thread and must not touch widgets; `show` runs on the UI thread."""
@@ -28,7 +28,7 @@ class Pane(ReportsWorkerFailures, Vertical):
     counted_unit = ""
     """What the tab's count counts (singular), where the pane's own title does not say it (casualties: report)."""
 
-    def load(self, con: duckdb.DuckDBPyConnection, filters: Filters) -> Any:
+    def load(self, con: Cursor, filters: Filters) -> Any:
         raise NotImplementedError
 
     def show(self, data: Any) -> None:
@@ -40,7 +40,7 @@ class Pane(ReportsWorkerFailures, Vertical):
     def row_count(self, data: Any) -> int:
         raise NotImplementedError
 
-    def count(self, con: duckdb.DuckDBPyConnection, filters: Filters) -> int:
+    def count(self, con: Cursor, filters: Filters) -> int:
         """The tab's count without loading the pane (the same number `row_count` gives for its data)."""
         return queries.row_count(con, filters, self.counted_table)
 

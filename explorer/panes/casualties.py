@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import duckdb
 from rich.markup import escape
 from textual import on
 from textual.app import ComposeResult
@@ -22,6 +21,7 @@ from explorer.widgets.detail import DetailText, url_lines
 from explorer.widgets.chart import BASIS_NAMES
 from explorer.widgets.record_table import PAGE_ROWS, Column, ListRows, RecordTable
 from explorer.workers import engine_work
+from explorer.engine import Cursor
 
 
 KIND_SINGULAR = {"individual": "named individual", "incident": "incident", "tally": "tally", "cumulative": "cumulative total"}
@@ -140,7 +140,7 @@ class CasualtiesPane(Pane):
             with VerticalScroll(classes="detail-scroll"):
                 yield Static("", classes="detail")
 
-    def load(self, con: duckdb.DuckDBPyConnection, filters: Filters) -> CasualtiesData:
+    def load(self, con: Cursor, filters: Filters) -> CasualtiesData:
         counts = queries.occurrence_counts(con, filters)
         rows = {kind: queries.occurrence_rows(con, filters, kind) for kind in CASUALTY_KINDS}
         occurrences = {kind: rows[kind].page(con, rows[kind].default, 0, PAGE_ROWS, counts[kind]) for kind in CASUALTY_KINDS}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import duckdb
 from rich.markup import escape
 from textual import on
 from textual.app import ComposeResult
@@ -18,6 +17,7 @@ from explorer.format import counted_noun
 from explorer.panes.base import Pane
 from explorer.widgets.map_canvas import MARKS, MapCanvas
 from explorer.workers import engine_work
+from explorer.engine import Cursor
 
 EVENTS_IN_DETAIL = 40
 
@@ -62,7 +62,7 @@ class MapPane(Pane):
     def canvas(self) -> MapCanvas:
         return self.query_one(MapCanvas)
 
-    def load(self, con: duckdb.DuckDBPyConnection, filters: Filters) -> MapData:
+    def load(self, con: Cursor, filters: Filters) -> MapData:
         canvas = self.canvas
         columns, rows = canvas.grid
         view, fitted = canvas.view, False

@@ -24,12 +24,12 @@ from textual.widgets.option_list import Option
 from textual.worker import Worker, get_current_worker
 
 from explorer import export
-from explorer.db.catalog import Catalog
 from explorer.db.errors import ExplorerError
 from explorer.db.filters import Filters
 from explorer.db.guard import HINT_STARTS
-from explorer.db.sql_session import ResultSet, SqlSession, quote_identifier
+from explorer.db.sql_session import ResultSet, quote_identifier
 from explorer.db.state import EditorState, QueryHistory
+from explorer.engine import Engine
 from explorer.db.statements import (
     as_new_statement,
     insertion_point,
@@ -160,10 +160,10 @@ class SqlPane(ReportsWorkerFailures, Vertical):
 
     BINDINGS = BINDINGS + RESULT_BINDINGS
 
-    def __init__(self, catalog: Catalog, **kwargs) -> None:
+    def __init__(self, catalog: Engine, **kwargs) -> None:
         super().__init__(**kwargs)
         self.catalog = catalog
-        self.session = SqlSession(catalog)
+        self.session = catalog.sql_session()
         self.history = QueryHistory()
         self.editor_state = EditorState()
         self.filters = Filters()

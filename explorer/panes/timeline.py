@@ -6,7 +6,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 
-import duckdb
 from rich.markup import escape
 from textual import on
 from textual.app import ComposeResult
@@ -24,6 +23,7 @@ from explorer.widgets.detail import DetailText, url_lines
 from explorer.widgets.chart import ChartData, MonthlyChart, month_range
 from explorer.widgets.record_table import PAGE_ROWS, Column, RecordTable
 from explorer.workers import engine_work
+from explorer.engine import Cursor
 
 EVENT_COLUMNS = [
     Column("date", "Date", lambda e: _event_date(e)),
@@ -62,7 +62,7 @@ class ChartRows:
     cumulative: list[dict]
 
 
-def _chart_rows(con: duckdb.DuckDBPyConnection, filters: Filters) -> ChartRows:
+def _chart_rows(con: Cursor, filters: Filters) -> ChartRows:
     return ChartRows(queries.monthly_killed(con, filters).to_pylist(), queries.monthly_tally_rates(con, filters).to_pylist(),
                      queries.monthly_cumulative(con, filters).to_pylist())
 
@@ -136,7 +136,7 @@ class TimelinePane(Pane):
         self.event_casualties: dict[str, list[dict]] = {}
         """Casualty occurrences linked to each event seen so far (they do not depend on the filter)."""
         self._requested_event: str | None = None
-        self._chart_cursor: duckdb.DuckDBPyConnection | None = None
+        self._chart_cursor: Cursor | None = None
         """The cursor of the chart's queries, which run beside the events' (see `load`)."""
 
     def compose(self) -> ComposeResult:
@@ -146,7 +146,7 @@ class TimelinePane(Pane):
             with VerticalScroll(classes="detail-scroll"):
                 yield Static("", classes="detail")
 
-    def load(self, con: duckdb.DuckDBPyConnection, filters: Filters) -> TimelineData:
+    def load(self, con: Cursor, filters: Filters) -> TimelineData:
         """The chart's queries run on a cursor of their own, in a thread beside the events' queries:
         DuckDB runs both at once, and each waits less for the other's Python work between calls."""
         chart_cursor = self._chart_cursor = con.cursor()
@@ -184,7 +184,7 @@ class TimelinePane(Pane):
         if self._chart_cursor is not None:
             self._chart_cursor.interrupt()
 
-    def _casualties_of_selected(self, con: duckdb.DuckDBPyConnection, events: list[dict]) -> dict[str, list[dict]]:
+    def _casualties_of_selected(self, con: Cursor, events: list[dict]) -> dict[str, list[dict]]:
         """The linked casualties of the event the table will select (the selected one if it stays, else
         the first), unless known: the first screen then shows them without a second round trip."""
         shown = {event["event_id"] for event in events}

@@ -1,0 +1,283 @@
+"""The Spark engine against a real local Spark Connect server: every named query gives DuckDB's numbers.
+
+One server serves the whole session (started here from the pyspark package; Java is needed, and
+CONFLICT_EXPLORER_TEST_SPARK_REMOTE=sc://HOST:PORT uses a running one instead).
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("pyspark", reason="the Spark engine's tests need the test extra (pip install '.[test]')")
+
+from explorer.db import geo, queries  # noqa: E402
+from explorer.db.catalog import open_catalog  # noqa: E402
+from explorer.db.errors import DataDirectoryError  # noqa: E402
+from explorer.db.filters import Filters  # noqa: E402
+from explorer.engine import open_engine  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+SYNTHETIC_ROWS = 20_000
+"""Casualty reports of the synthetic directory (benchmarks/generate.py): enough for every basis, date and repeat."""
+
+FILTERS = {
+    "everything": Filters(),
+    "Iranian": Filters(nationalities=frozenset({"Iranian"})),
+    "Aleppo, precise": Filters(fronts=frozenset({"Aleppo"}), include_imprecise=False),
+    "2016": Filters(date_from=datetime.date(2016, 1, 1), date_to=datetime.date(2016, 12, 31)),
+    "pro-government, unknown nationality": Filters(sides=frozenset({"pro-government"}), nationalities=frozenset({None})),
+}
+
+
+@pytest.fixture(scope="session")
+def spark_remote(tmp_path_factory):
+    """The Spark Connect server of the session: started once, stopped at the end."""
+    given = os.environ.get("CONFLICT_EXPLORER_TEST_SPARK_REMOTE")
+    if given:
+        yield given
+        return
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        pytest.skip("Java is not installed: the local Spark Connect server needs Java 17")
+    from explorer.engine.spark import start_local_server
+
+    server = start_local_server("local[2]", tmp_path_factory.mktemp("spark-server"))
+    yield server.url
+    server.stop()
+
+
+def _open_both(data_dir, remote, cache_dir):
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CONFLICT_EXPLORER_CACHE_DIR", str(cache_dir / "duckdb"))
+        duck = open_catalog(data_dir)
+    spark = open_engine("spark", data_dir, remote=remote, cache_dir=cache_dir / "spark")
+    return duck, spark
+
+
+@pytest.fixture(scope="session")
+def builtin_pair(spark_remote, tmp_path_factory):
+    """The built-in data on both engines."""
+    duck, spark = _open_both(None, spark_remote, tmp_path_factory.mktemp("builtin-caches"))
+    with duck, spark:
+        yield duck, spark
+
+
+@pytest.fixture(scope="session")
+def synthetic_pair(spark_remote, tmp_path_factory):
+    """A synthetic directory (benchmarks/generate.py) on both engines."""
+    folder = tmp_path_factory.mktemp("synthetic") / "data"
+    subprocess.run([sys.executable, str(ROOT / "benchmarks" / "generate.py"), str(SYNTHETIC_ROWS), str(folder)],
+                   check=True, capture_output=True)
+    duck, spark = _open_both(folder, spark_remote, tmp_path_factory.mktemp("synthetic-caches"))
+    with duck, spark:
+        yield duck, spark
+
+
+def plain(value):
+    """A value as both engines must agree on it: whole decimals as ints, floats to 9 places, dates as dates."""
+    if isinstance(value, decimal.Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, float):
+        return round(value, 9)
+    if isinstance(value, datetime.datetime):
+        return value.date() if value.time() == datetime.time() else value
+    if isinstance(value, dict):
+        return {key: plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(item) for item in value]
+    return value
+
+
+def rows(result) -> list:
+    """A named query's result, whatever its shape, as comparable rows (sorted: ties may come in any order)."""
+    if hasattr(result, "to_pylist"):
+        result = result.to_pylist()
+    if isinstance(result, dict):
+        result = sorted(result.items(), key=repr)
+    if isinstance(result, list):
+        return sorted((plain(row) for row in result), key=repr)
+    return plain(result)
+
+
+NAMED_QUERIES = {
+    "row_counts": lambda con, f: queries.row_counts(con, f),
+    "occurrence_counts": lambda con, f: queries.occurrence_counts(con, f),
+    "casualty_occurrences": lambda con, f: queries.casualty_occurrences(con, f),
+    "casualty_occurrences incident": lambda con, f: queries.casualty_occurrences(con, f, "incident", limit=50),
+    "events_in_range": lambda con, f: queries.events_in_range(con, f),
+    "actors_with_casualties": lambda con, f: queries.actors_with_casualties(con, f),
+    "casualty_pivot individual": lambda con, f: queries.casualty_pivot(con, f, "individual"),
+    "casualty_pivot tally": lambda con, f: queries.casualty_pivot(con, f, "tally"),
+    "monthly_killed": lambda con, f: queries.monthly_killed(con, f),
+    "monthly_tally_rates": lambda con, f: queries.monthly_tally_rates(con, f),
+    "monthly_cumulative": lambda con, f: queries.monthly_cumulative(con, f),
+    "events_per_month": lambda con, f: queries.events_per_month(con, f),
+    "forces_estimates": lambda con, f: queries.forces_estimates(con, f),
+    "facet_counts nationality": lambda con, f: queries.facet_counts(con, f, "nationality"),
+    "facet_counts front": lambda con, f: queries.facet_counts(con, f, "front"),
+    "facet_counts side": lambda con, f: queries.facet_counts(con, f, "side"),
+    "casualty_reports": lambda con, f: queries.casualty_reports(con, f),
+    "tally_spans": lambda con, f: queries.tally_spans(con, f),
+    "events_bounds": lambda con, f: geo.events_bounds(con, f),
+}
+UNFILTERED = {
+    "data_span": queries.data_span,
+    "actor_hierarchy": queries.actor_hierarchy,
+}
+
+
+@pytest.mark.parametrize("name", NAMED_QUERIES)
+def test_every_named_query_gives_duckdbs_numbers_on_the_builtin_data(builtin_pair, name):
+    duck, spark = builtin_pair
+    query = NAMED_QUERIES[name]
+    shown = []
+    for label, filters in FILTERS.items():
+        expected = rows(query(duck.cursor(), filters))
+        assert rows(query(spark.cursor(), filters)) == expected, f"{name} under {label}"
+        shown.append(expected)
+    assert any(shown) and any(found != shown[0] for found in shown), "the filters must tell the rows apart"
+
+
+@pytest.mark.parametrize("name", NAMED_QUERIES)
+def test_every_named_query_gives_duckdbs_numbers_on_synthetic_data(synthetic_pair, name):
+    duck, spark = synthetic_pair
+    query = NAMED_QUERIES[name]
+    shown = []
+    for label in ("everything", "Iranian", "2016"):
+        expected = rows(query(duck.cursor(), FILTERS[label]))
+        assert rows(query(spark.cursor(), FILTERS[label])) == expected, f"{name} under {label}"
+        shown.append(expected)
+    assert any(shown), "the synthetic data must give rows"
+
+
+@pytest.mark.parametrize("name", UNFILTERED)
+def test_the_unfiltered_queries_agree(builtin_pair, name):
+    duck, spark = builtin_pair
+    assert rows(UNFILTERED[name](spark.cursor())) == rows(UNFILTERED[name](duck.cursor()))
+
+
+def test_an_unreachable_server_is_one_line_that_says_what_to_fix(tmp_path):
+    with pytest.raises(DataDirectoryError, match=r"cannot reach the Spark Connect server at sc://127.0.0.1:9 .*--spark-remote") as caught:
+        open_engine("spark", None, remote="sc://127.0.0.1:9", cache_dir=tmp_path)
+    assert "\n" not in str(caught.value)
+
+
+# --- the app on Spark -------------------------------------------------------------------------
+
+PANES = {"1": "timeline", "2": "actors", "3": "casualties"}
+
+
+async def what_the_panes_show(engine, filters: Filters) -> dict:
+    """Each pane's tab label, its tables' rows and its tree's lines, and the chart's text, as drawn."""
+    from textual.widgets import TabbedContent, Tree
+
+    from conftest import settle, shown_text
+    from explorer.app import ExplorerApp
+    from explorer.widgets.chart import MonthlyChart
+    from explorer.widgets.record_table import RecordTable
+
+    app = ExplorerApp(engine)
+    shown: dict = {}
+    async with app.run_test(size=(140, 45)) as pilot:
+        await settle(pilot)
+        app.filters = filters
+        await settle(pilot)
+        for key, pane in PANES.items():
+            await pilot.press(key)
+            await settle(pilot)
+            tabs = app.query_one(TabbedContent)
+            shown[f"{pane} tab"] = str(tabs.get_tab(f"tab-{pane}").label)
+            for table in app.query_one(f"#{pane}").query(RecordTable):
+                shown[f"{pane} {table.id}"] = rows(table.records)
+            for tree in app.query_one(f"#{pane}").query(Tree):
+                shown[f"{pane} tree"] = sorted(str(node.label) for node in tree._tree_nodes.values())
+        shown["chart"] = shown_text(app.query_one(MonthlyChart))
+        shown["notices"] = [str(notice.message) for notice in app._notifications]
+    return shown
+
+
+@pytest.mark.parametrize("label", ["everything", "Iranian"])
+async def test_the_timeline_actors_and_casualties_panes_show_duckdbs_numbers_on_spark(builtin_pair, label):
+    duck, spark = builtin_pair
+    on_duckdb = await what_the_panes_show(duck, FILTERS[label])
+    on_spark = await what_the_panes_show(spark, FILTERS[label])
+    assert not on_spark["notices"], on_spark["notices"]
+    assert on_duckdb["timeline events"] and on_duckdb["actors tree"] and on_duckdb["casualties casualty-table"]
+    assert on_spark == on_duckdb
+
+
+# --- the SQL pane's session on Spark ------------------------------------------------------------
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+from explorer.db.errors import RefusedStatement  # noqa: E402
+from explorer.engine.spark_session import read_only_statement  # noqa: E402
+
+WRITES = ["INSERT INTO events SELECT * FROM events", "DROP TABLE events", "CREATE TABLE t AS SELECT 1",
+          "CREATE OR REPLACE TEMP VIEW events AS SELECT 1", "INSERT OVERWRITE DIRECTORY '/tmp/x' SELECT 1",
+          "SET spark.sql.ansi.enabled = false", "ADD JAR /tmp/x.jar", "CACHE TABLE events", "DELETE FROM events",
+          "EXPLAIN INSERT INTO events SELECT * FROM events", "SELECT reflect('java.lang.System', 'exit', 0)",
+          "SELECT 1; DROP TABLE events", "MSCK REPAIR TABLE events", "USE other", "REFRESH TABLE events"]
+READS = ["SELECT count(*) FROM events", "WITH e AS (SELECT * FROM events) SELECT event_id FROM e",
+         "SELECT 1 UNION ALL SELECT 2", "VALUES (1, 'a')", "DESCRIBE events", "SHOW TABLES", "EXPLAIN SELECT 1"]
+comments = st.sampled_from(["", " ", "\n", "\t", "/* SELECT */ ", "-- SELECT\n", "/* ; */", "  /*\nDROP TABLE x;\n*/ "])
+
+
+def disguised(statement: str, draw) -> str:
+    words = statement.split(" ")
+    cased = [word.upper() if draw(st.booleans()) else word.lower() if not word.startswith("'") else word for word in words]
+    return draw(comments) + (" " + draw(comments)).join(cased) + draw(st.sampled_from(["", ";", " ; ", ";\n-- end"]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_no_comment_case_or_whitespace_trick_gets_a_write_past_the_spark_check(data):
+    statement = disguised(data.draw(st.sampled_from(WRITES)), data.draw)
+    with pytest.raises(RefusedStatement):
+        read_only_statement(statement)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.data())
+def test_read_only_statements_pass_the_spark_check_however_written(data):
+    statement = disguised(data.draw(st.sampled_from(READS)), data.draw)
+    assert read_only_statement(statement)
+
+
+def test_the_sql_pane_pages_a_spark_result_from_the_engine_and_refuses_a_write_in_one_line(builtin_pair):
+    duck, spark = builtin_pair
+    session = spark.sql_session()
+    result = session.run("SELECT event_id FROM events ORDER BY event_id")
+    expected = duck.cursor().execute("SELECT event_id FROM events ORDER BY event_id").fetchall()
+    assert result.row_count == len(expected) == 80
+    assert result.fetch(30, 10) == expected[30:40]
+    session.set_filters(FILTERS["Iranian"])
+    filtered = session.run("SELECT count(*) FROM filtered_casualties").fetch(0, 1)[0][0]
+    duck_session = duck.sql_session()
+    duck_session.set_filters(FILTERS["Iranian"])
+    assert filtered == duck_session.run("SELECT count(*) FROM filtered_casualties").fetch(0, 1)[0][0] > 0
+    with pytest.raises(RefusedStatement, match="read-only") as caught:
+        session.run("insert into events select * from events")
+    assert "\n" not in str(caught.value)
+    assert spark.cursor().execute("SELECT count(*) FROM events").fetchall() == [(80,)]
+
+
+def test_a_spark_query_from_the_cli_and_a_refused_write_exit_as_a_script_expects(spark_remote, tmp_path):
+    def cli(*args):
+        return subprocess.run([sys.executable, "-m", "explorer", "query", *args, "--engine", "spark", "--spark-remote", spark_remote,
+                               "--spark-cache", str(tmp_path)], capture_output=True, text=True, timeout=600)
+
+    answered = cli("SELECT count(*) AS n FROM events", "--format", "csv")
+    assert answered.returncode == 0, answered.stderr
+    assert answered.stdout.splitlines() == ["n", "80"]
+    refused = cli("DROP TABLE events")
+    assert refused.returncode == 1
+    assert refused.stderr.strip().splitlines() == [
+        "error: on Spark the SQL pane runs one read-only statement: SELECT, WITH, VALUES, DESCRIBE, SHOW or EXPLAIN (DROP is not one)"]
