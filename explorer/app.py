@@ -12,6 +12,7 @@ from pathlib import Path
 from collections.abc import Iterable
 
 from textual import on
+from textual._compositor import CompositorUpdate
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.reactive import reactive
@@ -37,6 +38,7 @@ from explorer.panes.casualties import CasualtiesPane
 from explorer.panes.map import MapPane
 from explorer.panes.sql import SqlPane
 from explorer.panes.timeline import TimelinePane
+from explorer.screen_diff import DiffedUpdate, ScreenDiff
 from explorer.theme_setting import keep_theme
 from explorer.view_spec import ViewSpec, encode
 from explorer.widgets.chart import MonthlyChart, month_range
@@ -56,6 +58,8 @@ TABS = (("timeline", TimelinePane), ("actors", ActorsPane), ("casualties", Casua
 and focus follow from its class's `title`, `summary` and `main_widget`."""
 PANES = tuple((pane_id, pane_class) for pane_id, pane_class in TABS if issubclass(pane_class, Pane))
 """The panes that follow the filter (the SQL pane follows it through its filtered_* views)."""
+FULL_REPAINT_VARIABLE = "CONFLICT_EXPLORER_FULL_REPAINT"
+"""Set (to anything) to write Textual's updates whole, not only the cells they change."""
 GIL_SWITCH_SECONDS = 0.001
 """How long a thread may hold the GIL while another waits (Python's default: 5 ms). The query workers
 hold it only between DuckDB calls; a short turn lets them go on while the UI thread draws."""
@@ -116,6 +120,7 @@ class ExplorerApp(ReportsWorkerFailures, App):
                 tooltip="open the selected record's source URL in the browser (over SSH: copy it)"),
         Binding("O", "copy_url", "Copy URL", show=False, tooltip="copy the selected record's source URL(s)"),
         Binding("escape", "leave_field", "Back to pane", show=False, tooltip="leave the date fields"),
+        Binding("ctrl+l", "redraw", "Redraw", show=False, tooltip="write the whole screen again (if another program wrote over it)"),
         Binding("question_mark", "help", "Help", key_display="?", tooltip="this list of keys"),
         Binding("q", "quit", "Quit", tooltip="quit"),
     ]
@@ -150,6 +155,22 @@ class ExplorerApp(ReportsWorkerFailures, App):
         """(pane, key) of the record a view selects, once its pane has loaded."""
         self.view_note = ""
         """What opening the view found (the data changed since it was made), also notified."""
+        self.screen_diff = None if os.environ.get(FULL_REPAINT_VARIABLE) else ScreenDiff()
+        """What the terminal shows, so that only changed cells are written (over SSH, bytes are time)."""
+
+    def _display(self, screen: Screen, renderable) -> None:
+        if self.screen_diff is not None and isinstance(renderable, CompositorUpdate) and not self.is_inline:
+            renderable = DiffedUpdate(renderable, self.screen_diff, (self.size.width, self.size.height))
+        super()._display(screen, renderable)
+
+    def _forget_screen(self, _app: App | None = None) -> None:
+        if self.screen_diff is not None:
+            self.screen_diff.forget()
+
+    def action_redraw(self) -> None:
+        """Write the whole screen again (after another program wrote over it)."""
+        self._forget_screen()
+        self.screen.refresh(repaint=True)
 
     def get_default_screen(self) -> Screen:
         return MainScreen(id="_default")
@@ -167,6 +188,8 @@ class ExplorerApp(ReportsWorkerFailures, App):
         yield PickerHost(id="picker-host")
 
     def on_mount(self) -> None:
+        self.app_suspend_signal.subscribe(self, self._forget_screen)
+        self.app_resume_signal.subscribe(self, self._forget_screen)
         if self.catalog.cache.note:
             self.notify(self.catalog.cache.note.capitalize(), severity="warning", timeout=10)
         if self.catalog.cache.check is not None:
