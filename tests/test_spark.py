@@ -281,3 +281,23 @@ def test_a_spark_query_from_the_cli_and_a_refused_write_exit_as_a_script_expects
     assert refused.returncode == 1
     assert refused.stderr.strip().splitlines() == [
         "error: on Spark the SQL pane runs one read-only statement: SELECT, WITH, VALUES, DESCRIBE, SHOW or EXPLAIN (DROP is not one)"]
+
+
+def test_a_spark_result_pages_each_row_once_in_one_order_for_its_lifetime(synthetic_pair):
+    """LIMIT/OFFSET over a statement is no page on Spark (partitions come in any order, rand() is drawn
+    again): the result is computed once, and every page, export batch and count reads those rows."""
+    from collections import Counter
+
+    duck, spark = synthetic_pair
+    statement = ("SELECT /*+ REPARTITION(7) */ casualty_id, killed, rand() AS draw FROM casualties "
+                 "UNION ALL SELECT casualty_id, killed, rand() FROM casualties WHERE killed > 0")
+    result = spark.sql_session().run(statement)
+    expected = duck.cursor().execute(statement.replace("/*+ REPARTITION(7) */ ", "").replace("rand()", "0")).fetchall()
+    assert len(result.partitions) > 1, "the rows come from several partitions"
+    assert result.row_count == len(expected) > SYNTHETIC_ROWS
+    pages = [row for offset in range(0, result.row_count, 4999) for row in result.fetch(offset, 4999)]
+    again = [row for offset in range(0, result.row_count, 7001) for row in result.fetch(offset, 7001)]
+    whole = [tuple(row.values()) for batch in result.batches(10_000) for row in batch.to_pylist()]
+    assert pages == again == whole, "the pages, read twice and as export batches, are the same rows in the same order"
+    assert Counter(row[:2] for row in pages) == Counter(row[:2] for row in expected), "each row exactly once"
+    assert result.fetch(result.row_count - 3, 10) == pages[-3:] and result.fetch(result.row_count, 10) == []
