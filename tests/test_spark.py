@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import json
 import os
 import shutil
 import subprocess
@@ -277,6 +278,12 @@ def test_a_spark_query_from_the_cli_and_a_refused_write_exit_as_a_script_expects
     answered = cli("SELECT count(*) AS n FROM events", "--format", "csv")
     assert answered.returncode == 0, answered.stderr
     assert answered.stdout.splitlines() == ["n", "80"]
+    listed = "SELECT casualty_id, killed, period_start, killed / 3 AS third FROM casualties ORDER BY casualty_id LIMIT 3"
+    as_json = cli(listed, "--format", "json")
+    on_duckdb = subprocess.run([sys.executable, "-m", "explorer", "query", listed, "--format", "json"],
+                               capture_output=True, text=True, timeout=600)
+    assert as_json.returncode == 0 == on_duckdb.returncode, as_json.stderr + on_duckdb.stderr
+    assert plain(json.loads(as_json.stdout)) == plain(json.loads(on_duckdb.stdout)), "JSON, as DuckDB writes it"
     refused = cli("DROP TABLE events")
     assert refused.returncode == 1
     assert refused.stderr.strip().splitlines() == [
@@ -301,3 +308,69 @@ def test_a_spark_result_pages_each_row_once_in_one_order_for_its_lifetime(synthe
     assert pages == again == whole, "the pages, read twice and as export batches, are the same rows in the same order"
     assert Counter(row[:2] for row in pages) == Counter(row[:2] for row in expected), "each row exactly once"
     assert result.fetch(result.row_count - 3, 10) == pages[-3:] and result.fetch(result.row_count, 10) == []
+
+
+# --- the SQL pane's result grid on Spark ---------------------------------------------------------
+
+
+async def test_the_sql_pane_sorts_filters_counts_and_searches_a_spark_result_as_on_duckdb(builtin_pair):
+    """The grid's keys on Spark, as on DuckDB: s sorts (again: descending), v counts a column's values, = keeps
+    the rows with a value, / n N search; each shows what DuckDB computes from the same query."""
+    from conftest import settle
+    from explorer.app import ExplorerApp
+    from explorer.widgets.result_grid import ResultGrid
+    from test_sql_pane import open_sql, run_sql, status
+
+    duck, spark = builtin_pair
+    query = "select casualty_id, nationality, killed from casualties where kind = 'incident'"
+    on_duckdb = duck.sql_session()
+    rows_as_run = on_duckdb.rows(query)
+    counts = on_duckdb.rows(f"select nationality, count(*) from ({query}) group by 1 order by 2 desc, 1")
+    events = "select event_id, date, title from events order by date, event_id"
+    matches = [index for index, row in enumerate(on_duckdb.rows(events)) if any("aleppo" in str(value).lower() for value in row)]
+    assert len(rows_as_run) > 1 and len(counts) > 1 and len(matches) >= 3
+    app = ExplorerApp(spark)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_sql(app, pilot)
+        await run_sql(app, pilot, query)
+        grid = app.query_one(ResultGrid)
+        assert status(app).startswith(f"✓ {len(rows_as_run)} rows · 3 columns") and grid.row_count == len(rows_as_run)
+        grid.focus()
+        await pilot.press("right", "right", "s")
+        await settle(pilot)
+        assert "sorted by killed asc" in status(app)
+        await pilot.press("s")
+        await settle(pilot)
+        assert "sorted by killed desc" in status(app)
+        shown = [grid.row(index) for index in range(grid.row_count)]
+        assert [row[2] for row in shown] == sorted((row[2] for row in rows_as_run), key=lambda killed: (killed is None, -(killed or 0)))
+        assert sorted(shown, key=repr) == sorted(rows_as_run, key=repr)
+        await pilot.press("u", "right", "left", "v")
+        await settle(pilot)
+        assert grid.result.columns == ["nationality", "count", "share_percent"]
+        assert [grid.row(index)[:2] for index in range(grid.row_count)] == counts
+        await pilot.press("equals_sign")
+        await settle(pilot)
+        top, many = counts[0]
+        assert f"nationality = {top}" in status(app) and grid.row_count == many
+        assert {grid.row(index)[1] for index in range(grid.row_count)} == {top}
+        await run_sql(app, pilot, events)
+        await pilot.press("escape", "slash", *"ALEPpo", "enter")
+        await settle(pilot)
+        assert grid.cursor_row == matches[0] and grid.current_column_name == "title"
+        await pilot.press("n")
+        await settle(pilot)
+        assert grid.cursor_row == matches[1]
+        await pilot.press("N")
+        await settle(pilot)
+        assert grid.cursor_row == matches[0]
+        await pilot.press("G", "n")
+        await settle(pilot)
+        assert grid.cursor_row == matches[0], "past the last match the search goes round to the first"
+        await pilot.press("up", "N")
+        await settle(pilot)
+        assert grid.cursor_row == matches[-1], "and back round to the last"
+        await pilot.press("slash", *"no such text", "enter")
+        await settle(pilot)
+        assert "No row holds 'no such text'" in status(app)
+        assert not [notice for notice in app._notifications if notice.severity == "error"]
