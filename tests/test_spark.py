@@ -374,3 +374,93 @@ async def test_the_sql_pane_sorts_filters_counts_and_searches_a_spark_result_as_
         await settle(pilot)
         assert "No row holds 'no such text'" in status(app)
         assert not [notice for notice in app._notifications if notice.severity == "error"]
+
+
+# --- stopping statements on Spark -----------------------------------------------------------------
+
+LONG_ON_SPARK = "SELECT count(*) AS n FROM range(200000) a, range(200000) b WHERE a.id * b.id = 7"
+"""Spark SQL, for the SQL pane: 4e10 pairs, minutes on local[2]."""
+LONG_FOR_A_CURSOR = ("SELECT count(*) AS n FROM (SELECT unnest(range(200000)) AS x) a, (SELECT unnest(range(200000)) AS y) b "
+                     "WHERE x * y = 7")
+"""The same in DuckDB's words, as a cursor takes them (the named queries' dialect)."""
+SECONDS_FOR_A_CURSOR = ("SELECT count(*) AS n FROM (SELECT unnest(range(20000)) AS x) a, (SELECT unnest(range(20000)) AS y) b "
+                        "WHERE (x + y) % 7 = 0")
+"""4e8 pairs: several seconds on local[2]."""
+
+
+def pairs_that_sum_to_sevens(size: int = 20_000) -> int:
+    residues = [sum(1 for number in range(size) if number % 7 == residue) for residue in range(7)]
+    return sum(residues[residue] * residues[(7 - residue) % 7] for residue in range(7))
+
+
+async def test_ctrl_g_stops_a_long_spark_statement_in_the_sql_pane_and_the_server_answers_the_next(builtin_pair):
+    import asyncio
+    import time
+
+    from textual.widgets import TextArea
+
+    from conftest import settle, shown_text
+    from explorer.app import ExplorerApp
+    from explorer.widgets.result_grid import ResultGrid
+    from test_sql_pane import open_sql, run_sql, status
+
+    _, spark = builtin_pair
+    app = ExplorerApp(spark)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await open_sql(app, pilot)
+            editor = app.query_one(TextArea)
+            editor.text = LONG_ON_SPARK
+            editor.move_cursor(editor.document.end)
+            await pilot.press("ctrl+j")
+            await pilot.pause(6)  # the filtered views and the analysis take a second or two: it is running on the server now
+            assert status(app).startswith("running")
+            pressed = time.monotonic()
+            await pilot.press("ctrl+g")
+            await asyncio.wait_for(settle(pilot), 60)
+            assert time.monotonic() - pressed < 20
+            assert status(app) == "✗ query cancelled"
+            assert shown_text(app.query_one(ResultGrid)).strip() == "query cancelled", "one line, no traceback"
+            started = time.monotonic()
+            await run_sql(app, pilot, "select 5 as five")
+            assert app.query_one(ResultGrid).row(0) == (5,) and status(app).startswith("✓ 1 row")
+            assert time.monotonic() - started < 20, "the server is free again"
+    finally:
+        spark.interrupt()  # whatever a failure left running would slow the tests after this one
+
+
+def test_interrupting_a_spark_cursor_stops_its_statement_and_not_another_cursors(builtin_pair):
+    """What a newer filter does to the older filter's queries (`SparkCursor.interrupt`, by its tag): its
+    statement raises Cancelled, and a statement running on another cursor at the same time finishes."""
+    import threading
+    import time
+
+    from explorer.engine import Cancelled
+
+    _, spark = builtin_pair
+    stopped, other = spark.cursor(), spark.cursor()
+    outcome: dict = {}
+
+    def run(name, cursor, sql):
+        try:
+            outcome[name] = cursor.execute(sql).fetchall()
+        except Exception as error:
+            outcome[name] = error
+        outcome[f"{name} ended"] = time.monotonic()
+
+    threads = [threading.Thread(target=run, args=("other", other, SECONDS_FOR_A_CURSOR)),
+               threading.Thread(target=run, args=("stopped", stopped, LONG_FOR_A_CURSOR))]
+    try:
+        for thread in threads:
+            thread.start()
+        time.sleep(3)
+        interrupted = time.monotonic()
+        stopped.interrupt()
+        for thread in threads:
+            thread.join(180)
+    finally:
+        spark.interrupt()
+    assert isinstance(outcome["stopped"], Cancelled), outcome["stopped"]
+    assert outcome["stopped ended"] - interrupted < 15
+    assert outcome["other"] == [(pairs_that_sum_to_sevens(),)]
+    assert outcome["other ended"] > interrupted, "the other statement was running when the first was stopped"
