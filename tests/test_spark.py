@@ -464,3 +464,41 @@ def test_interrupting_a_spark_cursor_stops_its_statement_and_not_another_cursors
     assert outcome["stopped ended"] - interrupted < 15
     assert outcome["other"] == [(pairs_that_sum_to_sevens(),)]
     assert outcome["other ended"] > interrupted, "the other statement was running when the first was stopped"
+
+
+# --- object storage on Spark -----------------------------------------------------------------------
+
+from test_object_storage import KEYS, endpoint, new_bucket, s3_env, upload  # noqa: E402,F401 (endpoint, s3_env: fixtures)
+
+
+@pytest.mark.parametrize("command", [["query", "SELECT 1", "--data"], []], ids=["query", "launch"])
+def test_an_s3_directory_on_the_local_spark_is_one_line_that_says_what_to_do(command, tmp_path):
+    """The pyspark wheel's Spark has no S3 filesystem (no hadoop-aws among its jars): said before anything starts."""
+    from explorer.engine.spark import has_s3a
+
+    assert not has_s3a(), "the wheel's jars hold hadoop-aws now: Spark started here could read s3a://"
+    ran = subprocess.run([sys.executable, "-m", "explorer", *command, "s3://conflict-data/syria", "--engine", "spark",
+                          "--spark-cache", str(tmp_path)], capture_output=True, text=True, timeout=120)
+    assert ran.returncode == 1
+    assert ran.stderr.strip().splitlines() == [
+        "error: s3://conflict-data/syria: the Spark started here (local[2], from the pyspark package) cannot read s3:// "
+        "(it has no hadoop-aws): give --spark-remote sc://HOST:15002 of a Spark with s3a configured, or use --engine duckdb"]
+
+
+@pytest.mark.usefixtures("s3_env")
+def test_an_s3_directory_goes_to_a_spark_server_as_s3a(spark_remote, tmp_path):
+    """On a Spark Connect server the directory is listed here and read by Spark at its s3a:// address; a server
+    without s3a (as the test server is) says so in one line."""
+    import boto3
+
+    client = boto3.client("s3", endpoint_url=os.environ["AWS_ENDPOINT_URL"], aws_access_key_id=KEYS["AWS_ACCESS_KEY_ID"],
+                          aws_secret_access_key=KEYS["AWS_SECRET_ACCESS_KEY"], region_name=KEYS["AWS_REGION"])
+    bucket = new_bucket(client)
+    upload(client, bucket, "syria")
+    with pytest.raises(DataDirectoryError) as caught:
+        open_engine("spark", f"s3://{bucket}/syria", remote=spark_remote, cache_dir=tmp_path)
+    message = str(caught.value)
+    assert "\n" not in message
+    assert message.startswith(f"s3://{bucket}/syria: the Spark at {spark_remote} cannot read it as s3a://{bucket}/syria (")
+    assert "S3AFileSystem not found" in message and message.endswith("configure s3a (hadoop-aws and credentials) on it, "
+                                                                      "or use --engine duckdb")
