@@ -147,12 +147,12 @@ class SparkResultSet(ResultSet):
         names = [f"c{index}" for index in range(len(self.columns))]  # a result's names may repeat
         rows = self.frame.toDF(*names, POSITION)
         line = F.concat_ws(chr(31), *[F.col(name).cast("string") for name in names])
-        if backward:
-            bound = self._position(start) if start < self.row_count else self._position(self.row_count - 1)
-            nearest, edge = F.max, (F.col(POSITION) <= bound) if start >= 0 else F.lit(False)
+        if backward:  # rows up to `start` (all of them from past the end), else round the end
+            nearest = F.max
+            edge = F.col(POSITION) <= self._position(min(start, self.row_count - 1)) if start >= 0 else F.lit(False)
         else:
-            bound = self._position(start) if start >= 0 else self._position(0)
-            nearest, edge = F.min, (F.col(POSITION) >= bound) if start < self.row_count else F.lit(False)
+            nearest = F.min
+            edge = F.col(POSITION) >= self._position(max(start, 0)) if start < self.row_count else F.lit(False)
         matching = rows.where(F.lower(line).contains(F.lower(F.lit(text))))
         found = _rows(self.session.collect(matching.agg(nearest(F.when(edge, F.col(POSITION))), nearest(POSITION))))
         on_this_side, round_the_end = found[0]
