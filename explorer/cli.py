@@ -217,7 +217,7 @@ def _stream_query(session, sql: str, output_format: str, out: TextIO | None) -> 
     shown = result.derived(output_select(result.columns, result.types, output_format)) if derivable else result
     try:
         with closing(shown.batches(batch_rows=10_000)) as batches:  # closed on this thread, which holds its lock
-            write_batches(result.columns, batches, output_format, out)
+            write_batches(result.columns, batches, output_format, out, derivable)
         out.flush()
     except BrokenPipeError:
         raise

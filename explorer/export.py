@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import os
 import secrets
 from collections.abc import Iterable, Iterator
 from contextlib import closing
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Protocol, TextIO
 
@@ -140,9 +142,32 @@ def _rows(batch: pa.RecordBatch) -> Iterable[list]:
     return zip(*(column.to_pylist() for column in batch.columns)) if batch.num_columns else ([] for _ in range(batch.num_rows))
 
 
-def write_batches(columns: list[str], batches: Iterable[pa.RecordBatch], output_format: str, out: TextIO) -> int:
+def _json_text(value: object) -> str:
+    """A value as JSON text, for rows no engine formatted (see `write_batches`): dates as ISO text, decimals
+    as numbers (whole ones exact), NaN and Infinity as strings, bytes as text."""
+    def plain(item: object) -> object:
+        if isinstance(item, (date, datetime)):
+            return item.isoformat()
+        if isinstance(item, Decimal):
+            return (int(item) if item == item.to_integral_value() else float(item)) if item.is_finite() else str(item)
+        if isinstance(item, float) and not math.isfinite(item):
+            return str(item)
+        if isinstance(item, bytes):
+            return item.decode("utf-8", "backslashreplace")
+        if isinstance(item, dict):
+            return {str(key): plain(member) for key, member in item.items()}
+        if isinstance(item, (list, tuple)):
+            return [plain(member) for member in item]
+        return item
+
+    return json.dumps(plain(value), ensure_ascii=False)
+
+
+def write_batches(columns: list[str], batches: Iterable[pa.RecordBatch], output_format: str, out: TextIO,
+                  json_cells: bool = True) -> int:
     """Write a result as it streams from DuckDB, one batch at a time (memory stays flat); the row count.
-    For `json`, each cell is already DuckDB's JSON text (see `output_select`)."""
+    For `json`, each cell is already DuckDB's JSON text (see `output_select`), unless `json_cells` is False
+    (a result no engine formatted: Spark's, EXPLAIN's), when it is written as JSON here."""
     rows = 0
     widths: list[int] | None = None
     block: list[list[str]] = []
@@ -167,7 +192,8 @@ def write_batches(columns: list[str], batches: Iterable[pa.RecordBatch], output_
             if writer is not None:
                 writer.writerow([_text(value) for value in values])
             elif output_format == "json":
-                members = ", ".join(f"{key}: {value if value is not None else 'null'}" for key, value in zip(keys, values))
+                cells = values if json_cells else [_json_text(value) if value is not None else None for value in values]
+                members = ", ".join(f"{key}: {value if value is not None else 'null'}" for key, value in zip(keys, cells))
                 out.write(("\n" if rows == 0 else ",\n") + "{" + members + "}")
             elif widths is None:
                 block.append([_table_cell(value) for value in values])
@@ -194,6 +220,9 @@ class Source(Protocol):
     columns: list[str]
     types: list[str]
 
+    formats_output: bool
+    """Whether `batches` reads the rows through `around` (DuckDB's SQL); if not, they come as they are."""
+
     def batches(self, around: str | None = None) -> Iterator[pa.RecordBatch]: ...
 
 
@@ -206,6 +235,7 @@ class QuerySource:
     params: tuple | list = ()
     columns: list[str] = field(init=False)
     types: list[str] = field(init=False)
+    formats_output = True
 
     def __post_init__(self) -> None:
         description = self.con.execute(f"SELECT * FROM ({self.sql}) LIMIT 0", list(self.params)).description
@@ -234,8 +264,12 @@ class ResultSource:
     def types(self) -> list[str]:
         return self.result.types
 
+    @property
+    def formats_output(self) -> bool:
+        return self.result.materialised is None and self.result.derivable
+
     def batches(self, around: str | None = None) -> Iterator[pa.RecordBatch]:
-        shown = self.result.derived(around) if around and self.result.materialised is None else self.result
+        shown = self.result.derived(around) if around and self.formats_output else self.result
         with closing(shown.batches(BATCH_ROWS)) as batches:  # closed on this thread, which holds the session's lock
             yield from batches
 
@@ -441,7 +475,7 @@ def write_export(source: Source, path: Path, output_format: str, origin: Provena
         else:
             with temporary.open("w", newline="", encoding="utf-8") as handle:
                 rows = write_batches(source.columns, source.batches(output_select(source.columns, source.types, output_format)),
-                                     output_format, handle)
+                                     output_format, handle, source.formats_output)
         if citation is not None:  # written before either is renamed: a file is never left without its citation
             citation.write_text(origin.text(path.name, output_format, rows), encoding="utf-8")
         os.replace(temporary, path)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import json
 import os
 import shutil
 import subprocess
@@ -277,7 +278,227 @@ def test_a_spark_query_from_the_cli_and_a_refused_write_exit_as_a_script_expects
     answered = cli("SELECT count(*) AS n FROM events", "--format", "csv")
     assert answered.returncode == 0, answered.stderr
     assert answered.stdout.splitlines() == ["n", "80"]
+    listed = "SELECT casualty_id, killed, period_start, killed / 3 AS third FROM casualties ORDER BY casualty_id LIMIT 3"
+    as_json = cli(listed, "--format", "json")
+    on_duckdb = subprocess.run([sys.executable, "-m", "explorer", "query", listed, "--format", "json"],
+                               capture_output=True, text=True, timeout=600)
+    assert as_json.returncode == 0 == on_duckdb.returncode, as_json.stderr + on_duckdb.stderr
+    assert plain(json.loads(as_json.stdout)) == plain(json.loads(on_duckdb.stdout)), "JSON, as DuckDB writes it"
     refused = cli("DROP TABLE events")
     assert refused.returncode == 1
     assert refused.stderr.strip().splitlines() == [
         "error: on Spark the SQL pane runs one read-only statement: SELECT, WITH, VALUES, DESCRIBE, SHOW or EXPLAIN (DROP is not one)"]
+
+
+def test_a_spark_result_pages_each_row_once_in_one_order_for_its_lifetime(synthetic_pair):
+    """LIMIT/OFFSET over a statement is no page on Spark (partitions come in any order, rand() is drawn
+    again): the result is computed once, and every page, export batch and count reads those rows."""
+    from collections import Counter
+
+    duck, spark = synthetic_pair
+    statement = ("SELECT /*+ REPARTITION(7) */ casualty_id, killed, rand() AS draw FROM casualties "
+                 "UNION ALL SELECT casualty_id, killed, rand() FROM casualties WHERE killed > 0")
+    result = spark.sql_session().run(statement)
+    expected = duck.cursor().execute(statement.replace("/*+ REPARTITION(7) */ ", "").replace("rand()", "0")).fetchall()
+    assert len(result.partitions) > 1, "the rows come from several partitions"
+    assert result.row_count == len(expected) > SYNTHETIC_ROWS
+    pages = [row for offset in range(0, result.row_count, 4999) for row in result.fetch(offset, 4999)]
+    again = [row for offset in range(0, result.row_count, 7001) for row in result.fetch(offset, 7001)]
+    whole = [tuple(row.values()) for batch in result.batches(10_000) for row in batch.to_pylist()]
+    assert pages == again == whole, "the pages, read twice and as export batches, are the same rows in the same order"
+    assert Counter(row[:2] for row in pages) == Counter(row[:2] for row in expected), "each row exactly once"
+    assert result.fetch(result.row_count - 3, 10) == pages[-3:] and result.fetch(result.row_count, 10) == []
+
+
+# --- the SQL pane's result grid on Spark ---------------------------------------------------------
+
+
+async def test_the_sql_pane_sorts_filters_counts_and_searches_a_spark_result_as_on_duckdb(builtin_pair):
+    """The grid's keys on Spark, as on DuckDB: s sorts (again: descending), v counts a column's values, = keeps
+    the rows with a value, / n N search; each shows what DuckDB computes from the same query."""
+    from conftest import settle
+    from explorer.app import ExplorerApp
+    from explorer.widgets.result_grid import ResultGrid
+    from test_sql_pane import open_sql, run_sql, status
+
+    duck, spark = builtin_pair
+    query = "select casualty_id, nationality, killed from casualties where kind = 'incident'"
+    on_duckdb = duck.sql_session()
+    rows_as_run = on_duckdb.rows(query)
+    counts = on_duckdb.rows(f"select nationality, count(*) from ({query}) group by 1 order by 2 desc, 1")
+    events = "select event_id, date, title from events order by date, event_id"
+    matches = [index for index, row in enumerate(on_duckdb.rows(events)) if any("aleppo" in str(value).lower() for value in row)]
+    assert len(rows_as_run) > 1 and len(counts) > 1 and len(matches) >= 3
+    app = ExplorerApp(spark)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_sql(app, pilot)
+        await run_sql(app, pilot, query)
+        grid = app.query_one(ResultGrid)
+        assert status(app).startswith(f"✓ {len(rows_as_run)} rows · 3 columns") and grid.row_count == len(rows_as_run)
+        grid.focus()
+        await pilot.press("right", "right", "s")
+        await settle(pilot)
+        assert "sorted by killed asc" in status(app)
+        await pilot.press("s")
+        await settle(pilot)
+        assert "sorted by killed desc" in status(app)
+        shown = [grid.row(index) for index in range(grid.row_count)]
+        assert [row[2] for row in shown] == sorted((row[2] for row in rows_as_run), key=lambda killed: (killed is None, -(killed or 0)))
+        assert sorted(shown, key=repr) == sorted(rows_as_run, key=repr)
+        await pilot.press("u", "right", "left", "v")
+        await settle(pilot)
+        assert grid.result.columns == ["nationality", "count", "share_percent"]
+        assert [grid.row(index)[:2] for index in range(grid.row_count)] == counts
+        await pilot.press("equals_sign")
+        await settle(pilot)
+        top, many = counts[0]
+        assert f"nationality = {top}" in status(app) and grid.row_count == many
+        assert {grid.row(index)[1] for index in range(grid.row_count)} == {top}
+        await run_sql(app, pilot, events)
+        await pilot.press("escape", "slash", *"ALEPpo", "enter")
+        await settle(pilot)
+        assert grid.cursor_row == matches[0] and grid.current_column_name == "title"
+        await pilot.press("n")
+        await settle(pilot)
+        assert grid.cursor_row == matches[1]
+        await pilot.press("N")
+        await settle(pilot)
+        assert grid.cursor_row == matches[0]
+        await pilot.press("G", "n")
+        await settle(pilot)
+        assert grid.cursor_row == matches[0], "past the last match the search goes round to the first"
+        await pilot.press("up", "N")
+        await settle(pilot)
+        assert grid.cursor_row == matches[-1], "and back round to the last"
+        await pilot.press("slash", *"no such text", "enter")
+        await settle(pilot)
+        assert "No row holds 'no such text'" in status(app)
+        assert not [notice for notice in app._notifications if notice.severity == "error"]
+
+
+# --- stopping statements on Spark -----------------------------------------------------------------
+
+LONG_ON_SPARK = "SELECT count(*) AS n FROM range(200000) a, range(200000) b WHERE a.id * b.id = 7"
+"""Spark SQL, for the SQL pane: 4e10 pairs, minutes on local[2]."""
+LONG_FOR_A_CURSOR = ("SELECT count(*) AS n FROM (SELECT unnest(range(200000)) AS x) a, (SELECT unnest(range(200000)) AS y) b "
+                     "WHERE x * y = 7")
+"""The same in DuckDB's words, as a cursor takes them (the named queries' dialect)."""
+SECONDS_FOR_A_CURSOR = ("SELECT count(*) AS n FROM (SELECT unnest(range(20000)) AS x) a, (SELECT unnest(range(20000)) AS y) b "
+                        "WHERE (x + y) % 7 = 0")
+"""4e8 pairs: several seconds on local[2]."""
+
+
+def pairs_that_sum_to_sevens(size: int = 20_000) -> int:
+    residues = [sum(1 for number in range(size) if number % 7 == residue) for residue in range(7)]
+    return sum(residues[residue] * residues[(7 - residue) % 7] for residue in range(7))
+
+
+async def test_ctrl_g_stops_a_long_spark_statement_in_the_sql_pane_and_the_server_answers_the_next(builtin_pair):
+    import asyncio
+    import time
+
+    from textual.widgets import TextArea
+
+    from conftest import settle, shown_text
+    from explorer.app import ExplorerApp
+    from explorer.widgets.result_grid import ResultGrid
+    from test_sql_pane import open_sql, run_sql, status
+
+    _, spark = builtin_pair
+    app = ExplorerApp(spark)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await open_sql(app, pilot)
+            editor = app.query_one(TextArea)
+            editor.text = LONG_ON_SPARK
+            editor.move_cursor(editor.document.end)
+            await pilot.press("ctrl+j")
+            await pilot.pause(6)  # the filtered views and the analysis take a second or two: it is running on the server now
+            assert status(app).startswith("running")
+            pressed = time.monotonic()
+            await pilot.press("ctrl+g")
+            await asyncio.wait_for(settle(pilot), 60)
+            assert time.monotonic() - pressed < 20
+            assert status(app) == "✗ query cancelled"
+            assert shown_text(app.query_one(ResultGrid)).strip() == "query cancelled", "one line, no traceback"
+            started = time.monotonic()
+            await run_sql(app, pilot, "select 5 as five")
+            assert app.query_one(ResultGrid).row(0) == (5,) and status(app).startswith("✓ 1 row")
+            assert time.monotonic() - started < 20, "the server is free again"
+    finally:
+        spark.interrupt()  # whatever a failure left running would slow the tests after this one
+
+
+def test_interrupting_a_spark_cursor_stops_its_statement_and_not_another_cursors(builtin_pair):
+    """What a newer filter does to the older filter's queries (`SparkCursor.interrupt`, by its tag): its
+    statement raises Cancelled, and a statement running on another cursor at the same time finishes."""
+    import threading
+    import time
+
+    from explorer.engine import Cancelled
+
+    _, spark = builtin_pair
+    stopped, other = spark.cursor(), spark.cursor()
+    outcome: dict = {}
+
+    def run(name, cursor, sql):
+        try:
+            outcome[name] = cursor.execute(sql).fetchall()
+        except Exception as error:
+            outcome[name] = error
+        outcome[f"{name} ended"] = time.monotonic()
+
+    threads = [threading.Thread(target=run, args=("other", other, SECONDS_FOR_A_CURSOR)),
+               threading.Thread(target=run, args=("stopped", stopped, LONG_FOR_A_CURSOR))]
+    try:
+        for thread in threads:
+            thread.start()
+        time.sleep(3)
+        interrupted = time.monotonic()
+        stopped.interrupt()
+        for thread in threads:
+            thread.join(180)
+    finally:
+        spark.interrupt()
+    assert isinstance(outcome["stopped"], Cancelled), outcome["stopped"]
+    assert outcome["stopped ended"] - interrupted < 15
+    assert outcome["other"] == [(pairs_that_sum_to_sevens(),)]
+    assert outcome["other ended"] > interrupted, "the other statement was running when the first was stopped"
+
+
+# --- object storage on Spark -----------------------------------------------------------------------
+
+from test_object_storage import KEYS, endpoint, new_bucket, s3_env, upload  # noqa: E402,F401 (endpoint, s3_env: fixtures)
+
+
+@pytest.mark.parametrize("command", [["query", "SELECT 1", "--data"], []], ids=["query", "launch"])
+def test_an_s3_directory_on_the_local_spark_is_one_line_that_says_what_to_do(command, tmp_path):
+    """The pyspark wheel's Spark has no S3 filesystem (no hadoop-aws among its jars): said before anything starts."""
+    from explorer.engine.spark import has_s3a
+
+    assert not has_s3a(), "the wheel's jars hold hadoop-aws now: Spark started here could read s3a://"
+    ran = subprocess.run([sys.executable, "-m", "explorer", *command, "s3://conflict-data/syria", "--engine", "spark",
+                          "--spark-cache", str(tmp_path)], capture_output=True, text=True, timeout=120)
+    assert ran.returncode == 1
+    assert ran.stderr.strip().splitlines() == [
+        "error: s3://conflict-data/syria: the Spark started here (local[2], from the pyspark package) cannot read s3:// "
+        "(it has no hadoop-aws): give --spark-remote sc://HOST:15002 of a Spark with s3a configured, or use --engine duckdb"]
+
+
+@pytest.mark.usefixtures("s3_env")
+def test_an_s3_directory_goes_to_a_spark_server_as_s3a(spark_remote, tmp_path):
+    """On a Spark Connect server the directory is listed here and read by Spark at its s3a:// address; a server
+    without s3a (as the test server is) says so in one line."""
+    import boto3
+
+    client = boto3.client("s3", endpoint_url=os.environ["AWS_ENDPOINT_URL"], aws_access_key_id=KEYS["AWS_ACCESS_KEY_ID"],
+                          aws_secret_access_key=KEYS["AWS_SECRET_ACCESS_KEY"], region_name=KEYS["AWS_REGION"])
+    bucket = new_bucket(client)
+    upload(client, bucket, "syria")
+    with pytest.raises(DataDirectoryError) as caught:
+        open_engine("spark", f"s3://{bucket}/syria", remote=spark_remote, cache_dir=tmp_path)
+    message = str(caught.value)
+    assert "\n" not in message
+    assert message.startswith(f"s3://{bucket}/syria: the Spark at {spark_remote} cannot read it as s3a://{bucket}/syria (")
+    assert "S3AFileSystem not found" in message and message.endswith("configure s3a (hadoop-aws and credentials) on it, "
+                                                                      "or use --engine duckdb")

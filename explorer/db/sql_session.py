@@ -103,7 +103,8 @@ class ResultSet:
     """Rows of statements that cannot be wrapped in a subquery (EXPLAIN); always small."""
     _count: int | None = field(default=None, repr=False)
     derivable: ClassVar[bool] = True
-    """Whether `derived` can wrap it (sorting, filtering and output formatting in the engine)."""
+    """Whether `derived` takes DuckDB's SQL: the output formatting of `export.output_select` (the pane's sorting,
+    filtering and counting are `derived` on every engine)."""
 
     @property
     def row_count(self) -> int:

@@ -361,13 +361,34 @@ class SparkEngine:
         self.close()
 
 
+def has_s3a() -> bool:
+    """Whether the Spark of the pyspark package (what `local[N]` starts) can read s3a://: only with hadoop-aws
+    among its jars, which the wheel does not hold."""
+    import pyspark
+
+    return any((Path(pyspark.__file__).parent / "jars").glob("hadoop-aws-*.jar"))
+
+
+def _s3a(url: str) -> str:
+    """An s3:// URL as Hadoop's S3 filesystem names it."""
+    return "s3a://" + url.split("://", 1)[1]
+
+
+def _table_files(data_dir, name: str, files) -> tuple[list[str], str]:
+    """Where Spark reads a table: its files, and the folder its hive partitions are under (s3a:// in object storage)."""
+    if files.remote is not None:
+        return [_s3a(f"s3://{stored.path}") for stored in files.remote.objects], _s3a(f"{data_dir}/{name}")
+    return [str(path) for path in files.paths], str(data_dir / name)
+
+
 def _register_tables(spark, data_dir: Path, tables: dict) -> None:
     """Each table as a view over its Parquet files, its columns cast to the schema's types."""
     for name, files in tables.items():
+        paths, base = _table_files(data_dir, name, files)
         reader = spark.read.option("mergeSchema", "true")
         if files.hive:
-            reader = reader.option("basePath", str(data_dir / name))
-        reader.parquet(*[str(path) for path in files.paths]).createOrReplaceTempView(f"{name}__files")
+            reader = reader.option("basePath", base)
+        reader.parquet(*paths).createOrReplaceTempView(f"{name}__files")
         select = ", ".join(f'CAST("{column.name}" AS {column.type}) AS "{column.name}"' for column in files.table.columns)
         spark.sql(spark_dialect(f'SELECT {select} FROM "{name}__files"')).createOrReplaceTempView(name)
 
@@ -401,14 +422,30 @@ def open_spark(data_dir: Path | str | None = None, on_build: Callable[[str], Non
     """Open `data_dir` on Spark: a local server started here (`local[N]`) or one at `sc://HOST:PORT`."""
     from explorer.db.cache import cache_key
     from explorer.db.catalog import find_tables
+    from explorer.db.remote import is_remote
 
+    if is_remote(data_dir) and remote.startswith("local") and not has_s3a():
+        raise DataDirectoryError(f"{data_dir}: the Spark started here ({remote}, from the pyspark package) cannot read s3:// "
+                                 "(it has no hadoop-aws): give --spark-remote sc://HOST:15002 of a Spark with s3a configured, "
+                                 "or use --engine duckdb")
     data_dir, tables = find_tables(data_dir)
     server = start_local_server(remote) if remote.startswith("local") else None
     try:
         spark = connect(server.url if server is not None else remote)
-        _register_tables(spark, data_dir, tables)
+        try:
+            _register_tables(spark, data_dir, tables)
+        except Exception as error:
+            translated = _neutral_error(error)
+            if translated is error:
+                raise
+            if is_remote(data_dir) and "s3a" in str(translated):
+                raise DataDirectoryError(f"{data_dir}: the Spark at {remote} cannot read it as {_s3a(str(data_dir))} "
+                                         f"({translated}): configure s3a (hadoop-aws and credentials) on it, "
+                                         "or use --engine duckdb") from None
+            raise DataDirectoryError(f"Spark cannot read {data_dir}: {translated}") from None
         root = Path(cache_dir) if cache_dir is not None else default_cache_dir()
-        folder = root / cache_key([path for files in tables.values() for path in files.paths])
+        key = data_dir.cache_key() if is_remote(data_dir) else cache_key([path for files in tables.values() for path in files.paths])
+        folder = root / key
         try:
             root.mkdir(parents=True, exist_ok=True)
             if not (folder / COMPLETE).exists():
