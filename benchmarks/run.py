@@ -202,7 +202,7 @@ def _filters(spec: dict):
 
 def child_interactive(data_dir: Path) -> dict:
     """Filter changes, the SQL pane's first rows and jump to the end, and every pane shown once."""
-    from textual.widgets import TextArea
+    from textual.widgets import SelectionList, TextArea
 
     from explorer.app import ExplorerApp
     from explorer.config import engine_limits
@@ -247,7 +247,8 @@ def child_interactive(data_dir: Path) -> dict:
                 await pilot.press("t")
 
             async def picker_shown() -> None:
-                await _until(pilot, lambda: isinstance(app.screen, ValuePicker))
+                await _until(pilot, lambda: any(picker.is_mounted and picker.query(SelectionList)
+                                                and picker.query_one(SelectionList).has_focus for picker in app.screen.query(ValuePicker)))
                 await on_screen(pilot, app)
 
             await measure("picker", open_picker, picker_shown)
