@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 
-from rich.cells import get_character_cell_size
+from rich.cells import cell_len, split_graphemes
 from rich.console import Console
 from rich.segment import Segment
 from rich.color import ColorSystem
@@ -111,15 +111,17 @@ def _cells(strips: Iterable[Strip]) -> list[Cell] | None:
         for text, style, control in strip:
             if control:
                 return None
-            for character in text:
-                width = get_character_cell_size(character)
+            # Graphemes as Rich measures them (and so as Textual lays them out): a variation selector 16 makes
+            # a narrow emoji wide ("❤️" is two cells), a zero width joiner joins the next character.
+            for start, end, width in split_graphemes(text)[0]:
+                grapheme = text[start:end]
                 if width == 1:
-                    cells.append((character, style))
+                    cells.append((grapheme, style))
                 elif width == 2:
-                    cells.append((character, style))
+                    cells.append((grapheme, style))
                     cells.append((TAIL, style))
-                elif cells and cells[-1][0] != TAIL:
-                    cells[-1] = (cells[-1][0] + character, cells[-1][1])  # a combining mark joins its letter
+                elif width == 0 and cells and cells[-1][0] != TAIL:
+                    cells[-1] = (cells[-1][0] + grapheme, cells[-1][1])  # a combining mark joins its letter
                 else:
                     return None
     return cells
@@ -217,7 +219,7 @@ def _write_cells(out: list[str], row: list[Cell | None], line: dict[int, Cell], 
 
 def _wide(cell: Cell | None) -> bool:
     """Whether `cell` holds the left half of a wide character."""
-    return cell is not None and cell[0] != TAIL and get_character_cell_size(cell[0][0]) == 2
+    return cell is not None and cell[0] != TAIL and cell_len(cell[0]) == 2
 
 
 class DiffedUpdate(CompositorUpdate):

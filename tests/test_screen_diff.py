@@ -24,6 +24,7 @@ import explorer.app
 from explorer.app import ExplorerApp
 from explorer.screen_diff import TAIL, DiffedUpdate, ScreenDiff, _cells
 from tests.conftest import settle
+from tests.terminal_model import WideTerminal
 
 
 class Terminal:
@@ -175,3 +176,28 @@ def test_a_combining_accent_joins_its_letter_and_a_wide_character_takes_two_cell
     assert "e\u0301" in DiffedUpdate(first, diff, (WIDTH, HEIGHT)).render_segments(console)
     again = DiffedUpdate(first, diff, (WIDTH, HEIGHT)).render_segments(console)
     assert again == ""  # the same cells again: nothing to write
+
+
+# --- widths as Textual lays them out, and wide characters broken in half (what pyte does not model) -----
+
+def _replay(sequence: list[CompositorUpdate], color_system: str = "truecolor", size: tuple[int, int] = (WIDTH, HEIGHT)) -> str | None:
+    """The first difference between the screens Textual's writes and the diff's leave in `WideTerminal`."""
+    console = Console(color_system=color_system, force_terminal=True, width=size[0], height=size[1])
+    whole, diffed, diff = WideTerminal(*size), WideTerminal(*size), ScreenDiff()
+    for number, update in enumerate(sequence):
+        whole.feed(update.render_segments(console))
+        diffed.feed(DiffedUpdate(update, diff, size).render_segments(console))
+        found = whole.first_difference(diffed)
+        if found:
+            return f"after update {number}: {found}"
+    return None
+
+
+def test_an_emoji_with_a_variation_selector_takes_the_two_cells_textual_gives_it():
+    style = Style(bold=True)
+    sun = Strip([Segment("☀️ab", style)])
+    assert sun.cell_length == 4  # Rich 15 measures graphemes: the selector makes the sun wide
+    assert _cells([sun]) == [("☀️", style), (TAIL, style), ("a", style), ("b", style)]
+    before = LayoutUpdate([[Strip([Segment("☀️ab  |x", style)])]], Region(0, 0, 8, 1))
+    after = LayoutUpdate([[Strip([Segment("☀️ab  |y", style)])]], Region(0, 0, 8, 1))
+    assert _replay([before, after]) is None  # the y lands in column 7, not 6
