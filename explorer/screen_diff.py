@@ -136,8 +136,7 @@ def _changed_runs(row: list[Cell | None], line: dict[int, Cell]) -> list[tuple[i
         if row[column] == cell:
             continue
         start = column - 1 if cell[0] == TAIL and column - 1 in line else column  # a wide character from its left half
-        if runs and start - runs[-1][1] <= MERGE_GAP and all(
-                gap in line or row[gap] is not None for gap in range(runs[-1][1], start)):
+        if runs and start - runs[-1][1] <= MERGE_GAP and _rewritable(row, line, runs[-1][1], start):
             runs[-1][1] = column + 1
         else:
             runs.append([start, column + 1])
@@ -146,6 +145,23 @@ def _changed_runs(row: list[Cell | None], line: dict[int, Cell]) -> list[tuple[i
         if tail is not None and tail[0] == TAIL:
             run[1] += 1  # the right half of a wide character goes with it
     return [(start, end) for start, end in runs]
+
+
+def _rewritable(row: list[Cell | None], line: dict[int, Cell], start: int, end: int) -> bool:
+    """Whether the unchanged columns [start, end) between two runs can be written again: every cell known, and
+    a wide character kept from `row` whole within them (written beside a painted cell that takes one of its
+    halves, it would put the cursor off by one, and the terminal would blank what it showed)."""
+    for column in range(start, end):
+        if column in line:
+            continue
+        cell = row[column]
+        if cell is None:
+            return False
+        if cell[0] == TAIL and not (column - 1 >= start and column - 1 not in line):
+            return False
+        if _wide(cell) and not (column + 1 < end and column + 1 not in line):
+            return False
+    return True
 
 
 def _sgr(style: Style | None, color_system: ColorSystem) -> tuple[str, str, str]:
