@@ -13,6 +13,7 @@ with nothing to join).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 
@@ -32,6 +33,9 @@ TAIL = ""
 
 PLAIN = ("", "", "")
 """The SGR state after a reset."""
+
+CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+"""Control characters: a terminal acts on them (a tab moves on, ESC starts a sequence), they take no cell."""
 
 MERGE_GAP = 6
 """Unchanged cells between two changed runs that are written again rather than moved over (a move is ~8 bytes)."""
@@ -109,8 +113,8 @@ def _cells(strips: Iterable[Strip]) -> list[Cell] | None:
     cells: list[Cell] = []
     for strip in strips:
         for text, style, control in strip:
-            if control:
-                return None
+            if control or CONTROL.search(text):
+                return None  # as Textual writes it: a tab or an escape sequence in the data moves or restyles what follows
             # Graphemes as Rich measures them (and so as Textual lays them out): a variation selector 16 makes
             # a narrow emoji wide ("❤️" is two cells), a zero width joiner joins the next character.
             for start, end, width in split_graphemes(text)[0]:

@@ -203,6 +203,15 @@ def test_an_emoji_with_a_variation_selector_takes_the_two_cells_textual_gives_it
     assert _replay([before, after]) is None  # the y lands in column 7, not 6
 
 
+def test_control_characters_in_the_text_are_written_as_textual_writes_them():
+    style = Style(bold=True)
+    assert _cells([Strip([Segment("a\tb", style)])]) is None
+    # An escape sequence in the data (an event titled "Esc\x1b[31mred"): Textual resets after the segment,
+    # the diff must not believe its own SGR state and leave the next line red.
+    update = LayoutUpdate([[Strip([Segment("a\x1b[31mb ", style)])], [Strip([Segment("xy  ", style)])]], Region(0, 0, 4, 2))
+    assert _replay([update]) is None
+
+
 def test_a_wide_character_left_whole_is_not_written_again_beside_a_cell_painted_over_its_right_half():
     style = Style(color="red")
     first = LayoutUpdate([[_strip([("ab字cd", style)], WIDTH)]], Region(0, 0, WIDTH, 1))  # 字 in columns 2 and 3
