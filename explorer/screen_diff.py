@@ -13,10 +13,11 @@ with nothing to join).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 
-from rich.cells import get_character_cell_size
+from rich.cells import cell_len, split_graphemes
 from rich.console import Console
 from rich.segment import Segment
 from rich.color import ColorSystem
@@ -32,6 +33,9 @@ TAIL = ""
 
 PLAIN = ("", "", "")
 """The SGR state after a reset."""
+
+CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+"""Control characters: a terminal acts on them (a tab moves on, ESC starts a sequence), they take no cell."""
 
 MERGE_GAP = 6
 """Unchanged cells between two changed runs that are written again rather than moved over (a move is ~8 bytes)."""
@@ -109,17 +113,19 @@ def _cells(strips: Iterable[Strip]) -> list[Cell] | None:
     cells: list[Cell] = []
     for strip in strips:
         for text, style, control in strip:
-            if control:
-                return None
-            for character in text:
-                width = get_character_cell_size(character)
+            if control or CONTROL.search(text):
+                return None  # as Textual writes it: a tab or an escape sequence in the data moves or restyles what follows
+            # Graphemes as Rich measures them (and so as Textual lays them out): a variation selector 16 makes
+            # a narrow emoji wide ("❤️" is two cells), a zero width joiner joins the next character.
+            for start, end, width in split_graphemes(text)[0]:
+                grapheme = text[start:end]
                 if width == 1:
-                    cells.append((character, style))
+                    cells.append((grapheme, style))
                 elif width == 2:
-                    cells.append((character, style))
+                    cells.append((grapheme, style))
                     cells.append((TAIL, style))
-                elif cells and cells[-1][0] != TAIL:
-                    cells[-1] = (cells[-1][0] + character, cells[-1][1])  # a combining mark joins its letter
+                elif width == 0 and cells and cells[-1][0] != TAIL:
+                    cells[-1] = (cells[-1][0] + grapheme, cells[-1][1])  # a combining mark joins its letter
                 else:
                     return None
     return cells
@@ -134,8 +140,7 @@ def _changed_runs(row: list[Cell | None], line: dict[int, Cell]) -> list[tuple[i
         if row[column] == cell:
             continue
         start = column - 1 if cell[0] == TAIL and column - 1 in line else column  # a wide character from its left half
-        if runs and start - runs[-1][1] <= MERGE_GAP and all(
-                gap in line or row[gap] is not None for gap in range(runs[-1][1], start)):
+        if runs and start - runs[-1][1] <= MERGE_GAP and _rewritable(row, line, runs[-1][1], start):
             runs[-1][1] = column + 1
         else:
             runs.append([start, column + 1])
@@ -144,6 +149,23 @@ def _changed_runs(row: list[Cell | None], line: dict[int, Cell]) -> list[tuple[i
         if tail is not None and tail[0] == TAIL:
             run[1] += 1  # the right half of a wide character goes with it
     return [(start, end) for start, end in runs]
+
+
+def _rewritable(row: list[Cell | None], line: dict[int, Cell], start: int, end: int) -> bool:
+    """Whether the unchanged columns [start, end) between two runs can be written again: every cell known, and
+    a wide character kept from `row` whole within them (written beside a painted cell that takes one of its
+    halves, it would put the cursor off by one, and the terminal would blank what it showed)."""
+    for column in range(start, end):
+        if column in line:
+            continue
+        cell = row[column]
+        if cell is None:
+            return False
+        if cell[0] == TAIL and not (column - 1 >= start and column - 1 not in line):
+            return False
+        if _wide(cell) and not (column + 1 < end and column + 1 not in line):
+            return False
+    return True
 
 
 def _sgr(style: Style | None, color_system: ColorSystem) -> tuple[str, str, str]:
@@ -217,7 +239,7 @@ def _write_cells(out: list[str], row: list[Cell | None], line: dict[int, Cell], 
 
 def _wide(cell: Cell | None) -> bool:
     """Whether `cell` holds the left half of a wide character."""
-    return cell is not None and cell[0] != TAIL and get_character_cell_size(cell[0][0]) == 2
+    return cell is not None and cell[0] != TAIL and cell_len(cell[0]) == 2
 
 
 class DiffedUpdate(CompositorUpdate):
