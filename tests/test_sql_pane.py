@@ -304,3 +304,18 @@ async def test_the_schema_browser_fills_when_the_pane_is_first_opened(sql_app):
         await open_sql(app, pilot)
         tables = {node.data for node in schema.root.children}
         assert {"events", "actors", "casualties", "forces", "occurrences", "filtered_casualties"} <= tables
+
+
+async def test_a_result_shows_with_no_color(catalog, monkeypatch):
+    """NO_COLOR: Textual's monochrome filter reads every segment's style; a row drawn without one crashed the app."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = ExplorerApp(catalog)
+    async with app.run_test(size=(200, 60)) as pilot:
+        await open_sql(app, pilot)
+        await run_sql(app, pilot, "SELECT event_id, title FROM events ORDER BY event_id")
+        assert app.no_color
+        grid = app.query_one("#sql-results")
+        await pilot.press("escape", "G")
+        await settle(pilot)
+        assert grid.cursor_row == grid.row_count - 1
+        assert "E0" in app.screen._compositor.render_update(full=True).render_segments(app.console)

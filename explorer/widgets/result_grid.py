@@ -32,6 +32,8 @@ PAGE_ROWS = 200
 MAX_CACHED_PAGES = 20
 PLACEHOLDER = "…"
 """Drawn for a row whose page is still being fetched."""
+PLAIN = Style()
+"""A segment's style where it has none of its own (Textual's NO_COLOR filter reads every segment's style)."""
 MAX_COLUMN_WIDTH = 40
 NULL_TEXT = "NULL"
 TYPE_WIDTHS = {"BOOLEAN": 5, "TIME": 8, "DATE": 10, "TIMESTAMP": 19, "TIMESTAMP WITH TIME ZONE": 25, "UUID": 36}
@@ -268,12 +270,12 @@ class ResultGrid(ReportsWorkerFailures, ScrollView, can_focus=True):
             return Strip(segments).crop(scroll_x, scroll_x + width).extend_cell_length(width, header)
         index = scroll_y + y - 1
         if not 0 <= index < self.row_count:
-            return Strip.blank(width)
+            return Strip.blank(width, PLAIN)
         row = self.row(index)
         if row is None:  # on its way, or its page could not be read (the status said why)
-            return Strip([Segment(" " + PLACEHOLDER, Style(dim=True))]).extend_cell_length(width) if not self.loaded(index) else Strip.blank(width)
+            return Strip([Segment(" " + PLACEHOLDER, Style(dim=True))]).extend_cell_length(width, PLAIN) if not self.loaded(index) else Strip.blank(width, PLAIN)
         match_style = self.get_component_rich_style("result-grid--match") if self.search else Style()
-        segments = [Segment(" ")]
+        segments = [Segment(" ", PLAIN)]
         for column, (value, column_width, right) in enumerate(zip(row, self.widths, self.right_aligned)):
             text = _show(value)
             style = Style(dim=True, italic=True) if value is None else Style()
@@ -283,13 +285,13 @@ class ResultGrid(ReportsWorkerFailures, ScrollView, can_focus=True):
             if index == self.cursor_row:
                 style += Style(reverse=True) if column == self.cursor_column and self.has_focus else Style(underline=True)
             segments.append(Segment((text.rjust if right else text.ljust)(column_width), style))
-            segments.append(Segment("  "))
-        return Strip(segments).crop(scroll_x, scroll_x + width).extend_cell_length(width)
+            segments.append(Segment("  ", PLAIN))
+        return Strip(segments).crop(scroll_x, scroll_x + width).extend_cell_length(width, PLAIN)
 
     def _message_line(self, y: int, width: int) -> Strip:
         lines = [wrapped for line in self.message.splitlines() for wrapped in textwrap.wrap(line, max(10, width - 2)) or [""]]
         if y >= len(lines):
-            return Strip.blank(width)
+            return Strip.blank(width, PLAIN)
         return Strip([Segment(" " + lines[y], self.get_component_rich_style("result-grid--message"))]).extend_cell_length(width)
 
     def watch_cursor_row(self) -> None:
