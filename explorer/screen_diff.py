@@ -7,8 +7,9 @@ cell by cell, and turns each of Textual's updates into the writes of the cells t
 into runs (a cursor move costs more than a few unchanged cells), with an SGR sequence only where the
 style changes. What the terminal shows afterwards is what Textual's own update would have left; the
 shadow is forgotten (the next update writes every cell it covers) on a resize, a suspend and a
-resume, and whenever an update holds something it cannot follow (control codes, a combining mark
-with nothing to join).
+resume, and whenever an update holds something it cannot follow (Textual's own control segments,
+a combining mark with nothing to join). Control characters in the data (a tab, ESC) take no cell in
+Textual's layout and are left out, so text from a data file can never send the terminal a command.
 """
 
 from __future__ import annotations
@@ -113,8 +114,12 @@ def _cells(strips: Iterable[Strip]) -> list[Cell] | None:
     cells: list[Cell] = []
     for strip in strips:
         for text, style, control in strip:
-            if control or CONTROL.search(text):
-                return None  # as Textual writes it: a tab or an escape sequence in the data moves or restyles what follows
+            if control:
+                return None
+            # A control character in the data (a tab, an escape sequence in an imported title) takes no cell in
+            # Textual's layout; written out, it would move or restyle what follows, or reach the terminal as a
+            # command (OSC 52 writes the clipboard). It is left out: the screen shows the text as laid out.
+            text = CONTROL.sub("", text)
             # Graphemes as Rich measures them (and so as Textual lays them out): a variation selector 16 makes
             # a narrow emoji wide ("❤️" is two cells), a zero width joiner joins the next character.
             for start, end, width in split_graphemes(text)[0]:

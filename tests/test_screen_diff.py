@@ -203,13 +203,23 @@ def test_an_emoji_with_a_variation_selector_takes_the_two_cells_textual_gives_it
     assert _replay([before, after]) is None  # the y lands in column 7, not 6
 
 
-def test_control_characters_in_the_text_are_written_as_textual_writes_them():
+def test_control_characters_in_the_data_never_reach_the_terminal():
     style = Style(bold=True)
-    assert _cells([Strip([Segment("a\tb", style)])]) is None
-    # An escape sequence in the data (an event titled "Esc\x1b[31mred"): Textual resets after the segment,
-    # the diff must not believe its own SGR state and leave the next line red.
-    update = LayoutUpdate([[Strip([Segment("a\x1b[31mb ", style)])], [Strip([Segment("xy  ", style)])]], Region(0, 0, 4, 2))
-    assert _replay([update]) is None
+    assert _cells([Strip([Segment("a\tb", style)])]) == [("a", style), ("b", style)]
+    # An escape sequence in the data (an event titled "a\x1b[31mb", or an OSC 52 that would write the clipboard):
+    # its control characters take no cell in Textual's layout and are left out, the rest shows as the text it is
+    # ("a[31mb", laid out so), in its own style, and the next line keeps its own colour.
+    for hostile in ("\x1b[31m", "\x1b]52;c;aGk=\x07", "\x1b[2J", "\r", "\x9b31m"):
+        console = Console(color_system="truecolor", force_terminal=True, width=WIDTH, height=HEIGHT)
+        printable = "".join(character for character in hostile if character.isprintable())
+        raw = LayoutUpdate([[_strip([(f"a{hostile}b ", style)], WIDTH)], [_strip([("xy", style)], WIDTH)]], Region(0, 0, WIDTH, 2))
+        clean = LayoutUpdate([[_strip([(f"a{printable}b ", style)], WIDTH)], [_strip([("xy", style)], WIDTH)]], Region(0, 0, WIDTH, 2))
+        written = DiffedUpdate(raw, ScreenDiff(), (WIDTH, HEIGHT)).render_segments(console)
+        assert "\x1b]" not in written and "\x1b[2J" not in written and "\x9b" not in written and "\r" not in written
+        shown, expected = WideTerminal(WIDTH, HEIGHT), WideTerminal(WIDTH, HEIGHT)
+        shown.feed(written)
+        expected.feed(clean.render_segments(console))
+        assert shown.first_difference(expected) is None, repr(hostile)
 
 
 def test_a_wide_character_left_whole_is_not_written_again_beside_a_cell_painted_over_its_right_half():
