@@ -246,8 +246,8 @@ def child_interactive(data_dir: Path) -> dict:
             async def open_picker() -> None:
                 await pilot.press("t")
 
-            async def picker_shown() -> None:
-                await _until(pilot, lambda: isinstance(app.screen, ValuePicker))
+            async def picker_shown() -> None:  # it opens over the panes, in the same screen
+                await _until(pilot, lambda: bool(app.screen.query(ValuePicker)))
                 await on_screen(pilot, app)
 
             await measure("picker", open_picker, picker_shown)
