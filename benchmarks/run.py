@@ -703,6 +703,55 @@ def measure_engines(labels: list[str], engines: list[str], data_root: Path) -> s
     return "\n\n".join([format_engines_table(measured), *notes])
 
 
+def export_tree(commit: str, folder: Path) -> Path:
+    """The code at `commit`, exported with `git archive` into `folder` (outside the repository: no worktree,
+    nothing added to .git)."""
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", "--format=tar", commit], check=True, capture_output=True)
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive.stdout, check=True)
+    return folder
+
+
+def _short(commit: str) -> str:
+    return subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", commit], check=True, capture_output=True,
+                          text=True).stdout.strip()
+
+
+def compare_with(commit: str, labels: list[str], rounds: int, data_root: Path) -> str:
+    """DuckDB's steps on the code at `commit` ("before") and on this tree ("after"), alternating in one run:
+    at each size, `rounds` rounds of before then after (the order swapped every other round, so that
+    neither always runs first); the table of medians, each round's figure and after ÷ before."""
+    dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--", "explorer"], check=True,
+                           capture_output=True, text=True).stdout.strip()
+    names = {"before": f"before ({_short(commit)})", "after": f"after ({_short('HEAD')}{', edited' if dirty else ''})"}
+    measured: dict[str, dict[tuple[str, str], list]] = {"before": {}, "after": {}}
+    with tempfile.TemporaryDirectory(prefix="conflict-explorer-before-") as folder:
+        trees = {"before": export_tree(commit, Path(folder)), "after": ROOT}
+        for label in labels:
+            for number in range(rounds):
+                for side in (("before", "after") if number % 2 == 0 else ("after", "before")):
+                    print(f"{label}, round {number + 1} of {rounds}: {names[side]} ...", file=sys.stderr, flush=True)
+                    for size, step, value, floor, _ in measure_size(label, tree=trees[side], data_root=data_root):
+                        measured[side].setdefault((size, step), []).append((value, floor))
+    lines = [f"| size | step | {names['before']} | {names['after']} | after ÷ before | DuckDB floor, before → after |",
+             "|---|---|---|---|---|---|"]
+    for size, step in _merged_steps({side: [key for key in found] for side, found in measured.items()}):
+        cells, medians, floors = [], [], []
+        for side in ("before", "after"):
+            runs = measured[side].get((size, step), [])
+            values = [value for value, _ in runs]
+            medians.append(_percentile(values, 0.5) if values else None)
+            floors.append(_percentile([floor for _, floor in runs if floor is not None], 0.5) if any(
+                floor is not None for _, floor in runs) else None)
+            spread = f" ({', '.join(_figure(step, value).split()[0] for value in values)})" if len(values) > 1 else ""
+            cells.append(_figure(step, medians[-1]) + spread if values else "not in this code")
+        ratio = f"{medians[1] / medians[0]:.2f}×" if None not in medians and medians[0] else ""
+        floor = f"{_figure(step, floors[0])} → {_figure(step, floors[1])}" if None not in floors else ""
+        lines.append(f"| {size} | {step} | {cells[0]} | {cells[1]} | {ratio} | {floor} |")
+    note = (f"Medians of {rounds} rounds (each round's figure in brackets); each round starts from an empty cache."
+            if rounds > 1 else "One round, from an empty cache.")
+    return "\n".join(lines) + "\n\n" + note
+
+
 def machine(with_spark: bool = False) -> str:
     from importlib.metadata import version
 
@@ -733,6 +782,9 @@ def main() -> None:
     parser.add_argument("--engines", default="duckdb",
                         help="comma-separated: duckdb, spark (default: duckdb). With spark, the chosen sizes' steps on each "
                              "engine in one table (Spark: a local server, local[2], started by each measurement)")
+    parser.add_argument("--compare-with", metavar="COMMIT",
+                        help="DuckDB's steps on the code at COMMIT and on this tree, alternating, in one table")
+    parser.add_argument("--rounds", type=int, default=2, help="with --compare-with: rounds of before and after (default 2)")
     parser.add_argument("--data-root", type=Path, default=DATA_ROOT,
                         help="where the synthetic 100k/1m/10m folders are (default benchmarks/.data; only read when given)")
     parser.add_argument("--child", nargs=2, metavar=("STEP", "DATA_DIR"), help=argparse.SUPPRESS)
@@ -753,9 +805,12 @@ def main() -> None:
     engines = [engine.strip().lower() for engine in args.engines.split(",")]
     if unknown := [engine for engine in engines if engine not in ENGINE_TITLES]:
         raise SystemExit(f"unknown engine(s) {', '.join(unknown)}: use {', '.join(ENGINE_TITLES)}")
-    if args.readme and engines != ["duckdb"]:
-        raise SystemExit("--readme rewrites DuckDB's results table: run it without --engines")
+    if args.readme and (engines != ["duckdb"] or args.compare_with):
+        raise SystemExit("--readme rewrites DuckDB's results table: run it without --engines and --compare-with")
     data_root = args.data_root.resolve()
+    if args.compare_with:
+        print(compare_with(args.compare_with, labels, args.rounds, data_root) + "\n\n" + machine())
+        return
     if "spark" in engines:
         if why := spark_missing():
             raise SystemExit(why)
