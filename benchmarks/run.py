@@ -14,6 +14,9 @@ start-up and a few keys (the real app under a pseudo-terminal), and, with --peer
     .venv/bin/python benchmarks/run.py --peers         # also time VisiData on the same files (pip install -e ".[peers]")
     .venv/bin/python benchmarks/run.py --bytes-only    # only the bytes the terminal receives per key (built-in data, 120x40)
     .venv/bin/python benchmarks/run.py --peers-only --sizes 1m   # only VisiData
+    .venv/bin/python benchmarks/run.py --sizes 100k --engines duckdb,spark   # the app on each engine, one table
+    .venv/bin/python benchmarks/run.py --sizes 100k,1m --compare-with 94d0395 --rounds 3   # DuckDB before/after
+    .venv/bin/python benchmarks/run.py --data-root ../main/benchmarks/.data ...   # read synthetic data from elsewhere
 
 Synthetic data directories are generated once into benchmarks/.data/ (see generate.py).
 Each measurement runs in a child process of its own, so peak memory is that step's alone, read before its floor runs.
