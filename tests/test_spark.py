@@ -127,7 +127,15 @@ NAMED_QUERIES = {
     "casualty_reports": lambda con, f: queries.casualty_reports(con, f),
     "tally_spans": lambda con, f: queries.tally_spans(con, f),
     "events_bounds": lambda con, f: geo.events_bounds(con, f),
+    "map_counts": lambda con, f: _map_cells(geo.map_counts(con, f, geo.View(38.0, 35.0, 0.1), 60, 20)),
+    "events_in_area": lambda con, f: geo.events_in_area(con, f, (35.0, 32.0, 40.0, 37.5)),
 }
+
+
+def _map_cells(counts: geo.MapCounts) -> list:
+    """The map pane's cells (events, placed by front), centres rounded (a mean's last digits differ by engine)."""
+    return [(cell, counts.cells[cell], tuple(round(value, 9) for value in counts.centres[cell])) for cell in counts.cells] \
+        + [("outside", counts.outside), ("country-wide", counts.country_wide)]
 UNFILTERED = {
     "data_span": queries.data_span,
     "actor_hierarchy": queries.actor_hierarchy,
@@ -182,6 +190,7 @@ async def what_the_panes_show(engine, filters: Filters) -> dict:
     from conftest import settle, shown_text
     from explorer.app import ExplorerApp
     from explorer.widgets.chart import MonthlyChart
+    from explorer.widgets.map_canvas import MapCanvas
     from explorer.widgets.record_table import RecordTable
 
     app = ExplorerApp(engine)
@@ -200,17 +209,23 @@ async def what_the_panes_show(engine, filters: Filters) -> dict:
             for tree in app.query_one(f"#{pane}").query(Tree):
                 shown[f"{pane} tree"] = sorted(str(node.label) for node in tree._tree_nodes.values())
         shown["chart"] = shown_text(app.query_one(MonthlyChart))
+        await pilot.press("5")  # the map: its cells' counts, as drawn
+        await settle(pilot)
+        canvas = app.query_one(MapCanvas)
+        shown["map cells"] = sorted(canvas.counts.cells.items())
+        shown["map"] = shown_text(canvas)
         shown["notices"] = [str(notice.message) for notice in app._notifications]
     return shown
 
 
 @pytest.mark.parametrize("label", ["everything", "Iranian"])
-async def test_the_timeline_actors_and_casualties_panes_show_duckdbs_numbers_on_spark(builtin_pair, label):
+async def test_every_pane_shows_duckdbs_numbers_on_spark(builtin_pair, label):
     duck, spark = builtin_pair
     on_duckdb = await what_the_panes_show(duck, FILTERS[label])
     on_spark = await what_the_panes_show(spark, FILTERS[label])
     assert not on_spark["notices"], on_spark["notices"]
     assert on_duckdb["timeline events"] and on_duckdb["actors tree"] and on_duckdb["casualties casualty-table"]
+    assert on_duckdb["map cells"]
     assert on_spark == on_duckdb
 
 

@@ -136,7 +136,7 @@ def map_counts(con: Cursor, filters: Filters, view: View, columns: int, rows: in
         FROM (SELECT *, CASE WHEN undrawable THEN -1 ELSE floor((lon - w) / dx)::BIGINT END AS c,
                   CASE WHEN undrawable THEN -1 ELSE floor((n - lat) / dy)::BIGINT END AS r
               FROM (SELECT p.lon, p.lat, p.placed_by, p.placed_by IS NULL AS undrawable, k.*
-                    FROM ({placed}) AS p CROSS JOIN (SELECT ?::DOUBLE AS w, ?::DOUBLE AS dx, ?::DOUBLE AS n, ?::DOUBLE AS dy) AS k))
+                    FROM ({placed}) AS p CROSS JOIN (SELECT CAST(? AS DOUBLE) AS w, CAST(? AS DOUBLE) AS dx, CAST(? AS DOUBLE) AS n, CAST(? AS DOUBLE) AS dy) AS k))
         GROUP BY ALL
         """,
         [*params, west, view.degrees_per_column, north, view.degrees_per_row],
