@@ -23,8 +23,8 @@ from textual.strip import Strip
 import explorer.app
 from explorer.app import ExplorerApp
 from explorer.screen_diff import TAIL, DiffedUpdate, ScreenDiff, _cells
-from tests.conftest import settle
-from tests.terminal_model import WideTerminal
+from conftest import settle
+from terminal_model import WideTerminal
 
 
 class Terminal:
