@@ -9,7 +9,7 @@ import argparse
 import os
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from contextlib import closing
 from pathlib import Path
 from typing import TextIO
@@ -82,7 +82,7 @@ def _data_dir(text: str) -> Path | str:
 def _open(args: argparse.Namespace, data_dir: Path | str | None) -> Engine:
     """The data directory on the engine the options name."""
     options = {"remote": args.spark_remote, "cache_dir": args.spark_cache} if args.engine == "spark" else {}
-    return open_engine(args.engine, data_dir, _limits(args), _say_building(data_dir), **options)
+    return _open_reporting_build(args.engine, data_dir, _limits(args), **options)
 
 
 def _limits(args: argparse.Namespace) -> EngineLimits:
@@ -313,7 +313,7 @@ def _build_cache(data_dir: Path, limits: EngineLimits) -> None:
     """Build the cache of a directory just written, as its first start would: that start is then quick.
     The directory is written and valid by now, so a failure here only leaves the work to the first start."""
     try:
-        open_engine("duckdb", data_dir, limits, _say_building(data_dir)).close()
+        _open_reporting_build("duckdb", data_dir, limits).close()
     except ExplorerError as error:
         print(f"note: the explorer's cache was not built now ({error}); the first start builds it")
     else:
@@ -335,21 +335,56 @@ def _build_data(args: argparse.Namespace) -> int:
     return 0
 
 
-def _say_building(data_dir: Path | str | None) -> Callable[[str], None] | None:
+class BuildLines:
     """On a terminal, what a first opening of a data directory prints while it counts the occurrences once:
-    a line to begin with, then each step with the time since the start."""
-    if not sys.stderr.isatty():
-        return None  # scripts read stdout and a one-line error; nothing else goes to stderr
-    started: list[float] = []
+    a line to begin with, then each step with the time since the start and, rewritten in place, how far
+    DuckDB has gone through it."""
 
-    def say(step: str) -> None:
-        if not started:
-            started.append(time.monotonic())
-            print(f"conflict-explorer: first opening of {data_dir or 'the built-in data'}: counting its casualty "
+    def __init__(self, data_dir: Path | str | None) -> None:
+        self.data_dir = data_dir
+        self.started: float | None = None
+        self.current = ""
+
+    def step(self, step: str) -> None:
+        if self.started is None:
+            self.started = time.monotonic()
+            print(f"conflict-explorer: first opening of {self.data_dir or 'the built-in data'}: counting its casualty "
                   "occurrences once (large directories take a while; later starts read the result)",
                   file=sys.stderr, flush=True)
-        print(f"  {time.monotonic() - started[0]:5.0f} s  {step} ...", file=sys.stderr, flush=True)
-    return say
+        else:
+            print(file=sys.stderr, flush=True)
+        self.current = step
+        print(self._line(), end="", file=sys.stderr, flush=True)
+
+    def progress(self, percent: float) -> None:
+        """How far the step's statement has gone (DuckDB's estimate, 0-100): its line is written again."""
+        if self.started is not None:
+            print(f"\r{self._line()} {min(100.0, max(0.0, percent)):3.0f}%\x1b[K", end="", file=sys.stderr, flush=True)
+
+    def done(self) -> None:
+        if self.started is not None:
+            print(file=sys.stderr, flush=True)
+            self.started = None
+
+    def _line(self) -> str:
+        return f"  {time.monotonic() - (self.started or 0.0):5.0f} s  {self.current} ..."
+
+
+def _build_lines(data_dir: Path | str | None) -> BuildLines | None:
+    """The build's lines when stderr is a terminal (scripts read stdout and a one-line error: nothing else
+    goes to stderr)."""
+    return BuildLines(data_dir) if sys.stderr.isatty() else None
+
+
+def _open_reporting_build(kind: str, data_dir: Path | str | None, limits: EngineLimits, **options) -> Engine:
+    """`open_engine`, saying on the terminal what a first opening builds and how far it has gone."""
+    lines = _build_lines(data_dir)
+    try:
+        return open_engine(kind, data_dir, limits, lines.step if lines else None,
+                           on_progress=lines.progress if lines else None, **options)
+    finally:
+        if lines is not None:
+            lines.done()
 
 
 def _spec_data_dir(spec, given: Path | str | None) -> Path | str | None:

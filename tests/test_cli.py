@@ -282,3 +282,39 @@ def test_an_import_builds_the_explorer_s_cache_so_the_first_start_reads_it(tmp_p
         events = catalog.cursor().execute("SELECT count(*) FROM events").fetchall()[0][0]
     assert events > 0
     assert bool(steps) is no_cache, steps  # built at the import, the first start has nothing to build
+
+
+def test_a_first_opening_on_a_terminal_shows_how_far_each_step_has_gone(tmp_path):
+    """Each step of the cache build gets its line, rewritten in place with DuckDB's percentage while it runs;
+    stdout holds only the query's result."""
+    import pty
+    import re
+
+    data = tmp_path / "data"
+    subprocess.run([sys.executable, str(Path(__file__).parents[1] / "benchmarks" / "generate.py"), "300000", str(data)],
+                   check=True, capture_output=True, timeout=300)
+    command = [str(SCRIPT)] if SCRIPT.is_file() else [sys.executable, "-m", "explorer"]
+    env = {**os.environ, "CONFLICT_EXPLORER_CACHE_DIR": str(tmp_path / "cache")}
+    main, secondary = pty.openpty()
+    try:
+        result = subprocess.run([*command, "query", "SELECT count(*) AS n FROM casualties", "--data", str(data), "--format", "csv"],
+                                stdout=subprocess.PIPE, stderr=secondary, env=env, timeout=300)
+    finally:
+        os.close(secondary)
+    chunks = []
+    try:
+        while chunk := os.read(main, 4096):
+            chunks.append(chunk)
+    except OSError:
+        pass  # EIO: everything was read
+    finally:
+        os.close(main)
+    shown = b"".join(chunks).decode()
+    assert result.returncode == 0 and result.stdout.decode().split() == ["n", "300000"]
+    lines = shown.replace("\r\n", "\n").split("\n")
+    steps = [re.search(r"\((\d) of 6\)", line).group(1) for line in lines if re.search(r"\(\d of 6\)", line)]
+    assert steps == [str(number) for number in range(1, 7)], shown
+    percentages = [int(found) for found in re.findall(r"\.\.\. +(\d+)%", shown)]
+    assert percentages and all(0 <= percent <= 100 for percent in percentages), shown
+    last_view = [line.split("\r")[-1] for line in lines if "of 6)" in line]
+    assert all(view.startswith("  ") and " s  " in view for view in last_view)

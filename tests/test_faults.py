@@ -489,9 +489,9 @@ def test_a_build_that_needs_more_than_the_build_s_memory_is_made_again_with_the_
     tried = []
     original = catalog_module._build_cache_database
 
-    def build(path, tables, limits, on_build):
+    def build(path, tables, limits, on_build, on_progress=None):
         tried.append(limits.memory_limit)
-        original(path, tables, limits, on_build)
+        original(path, tables, limits, on_build, on_progress)
 
     monkeypatch.setattr(catalog_module, "_build_cache_database", build)
     with catalog_module.open_catalog(None) as opened:

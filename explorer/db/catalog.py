@@ -296,24 +296,44 @@ BUILD_MEMORY_LIMIT = "700MB"
 the user gives is used as given, and a build that needs more than this one is made again with the engine's."""
 
 
+BuildProgress = Callable[[float], None]
+"""Told how far the running step of a build has gone: DuckDB's estimate, a percentage."""
+PROGRESS_SECONDS = 0.5
+"""How often a build asks DuckDB how far its statement has gone."""
+
+
 def build_cache_database(
-    path: Path, tables: dict[str, TableFiles], limits: EngineLimits, on_build: Callable[[str], None] | None = None
+    path: Path, tables: dict[str, TableFiles], limits: EngineLimits, on_build: Callable[[str], None] | None = None,
+    on_progress: BuildProgress | None = None,
 ) -> None:
     """Write the cache database: the four tables read from their Parquet files, then the counting
-    model's tables (each reads the ones before it), then `occurrences` (calling `on_build` before each step)."""
+    model's tables (each reads the ones before it), then `occurrences` (calling `on_build` before each step,
+    and `on_progress` every PROGRESS_SECONDS with how far it has gone)."""
     if limits.memory_limit != EngineLimits.memory_limit:
-        _build_cache_database(path, tables, limits, on_build)
+        _build_cache_database(path, tables, limits, on_build, on_progress)
         return
     try:
-        _build_cache_database(path, tables, replace(limits, memory_limit=BUILD_MEMORY_LIMIT), on_build)
+        _build_cache_database(path, tables, replace(limits, memory_limit=BUILD_MEMORY_LIMIT), on_build, on_progress)
     except duckdb.OutOfMemoryException:
         for leftover in (path, path.with_name(path.name + ".wal")):
             leftover.unlink(missing_ok=True)
-        _build_cache_database(path, tables, limits, on_build)
+        _build_cache_database(path, tables, limits, on_build, on_progress)
+
+
+def _report_progress(con: duckdb.DuckDBPyConnection, on_progress: BuildProgress, stop: threading.Event) -> None:
+    """Until `stop`, tell `on_progress` how far the connection's running statement has gone."""
+    while not stop.wait(PROGRESS_SECONDS):
+        try:
+            percent = con.query_progress()
+        except duckdb.Error:
+            continue
+        if percent >= 0:  # -1: no statement is running, or DuckDB cannot tell yet
+            on_progress(percent)
 
 
 def _build_cache_database(
-    path: Path, tables: dict[str, TableFiles], limits: EngineLimits, on_build: Callable[[str], None] | None
+    path: Path, tables: dict[str, TableFiles], limits: EngineLimits, on_build: Callable[[str], None] | None,
+    on_progress: BuildProgress | None = None,
 ) -> None:
     steps = {"tables": "the data's tables", **CACHED_TABLES}
     numbered = {name: f"{what} ({number} of {len(steps)})" for number, (name, what) in enumerate(steps.items(), start=1)}
@@ -340,9 +360,15 @@ def _build_cache_database(
         con.execute(OCCURRENCES_VIEW)
         con.execute("CHECKPOINT")
 
+    stop = threading.Event()
+    if on_progress is not None:  # DuckDB tracks a statement's progress only with its bar on; it prints nothing
+        con.execute("SET enable_progress_bar = true")
+        con.execute("SET enable_progress_bar_print = false")
+        threading.Thread(target=_report_progress, args=(con, on_progress, stop), name="build-progress", daemon=True).start()
     try:
         run_interruptibly(build, con.interrupt)  # Ctrl-C stops a long first opening at once
     finally:
+        stop.set()
         con.close()
         shutil.rmtree(path.parent / ".spill", ignore_errors=True)
 
@@ -425,10 +451,12 @@ def find_tables(data_dir: Path | str | None) -> tuple[Path | remote.RemoteDirect
 
 
 def open_catalog(
-    data_dir: Path | str | None = None, limits: EngineLimits = EngineLimits(), on_build: Callable[[str], None] | None = None
+    data_dir: Path | str | None = None, limits: EngineLimits = EngineLimits(), on_build: Callable[[str], None] | None = None,
+    on_progress: BuildProgress | None = None,
 ) -> Catalog:
     """Open and validate a data directory (default: the built-in dataset) on the read-only engine;
-    `on_build` is called before each step of a first opening, which builds the cache."""
+    `on_build` is called before each step of a first opening, which builds the cache, and `on_progress`
+    with how far the step has gone."""
     try:
         internal_connection(limits).close()
     except duckdb.Error as error:
@@ -437,7 +465,8 @@ def open_catalog(
     key = (data_dir.cache_key() if isinstance(data_dir, remote.RemoteDirectory)
            else cache_key([path for files in tables.values() for path in files.paths]))
     try:
-        cache = open_cache(key, lambda path: build_cache_database(path, tables, limits, on_build), limits.threads)
+        cache = open_cache(key, lambda path: build_cache_database(path, tables, limits, on_build, on_progress),
+                           limits.threads)
     except duckdb.OutOfMemoryException:
         raise DataDirectoryError(f"building the cache needs more memory than {limits.memory_limit}: "
                                  "give more with --memory-limit") from None

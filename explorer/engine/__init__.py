@@ -103,12 +103,14 @@ def neutral_errors() -> Iterator[None]:
 
 
 def open_engine(kind: str = "duckdb", data_dir: Path | str | None = None, limits: Any = None,
-                on_build: Callable[[str], None] | None = None, **options: Any) -> Engine:
+                on_build: Callable[[str], None] | None = None, on_progress: Callable[[float], None] | None = None,
+                **options: Any) -> Engine:
     """Open `data_dir` (default: the built-in dataset) on engine `kind`; `options` are the engine's own
-    (Spark: `remote`, `cache_dir`)."""
+    (Spark: `remote`, `cache_dir`). A first opening calls `on_build` before each step of the cache it builds,
+    and on DuckDB `on_progress` with how far the step has gone (a percentage)."""
     if kind == "duckdb":
         from explorer.db.catalog import EngineLimits, open_catalog
-        return open_catalog(data_dir, limits or EngineLimits(), on_build)
+        return open_catalog(data_dir, limits or EngineLimits(), on_build, on_progress)
     if kind == "spark":
         from explorer.engine.spark import open_spark
         return open_spark(data_dir, on_build=on_build, **options)
