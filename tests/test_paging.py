@@ -104,3 +104,31 @@ def test_an_anchor_of_an_empty_value_pages_among_the_empty_values():
     order = Order("number")
     assert [row[ROW_KEY] for row in query.page(con, order, 2, 2, 4, after=Anchor(None, "r000"))] == ["r002", "r003"]
     assert query.position(con, order, Anchor(None, "r002")) == 2
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=ROWS.filter(bool), order=ORDERS, page=st.integers(1, 7), data=st.data())
+def test_pages_read_from_a_known_row_give_the_same_rows_as_python(rows, order, page, data):
+    """A search's match (its position and anchor) is where the pages around it are read from: each page,
+    wherever it lies against that row (after, before, holding it), holds the rows Python's sort puts there."""
+    con, query = _table(rows), _query()
+    expected, total = _python_order(rows, order), len(rows)
+    read = query.page(con, order, 0, total, total)
+    known = data.draw(st.integers(0, total - 1))
+    near = (known, anchor_of_record(read[known]))
+    for start in range(0, total, page):
+        shown = [row[ROW_KEY] for row in query.page(con, order, start, page, total, near=near)]
+        assert shown == expected[start:start + page]
+
+
+def test_a_page_near_a_known_row_is_read_from_it_not_by_offset_from_an_end():
+    query, order = _query(), Order("day")
+    anchor = Anchor(date(2014, 12, 29), "r500")
+    holding = query._key_reads(order, 1_249_900, 100, 2_500_000, None, None, (1_249_987, anchor))
+    assert [(limit, offset, backwards) for _, limit, offset, backwards in holding] == [(13, 0, False), (87, 0, True)]
+    following = query._key_reads(order, 1_250_000, 100, 2_500_000, None, None, (1_249_987, anchor))
+    assert [(limit, offset, backwards) for _, limit, offset, backwards in following] == [(100, 12, False)]
+    preceding = query._key_reads(order, 1_249_800, 100, 2_500_000, None, None, (1_249_987, anchor))
+    assert [(limit, offset, backwards) for _, limit, offset, backwards in preceding] == [(100, 87, True)]
+    far = query._key_reads(order, 10, 100, 2_500_000, None, None, (1_249_987, anchor))
+    assert [(limit, offset, backwards) for _, limit, offset, backwards in far] == [(100, 10, False)]

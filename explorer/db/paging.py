@@ -106,28 +106,26 @@ class RowQuery:
 
     def page(
         self, con: Cursor, order: Order, start: int, count: int, total: int,
-        after: Anchor | None = None, before: Anchor | None = None,
+        after: Anchor | None = None, before: Anchor | None = None, near: tuple[int, Anchor] | None = None,
     ) -> list[dict]:
         """Rows `start` to `start + count` in `order`. `after` (the row at `start - 1`) or `before` (the row
-        at `start + count`) lets the scan start from a known row; failing both, a page in the second half
-        is read backwards from the end."""
+        at `start + count`) lets the scan start from a known row, and so does `near` (a row's position and
+        anchor, e.g. a search's match) when it is nearer than either end; failing those, a page in the
+        second half is read backwards from the end."""
         count = max(0, min(count, total - start))
         if count == 0:
             return []
-        rows, backwards, beyond, offset = self._rows(order), False, Predicate(), start
-        if after is not None:
-            beyond, offset = self._beyond(order, after, after=True), 0
-        elif before is not None:
-            beyond, offset, backwards = self._beyond(order, before, after=False), 0, True
-        elif total - start - count < start:  # nearer the end: read from there
-            offset, backwards = total - start - count, True
+        rows = self._rows(order)
+        reads = self._key_reads(order, start, count, total, after, before, near)
         # First the page's sort values and keys (two narrow columns), then its rows: their span of sort values
         # lets the scan skip the row groups outside it (one query of every column took 4-10x as long at 10M).
-        keys = con.execute(
-            f"SELECT {SORT_VALUE}, {ROW_KEY} FROM ({rows}) WHERE {beyond.sql} "
-            f"ORDER BY {self._ordered(order, backwards)} LIMIT {count} OFFSET {offset}",
-            list(self.params) + list(beyond.params),
-        ).fetchall()
+        keys = []
+        for beyond, limit, offset, backwards in reads:
+            keys += con.execute(
+                f"SELECT {SORT_VALUE}, {ROW_KEY} FROM ({rows}) WHERE {beyond.sql} "
+                f"ORDER BY {self._ordered(order, backwards)} LIMIT {limit} OFFSET {offset}",
+                list(self.params) + list(beyond.params),
+            ).fetchall()
         if not keys:
             return []
         values = [value for value, _ in keys if value is not None]
@@ -137,6 +135,32 @@ class RowQuery:
         page = f"SELECT * FROM ({rows}) WHERE {chosen.sql}"
         sql = f"SELECT * FROM ({self.decorate.format(rows=page)}) ORDER BY {self._ordered(order)}"
         return con.execute(sql, list(self.params) + list(chosen.params)).to_arrow_table().to_pylist()
+
+    def _key_reads(
+        self, order: Order, start: int, count: int, total: int,
+        after: Anchor | None, before: Anchor | None, near: tuple[int, Anchor] | None,
+    ) -> list[tuple[Predicate, int, int, bool]]:
+        """How to read the keys of rows `start` to `start + count`: (rows beyond, limit, offset, backwards)
+        reads whose rows together are the page's. An OFFSET makes DuckDB keep that many rows in a heap;
+        a known row's sort value lets it skip the row groups before it instead."""
+        if after is not None:
+            return [(self._beyond(order, after, after=True), count, 0, False)]
+        if before is not None:
+            return [(self._beyond(order, before, after=False), count, 0, True)]
+        from_end = total - start - count
+        if near is not None and abs(start - near[0]) < min(start, from_end):
+            position, anchor = near
+            if start > position:  # the page begins after the known row: read on from it
+                return [(self._beyond(order, anchor, after=True), count, start - position - 1, False)]
+            if start + count <= position:  # it ends before the known row: read back from it
+                return [(self._beyond(order, anchor, after=False), count, position - start - count, True)]
+            reads = [(self._beyond(order, anchor, after=True, inclusive=True), start + count - position, 0, False)]
+            if position > start:  # the rows before the known row, read back from it
+                reads.append((self._beyond(order, anchor, after=False), position - start, 0, True))
+            return reads
+        if from_end < start:  # nearer the end: read from there
+            return [(Predicate(), count, from_end, True)]
+        return [(Predicate(), count, start, False)]
 
     def position(self, con: Cursor, order: Order, anchor: Anchor) -> int:
         """How many rows come before `anchor` in `order`."""
@@ -238,11 +262,15 @@ class QueryRows:
         self.connect = connect
         self.enrich = enrich
         """Adds columns a page needs that are not worth computing for every row (e.g. a tally's context)."""
+        self._landmark: tuple[Order, int, Anchor] | None = None
+        """The last row found or located, with its order and position: the pages around it are read from it."""
 
     def read(self, order: Order | None, start: int, count: int, after: dict | None = None, before: dict | None = None) -> list[dict]:
-        con = self.connect()
-        rows = self.query.page(con, order or self.query.default, start, count, self.total,
-                               anchor_of_record(after) if after else None, anchor_of_record(before) if before else None)
+        con, order = self.connect(), order or self.query.default
+        landmark = self._landmark
+        near = landmark[1:] if landmark is not None and landmark[0] == order else None
+        rows = self.query.page(con, order, start, count, self.total,
+                               anchor_of_record(after) if after else None, anchor_of_record(before) if before else None, near)
         if self.enrich is not None and rows:
             self.enrich(con, rows)
         return rows
@@ -250,17 +278,23 @@ class QueryRows:
     def locate(self, order: Order | None, key: object) -> int | None:
         con, order = self.connect(), order or self.query.default
         anchor = self.query.anchor_of(con, order, key)
-        return None if anchor is None else self.query.position(con, order, anchor)
+        if anchor is None:
+            return None
+        position = self.query.position(con, order, anchor)
+        self._landmark = (order, position, anchor)
+        return position
 
     def key_of(self, record: dict) -> object:
         return record[ROW_KEY]
 
     def find(self, order: Order | None, terms: Sequence[str], start: dict | None, forward: bool = True,
              inclusive: bool = False) -> int | None:
-        con = self.connect()
-        found = self.query.find(con, order or self.query.default, terms, anchor_of_record(start) if start else None, forward,
-                                inclusive)
-        return None if found is None else found[0]
+        con, order = self.connect(), order or self.query.default
+        found = self.query.find(con, order, terms, anchor_of_record(start) if start else None, forward, inclusive)
+        if found is None:
+            return None
+        self._landmark = (order, *found)
+        return found[0]
 
     def count_matches(self, terms: Sequence[str]) -> int:
         return self.query.count_matches(self.connect(), terms)
