@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from contextlib import closing
@@ -344,8 +346,14 @@ class BuildLines:
         self.data_dir = data_dir
         self.started: float | None = None
         self.current = ""
+        self._writing = threading.Lock()
+        """Steps come from the build's thread, percentages from the one watching it."""
 
     def step(self, step: str) -> None:
+        with self._writing:
+            self._step(step)
+
+    def _step(self, step: str) -> None:
         if self.started is None:
             self.started = time.monotonic()
             print(f"conflict-explorer: first opening of {self.data_dir or 'the built-in data'}: counting its casualty "
@@ -358,16 +366,27 @@ class BuildLines:
 
     def progress(self, percent: float) -> None:
         """How far the step's statement has gone (DuckDB's estimate, 0-100): its line is written again."""
-        if self.started is not None:
-            print(f"\r{self._line()} {min(100.0, max(0.0, percent)):3.0f}%\x1b[K", end="", file=sys.stderr, flush=True)
+        with self._writing:
+            if self.started is not None:
+                print(f"\r{self._line(percent)}\x1b[K", end="", file=sys.stderr, flush=True)
 
     def done(self) -> None:
-        if self.started is not None:
-            print(file=sys.stderr, flush=True)
-            self.started = None
+        with self._writing:
+            if self.started is not None:
+                print(file=sys.stderr, flush=True)
+                self.started = None
 
-    def _line(self) -> str:
-        return f"  {time.monotonic() - (self.started or 0.0):5.0f} s  {self.current} ..."
+    def _line(self, percent: float | None = None) -> str:
+        """The step's line, its text cut to the terminal's width: a wrapped line could not be written again in place."""
+        head = f"  {time.monotonic() - (self.started or 0.0):5.0f} s  "
+        tail = " ..." + (f" {min(100.0, max(0.0, percent)):3.0f}%" if percent is not None else "")
+        room = max(8, shutil.get_terminal_size((80, 24)).columns - 1 - len(head) - len(tail))
+        step = self.current
+        if len(step) > room:  # cut the words, keep the step's number: "the occurrences rep… (2 of 6)"
+            words, _, number = step.rpartition(" (")
+            number = f" ({number}" if words else ""
+            step = (words or step)[:max(1, room - len(number) - 1)] + "…" + number
+        return head + step[:room] + tail
 
 
 def _build_lines(data_dir: Path | str | None) -> BuildLines | None:
