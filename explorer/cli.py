@@ -360,7 +360,7 @@ class BuildLines:
                   "occurrences once (large directories take a while; later starts read the result)",
                   file=sys.stderr, flush=True)
         else:
-            print(file=sys.stderr, flush=True)
+            print(f"\r{self._line(done=True)}\x1b[K", file=sys.stderr, flush=True)
         self.current = step
         print(self._line(), end="", file=sys.stderr, flush=True)
 
@@ -370,16 +370,18 @@ class BuildLines:
             if self.started is not None:
                 print(f"\r{self._line(percent)}\x1b[K", end="", file=sys.stderr, flush=True)
 
-    def done(self) -> None:
+    def done(self, completed: bool = True) -> None:
+        """The last step's line ends: `done` when the build completed, as it stood when it failed or was stopped."""
         with self._writing:
             if self.started is not None:
-                print(file=sys.stderr, flush=True)
+                print(f"\r{self._line(done=True)}\x1b[K" if completed else "", file=sys.stderr, flush=True)
                 self.started = None
 
-    def _line(self, percent: float | None = None) -> str:
-        """The step's line, its text cut to the terminal's width: a wrapped line could not be written again in place."""
+    def _line(self, percent: float | None = None, done: bool = False) -> str:
+        """The step's line, its text cut to the terminal's width: a wrapped line could not be written again in place.
+        A step that has ended says `done` (DuckDB's last estimate before the end may read 70%)."""
         head = f"  {time.monotonic() - (self.started or 0.0):5.0f} s  "
-        tail = " ..." + (f" {min(100.0, max(0.0, percent)):3.0f}%" if percent is not None else "")
+        tail = " done" if done else " ..." + (f" {min(100.0, max(0.0, percent)):3.0f}%" if percent is not None else "")
         room = max(8, shutil.get_terminal_size((80, 24)).columns - 1 - len(head) - len(tail))
         step = self.current
         if len(step) > room:  # cut the words, keep the step's number: "the occurrences rep… (2 of 6)"
@@ -399,11 +401,15 @@ def _open_reporting_build(kind: str, data_dir: Path | str | None, limits: Engine
     """`open_engine`, saying on the terminal what a first opening builds and how far it has gone."""
     lines = _build_lines(data_dir)
     try:
-        return open_engine(kind, data_dir, limits, lines.step if lines else None,
-                           on_progress=lines.progress if lines else None, **options)
-    finally:
+        engine = open_engine(kind, data_dir, limits, lines.step if lines else None,
+                             on_progress=lines.progress if lines else None, **options)
+    except BaseException:
         if lines is not None:
-            lines.done()
+            lines.done(completed=False)
+        raise
+    if lines is not None:
+        lines.done()
+    return engine
 
 
 def _spec_data_dir(spec, given: Path | str | None) -> Path | str | None:
