@@ -10,7 +10,7 @@ from conftest import settle, shown_text
 
 from explorer.app import ExplorerApp
 from explorer.db.catalog import open_catalog
-from explorer.widgets.chart import EIGHTHS, MonthlyChart
+from explorer.widgets.chart import AXIS_WIDTH, EIGHTHS, MonthlyChart
 from explorer.widgets.series import BAR_GLYPHS
 
 
@@ -138,3 +138,27 @@ async def test_built_in_data_opens_on_tallies(app):
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         assert app.query_one(MonthlyChart).basis == "tally"
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_the_events_row_writes_each_month_s_count_once(app, size):
+    """A month wider than one column shows its count once, not once per column ("66" read as 66 events)."""
+    from datetime import date
+
+    from explorer.db.filters import Filters
+
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        app.filters = Filters(date_from=date(2015, 9, 1), date_to=date(2016, 8, 31))
+        await settle(pilot)
+        chart = app.query_one(MonthlyChart)
+        first, shown, per = chart._window(chart.size.width - AXIS_WIDTH)
+        assert per >= 2, "the months should be wider than one column here"
+        row = chart.render_line(chart.size.height - 3).text
+        marks = row[AXIS_WIDTH:]
+        months = chart.data.months[first:first + shown]
+        counted = [chart.data.events.get(month, 0) for month in months]
+        assert sum(counted) > 0
+        for index, count in enumerate(counted):
+            mark = marks[index * per:(index + 1) * per].strip()
+            assert mark == (str(count) if len(str(count)) <= per else "+") if count else mark in ("", "·"), (months[index], count, row)

@@ -390,9 +390,10 @@ class MonthlyChart(Widget, can_focus=True):
         events = Text(f"{'events':>{AXIS_WIDTH - 1}}│", style="dim")
         for offset, month in enumerate(months):
             count = self.data.events.get(month, 0)
-            mark = (str(count) if count < 10 else "+") if count else "·" if first + offset == self.cursor else " "
+            figure = str(count)  # written once, left-aligned in the month's columns: "66" would read as 66 events
+            mark = (figure if len(figure) <= per else "+") if count else "·" if first + offset == self.cursor else " "
             style = cursor_style if first + offset == self.cursor else Style(bold=True)
-            events.append((mark * per)[:per], style=style)
+            events.append(f"{mark:<{per}}", style=style)
         years = [" "] * (len(months) * per)
         for offset, month in enumerate(months):
             if month.month == 1 or offset == 0:
