@@ -49,6 +49,13 @@ def period(start: date | None, end: date | None) -> str:
     return f"{start} → {end}"
 
 
+def dated(day: date | None, precision: str | None) -> str:
+    """A date as precise as its source gives it: `2013` (year), `2013-03` (month), `2013-03-01` (day or week)."""
+    if day is None:
+        return "undated"
+    return {"year": str(day.year), "month": day.strftime("%Y-%m")}.get(precision or "day", str(day))
+
+
 def cell(value: object, separator: str = ", ") -> str:
     """A table cell: lists joined, None as empty."""
     if value is None:

@@ -415,6 +415,39 @@ async def test_actor_detail_lists_personnel_estimates_that_disagree(app):
         assert "Events (26 under this filter):" in detail and "… and 14 more" in detail  # 12 shown, 12 read
 
 
+@pytest.mark.parametrize(("actor_id", "title", "absent"), [
+    ("hezbollah", "[b]Hezbollah[/b]\n", "Hezbollah (Hezbollah)"),
+    ("artesh", "[b]Islamic Republic of Iran Army (Artesh)[/b]\n", "(Artesh) (Artesh)"),
+    ("irgc", "[b]Islamic Revolutionary Guard Corps[/b] (IRGC)\n", None),
+])
+async def test_actor_detail_dates_as_precise_as_their_source_and_names_once(app, con, actor_id, title, absent):
+    """An event dated to a year or a month reads as `2011` or `2013-03`, as in the timeline, never as the
+    first day of its period; a short name the full name already holds is not said again."""
+    from explorer.format import dated
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        tree = app.query_one(Tree)
+        for _ in range(tree.last_line + 1):
+            if tree.cursor_node is not None and tree.cursor_node.data == actor_id:
+                break
+            await pilot.press("down")
+        await settle(pilot)
+        shown = str(app.query_one("#actors .detail", Static).content)
+        assert tree.cursor_node.data == actor_id
+        lines = "\n".join(app.query_one("#actors").detail_text().lines)
+        assert lines.startswith(title)
+        if absent:
+            assert absent not in shown
+        events = queries.events_in_range(con, Filters(actor_ids=frozenset({actor_id})), limit=12).to_pylist()
+        for event in events:
+            assert f"  {dated(event['date'], event['date_precision'])}  {event['title']}" in shown
+        coarse = [event for event in events if event["date_precision"] in ("month", "year")]
+        assert all(f"  {event['date']}  {event['title']}" not in shown for event in coarse)
+
+
 async def test_every_row_is_reachable_a_page_at_a_time_and_sorted_over_all_rows(app, con, monkeypatch):
     """Tables read pages from DuckDB as they scroll (pages of 10 here): every row can be reached, in order,
     and a sort orders every row, not the ones read so far."""

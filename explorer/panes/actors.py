@@ -14,7 +14,7 @@ from textual.widgets import Static, Tree
 from explorer.db import queries
 from explorer.db.filters import Filters, text_words
 from explorer.db.schema import SIDES
-from explorer.format import figure
+from explorer.format import dated, figure
 from explorer.export import CitedRecord
 from explorer.panes.base import Pane
 from explorer.widgets.detail import DetailText, url_lines
@@ -206,7 +206,7 @@ class ActorsPane(Pane):
     def _load_events(self, actor_id: str, filters: Filters) -> None:
         events = queries.events_in_range(self.app.catalog.cursor(), replace(filters, actor_ids=frozenset({actor_id})),
                                          limit=EVENTS_IN_DETAIL)
-        rows = events.select(["date", "title"]).to_pylist()
+        rows = events.select(["date", "date_precision", "title"]).to_pylist()
         self.app.call_from_thread(self._events_loaded, actor_id, rows)
 
     def _events_loaded(self, actor_id: str, rows: list[dict]) -> None:
@@ -233,7 +233,7 @@ class ActorsPane(Pane):
         parent = self.every_actor.get(actor["parent_id"] or "")
         children = [row["short_name"] for row in self.every_actor.values() if row["parent_id"] == actor["actor_id"]]
         lines = [
-            f"[b]{escape(actor['name'])}[/b] ({escape(actor['short_name'])})",
+            f"[b]{escape(actor['name'])}[/b]" + (f" ({escape(actor['short_name'])})" if actor["short_name"].casefold() not in actor["name"].casefold() else ""),
             f"{escape(actor['kind'] or 'kind unknown')} · {escape(actor['country'] or 'country unknown')} · {escape(actor['side'] or NO_SIDE)}",
             "",
             escape(actor["description"] or ""),
@@ -247,11 +247,11 @@ class ActorsPane(Pane):
             lines.append(f"[b]Personnel estimates[/b] ({len(estimates)}, each with its source):")
             for row in estimates:
                 size = figure(row["personnel"], row["personnel_qualifier"], row["personnel_high"])
-                lines.append(f"  {row['date']}  {size}  [dim]{escape(row['estimate_kind'])} · {escape(row['source'])}[/dim]")
+                lines.append(f"  {dated(row['date'], row['date_precision'])}  {size}  [dim]{escape(row['estimate_kind'])} · {escape(row['source'])}[/dim]")
         events = self.actor_events.get(actor["actor_id"])
         lines.append(f"[b]Events[/b] ({actor['events']} under this filter):")
         for event in (events or [])[:EVENTS_IN_DETAIL]:
-            lines.append(f"  {event['date'] or 'undated'}  {escape(event['title'])}")
+            lines.append(f"  {dated(event['date'], event['date_precision'])}  {escape(event['title'])}")
         if events is not None and actor["events"] > len(events):
             lines.append(f"  … and {actor['events'] - len(events):,} more")
         lines += ["", f"[b]Source[/b]: {escape(actor['source'])}", *url_lines("[b]URL[/b]", actor["source_url"]),

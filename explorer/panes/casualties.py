@@ -244,8 +244,9 @@ class CasualtiesPane(Pane):
             f"[b]Killed[/b]: {_killed(record)}" + (f" · [b]wounded[/b]: {_wounded(record)}" if _wounded(record) else ""),
         ]
         if record.get("killed_per_month") is not None:
-            lines.append(f"[b]Monthly rate[/b]: {_rate(record)} over {record['months']} months; beside it, "
-                         f"{record['individuals_in_period']} named individuals and {record['incident_killed_in_period']} incident deaths reported for the same nationality and period")
+            lines.append(f"[b]Monthly rate[/b]: {_rate(record)} over {counted_noun(record['months'], 'month')}; beside it, "
+                         f"{counted_noun(record['individuals_in_period'], 'named individual')} and "
+                         f"{counted_noun(record['incident_killed_in_period'], 'incident death')} reported for the same nationality and period")
         reports = self.reports.get((record["dataset"], record["occurrence_id"]))
         lines.append(f"[b]Reports[/b] ({record['reports']}):")
         for report in reports or []:

@@ -15,7 +15,7 @@ from textual.widgets import Static
 
 from explorer.db import queries
 from explorer.db.filters import Filters
-from explorer.format import counted, period
+from explorer.format import counted, dated, period
 from explorer.db.paging import QueryRows, RowQuery
 from explorer.export import CitedRecord
 from explorer.panes.base import Pane
@@ -37,8 +37,7 @@ EVENT_COLUMNS = [
 def _event_date(event: dict) -> str:
     if event["date"] is None:
         return "unknown"
-    shown = {"year": str(event["date"].year), "month": event["date"].strftime("%Y-%m")}.get(event["date_precision"], str(event["date"]))
-    return shown + ("…" if event.get("end_date") else "")
+    return dated(event["date"], event["date_precision"]) + ("…" if event.get("end_date") else "")
 
 
 @dataclass
