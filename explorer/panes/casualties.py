@@ -190,7 +190,7 @@ class CasualtiesPane(Pane):
         parts = []
         for kind in CASUALTY_KINDS:
             count = self.data.counts[kind]
-            name = f" {BASIS_NAMES[kind].split()[0]} {count} "
+            name = f" {BASIS_NAMES[kind].split()[0]} {count:,} "
             parts.append(f"[reverse]{name}[/reverse]" if kind == self.kind else name)
         if self.pivot:
             how = "sums of occurrences" if self.kind in queries.SUMMED_KINDS else "highest single figure (tallies overlap: never summed)"
