@@ -595,3 +595,25 @@ async def test_the_picker_keeps_the_focus_until_it_closes_and_gives_it_back(app)
         await settle(pilot)
         assert not app.screen.query(ValuePicker) and app.filters == chosen  # closed, not applied
         assert app.focused is events and not events.has_class("-held-focus")
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_an_actor_line_too_long_for_the_pane_ends_in_an_ellipsis(app, size):
+    """Cut at the pane's edge, `totals ≤2,000` read `totals ≤2,00`: another number."""
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        tree = app.query_one(Tree)
+        cut = 0
+        for y in range(min(tree.size.height, tree.last_line + 1)):
+            line = tree._tree_lines[y + int(tree.scroll_y)]
+            shown = tree.render_line(y).text.rstrip()
+            label = line.node._label.plain
+            if not shown.endswith(label):
+                cut += 1
+                start = shown.find(label[:4])
+                assert shown.endswith("…") and start >= 0 and label.startswith(shown[start:-1]), (shown, label)
+        assert tree.virtual_size.width <= tree.size.width - tree.styles.scrollbar_size_vertical  # nothing to scroll to
+        if size == (80, 24):
+            assert cut > 0, "some lines are longer than the pane at 80 columns"

@@ -5,11 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from rich.markup import escape
+from rich.style import Style
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Static, Tree
+from textual.widgets.tree import TreeNode
 
 from explorer.db import queries
 from explorer.db.filters import Filters, text_words
@@ -43,12 +46,24 @@ def figures_text(actor: dict, short: bool = False) -> str:
 
 
 class ActorTree(Tree[str]):
-    """The actors tree, with j / k like the tables."""
+    """The actors tree, with j / k like the tables; a label longer than the pane ends in an ellipsis
+    (cut at the edge, `totals ≤2,000` read `totals ≤2,00`: another number)."""
 
     BINDINGS = [
         Binding("j", "cursor_down", "Down", show=False),
         Binding("k", "cursor_up", "Up", show=False),
     ]
+
+    def render_label(self, node: TreeNode[str], base_style: Style, style: Style) -> Text:
+        label = super().render_label(node, base_style, style)
+        ancestors, parent = 0, node.parent
+        while parent is not None:
+            ancestors, parent = ancestors + 1, parent.parent
+        indent = max(0, ancestors - (0 if self.show_root else 1)) * self.guide_depth
+        room = self.size.width - self.styles.scrollbar_size_vertical - indent  # the scroll bar may come after the labels
+        if room > 1 and label.cell_len > room:
+            label.truncate(room, overflow="ellipsis")
+        return label
 
 
 @dataclass
