@@ -101,7 +101,7 @@ async def test_invalid_date_keeps_the_last_valid_filter(app):
         await pilot.press("d", "ctrl+u", *"2015-13", "enter")
         await settle(pilot)
         assert app.filters == valid
-        assert summary(app).startswith("✗ '2015-13' is not a valid date — keeping: 2015-10 → …")
+        assert summary(app).startswith("✗ '2015-13' is not a valid date · kept: 2015-10 → …")
         await pilot.press("escape")
         assert isinstance(app.focused, RecordTable)
 

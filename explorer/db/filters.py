@@ -40,7 +40,7 @@ def parse_date_bound(text: str, *, end: bool = False) -> date | None:
         return None
     match = _DATE_BOUND.match(text)
     if not match:
-        raise InvalidFilter(f"{text!r} is not a date: use YYYY-MM-DD, YYYY-MM or YYYY")
+        raise InvalidFilter(f"{text!r} is not a date (YYYY-MM-DD, YYYY-MM, YYYY)")
     year, month, day = int(match[1]), match[2], match[3]
     try:
         if day is not None:

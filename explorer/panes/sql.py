@@ -420,7 +420,7 @@ class SqlPane(ReportsWorkerFailures, Vertical):
         editor.insert(text, location, maintain_selection_offset=False)
         editor.move_cursor((location[0] + 1 if text.startswith("\n") else location[0], 0))
         editor.focus()
-        self._status("✓ inserted from the history as a new statement: ctrl+j runs it, ctrl+z takes it out")
+        self._status("✓ inserted from history as a new statement: ctrl+j runs, ctrl+z undoes")
 
     # --- the result ------------------------------------------------------------------
 

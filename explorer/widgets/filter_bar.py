@@ -72,7 +72,7 @@ class FilterBar(Widget):
 
         def line(compact: int) -> str:
             text = filters.summary(self.actor_names, compact=compact)
-            return f"✗ {message} — keeping: {text}" if message else f"Filter: {text}"
+            return f"✗ {message} · kept: {text}" if message else f"Filter: {text}"
 
         shown = line(0)
         for compact in (1, 2):  # too long for the line: name two values of each list, then count them
