@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from textual.widgets import TabbedContent
 from textual.worker import WorkerCancelled, WorkerFailed
 
 from explorer.builtin import builtin_data_dir
@@ -37,6 +38,11 @@ async def settle(pilot) -> None:
         await pilot.pause()
     await pilot.wait_for_scheduled_animations()  # the tabs' underline follows a label that grew a count
     await pilot.pause()
+
+
+def tab_label(app, pane: str) -> str:
+    """What the pane's tab says: a count narrower than the widest it has shown keeps that width, in blanks after it."""
+    return str(app.query_one(TabbedContent).get_tab(f"tab-{pane}").label).rstrip()
 
 
 def shown_text(widget) -> str:

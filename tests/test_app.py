@@ -19,7 +19,7 @@ from explorer.widgets.chart import MonthlyChart
 from explorer.widgets.record_table import RecordTable
 from explorer.widgets.screens import ExportScreen, HelpScreen
 from explorer.widgets.value_picker import ValuePicker
-from conftest import settle, shown_text
+from conftest import settle, shown_text, tab_label
 
 IRANIAN = frozenset({"Iranian"})
 
@@ -29,8 +29,7 @@ def table(app, selector) -> RecordTable:
 
 
 def tab_labels(app) -> list[str]:
-    tabs = app.query_one(TabbedContent)
-    return [str(tabs.get_tab(f"tab-{pane}").label) for pane in ("timeline", "actors", "casualties")]
+    return [tab_label(app, pane) for pane in ("timeline", "actors", "casualties")]
 
 
 def summary(app) -> str:
@@ -491,6 +490,23 @@ async def test_only_the_open_pane_loads_on_a_filter_change_the_others_when_opene
         assert len(casualty_table.records) == 4
         assert [r["occurrence_id"] for r in casualty_table.records] == queries.casualty_occurrences(
             con, Filters(nationalities=frozenset({"Russian"})), "incident")["occurrence_id"].to_pylist()
+
+
+async def test_a_narrower_count_keeps_the_width_of_its_tab(app, con):
+    """A tab keeps the width of the widest count it has shown, in blanks after a narrower one: no tab moves."""
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        tabs = app.query_one(TabbedContent)
+        regions = [tab.region for tab in tabs.query("ContentTab")]
+        russian = Filters(nationalities=frozenset({"Russian"}))
+        app.filters = russian
+        await settle(pilot)
+        reports = queries.row_counts(con, russian)["casualties"]
+        assert reports < 10 and str(tabs.get_tab("tab-casualties").label) == f"3 Casualties {reports} reports  "  # as wide as "634 reports"
+        assert [tab.region for tab in tabs.query("ContentTab")] == regions
+        app.filters = Filters()
+        await settle(pilot)
+        assert str(tabs.get_tab("tab-casualties").label) == "3 Casualties 634 reports"
 
 
 async def test_a_newer_filter_stops_the_chart_queries_of_the_older_one(app, monkeypatch):
