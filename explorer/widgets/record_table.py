@@ -24,6 +24,7 @@ from textual.strip import Strip
 
 from explorer.db.paging import Order, search_terms
 from explorer.format import cell
+from explorer.widgets.fixed_size import ContentSizeWithoutLayout
 from explorer.widgets.value_picker import HELD_FOCUS
 from explorer.workers import ReportsWorkerFailures
 
@@ -152,8 +153,9 @@ class _RecordMessage(Message):
         return self.table
 
 
-class RecordTable(ReportsWorkerFailures, ScrollView, can_focus=True):
+class RecordTable(ReportsWorkerFailures, ContentSizeWithoutLayout, ScrollView, can_focus=True):
     """Rows are records; `s` sorts by the next column, `S` reverses the order, `/` (in the pane) finds.
+    New rows or wider columns lay the screen out only when a scroll bar appears or goes.
 
     Only the pages in view are read (off the UI thread for a DuckDB source); rows not read yet
     show `…` until their page arrives."""
