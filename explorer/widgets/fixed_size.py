@@ -19,3 +19,12 @@ class ContentSizeWithoutLayout:
             self.refresh(layout=True)
         else:
             self._scroll_update(size)  # showing or hiding a scroll bar lays out (Widget.show_*_scrollbar)
+
+
+class VirtualSizeFromLayout:
+    """A mixin for a widget whose virtual size only the layout pass sets: a `Static`, a scrolling container
+    (the space its children take). Textual lays the whole screen out a second time after each pass that
+    changes such a widget's size, though that pass has placed everything already; a scroll bar shown or
+    hidden still lays out (Widget.show_*_scrollbar)."""
+
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
