@@ -222,6 +222,33 @@ async def test_tables_draw_the_rows_in_view_and_follow_the_cursor(app):
         assert events.current_record is events.records[2] and first["title"][:20] in shown_lines(events)[1]
 
 
+async def test_a_filter_change_keeps_the_selected_event_and_shows_no_other_meanwhile(app, con, monkeypatch):
+    """The selected event, on the new first page, is selected again at once: no round trip to find it, and
+    neither the cursor nor the detail passes by the first row (whose detail may be of another height)."""
+    shown = []
+    show_detail = timeline.TimelinePane.show_detail
+
+    def spied(pane) -> None:
+        shown.append(pane.selected_event["event_id"])
+        show_detail(pane)
+
+    monkeypatch.setattr(timeline.TimelinePane, "show_detail", spied)
+    precise = Filters(include_imprecise=False)
+    kept_ids = queries.events_in_range(con, precise)["event_id"].to_pylist()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        events = table(app, "#events")
+        row = next(index for index, record in enumerate(events.records) if record["event_id"] in kept_ids[1:])
+        await pilot.press(*["j"] * row)
+        await settle(pilot)
+        kept = app.query_one("#timeline").selected_event["event_id"]
+        del shown[:]
+        app.filters = precise
+        await settle(pilot)
+        assert events.current_record["event_id"] == kept and events.cursor_row == kept_ids.index(kept) > 0
+        assert shown and set(shown) == {kept}
+
+
 async def test_khan_tuman_disagreement_is_visible(app):
     """The newcomer's task: find Khan Tuman, see 13 to 20 Iranians killed across 4 reports, and who took part."""
     async with app.run_test(size=(120, 40)) as pilot:

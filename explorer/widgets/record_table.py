@@ -272,6 +272,8 @@ class RecordTable(ReportsWorkerFailures, ContentSizeWithoutLayout, ScrollView, c
             self._place_cursor(0)
         elif source.immediate:
             self._place_cursor(source.locate(self.order, kept) or 0)
+        elif (row := self._index_if_read(kept)) is not None:  # no round trip, and no other row shown selected meanwhile
+            self._place_cursor(row)
         else:
             self._place_cursor(0, announce=False)
             self._locate(self._generation, kept)
@@ -279,6 +281,14 @@ class RecordTable(ReportsWorkerFailures, ContentSizeWithoutLayout, ScrollView, c
     def set_columns(self, columns: list[Column]) -> None:
         """New columns over the same rows."""
         self.set_source(self.source, columns=columns)
+
+    def _index_if_read(self, key: object) -> int | None:
+        """The index of the record with `key` among the rows read so far (the first page, after a new source)."""
+        for page, rows in self._pages.items():
+            for offset, record in enumerate(rows):
+                if self.source.key_of(record) == key:
+                    return page * PAGE_ROWS + offset
+        return None
 
     def _read_row(self, index: int) -> dict | None:
         """Row `index` if it has been read, without asking for it."""
