@@ -19,7 +19,7 @@ from explorer.widgets.chart import MonthlyChart
 from explorer.widgets.record_table import RecordTable
 from explorer.widgets.screens import ExportScreen, HelpScreen
 from explorer.widgets.value_picker import ValuePicker
-from conftest import settle, shown_text, tab_label
+from conftest import layout_passes, settle, shown_text, tab_label
 
 IRANIAN = frozenset({"Iranian"})
 
@@ -534,6 +534,41 @@ async def test_a_narrower_count_keeps_the_width_of_its_tab(app, con):
         app.filters = Filters()
         await settle(pilot)
         assert str(tabs.get_tab("tab-casualties").label) == "3 Casualties 634 reports"
+
+
+FILTER_CHANGES = (
+    Filters(nationalities=IRANIAN),
+    Filters(nationalities=IRANIAN, fronts=frozenset({"Aleppo"})),
+    Filters(date_from=date(2015, 10, 1), date_to=date(2016, 2, 29)),
+    Filters(),
+    Filters(nationalities=frozenset({"Russian"}), date_from=date(2015, 9, 1), date_to=date(2016, 3, 31)),
+    Filters(include_imprecise=False),
+    Filters(date_from=date(2013, 1, 1), date_to=date(2013, 12, 31)),
+    Filters(nationalities=frozenset({"Syrian"}), fronts=frozenset({"Idlib"})),
+    Filters(actor_ids=frozenset({"SA001"})),
+    Filters(fronts=frozenset({"Damascus/Ghouta", "Homs/Palmyra"}), include_imprecise=False),
+)
+"""The filter changes of benchmarks/run.py, in its order: counts that narrow and widen, dates shown in the fields."""
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)], ids=lambda size: f"{size[0]}x{size[1]}")
+async def test_a_filter_change_lays_the_screen_out_at_most_once(app, size):
+    """Tab counts keep their width, the date fields and the events table their size, the detail its height:
+    a filter change lays the screen out at most once (when the events table's scroll bar appears or goes),
+    where it took 2 to 4 passes, each of which places every widget again."""
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        for key in "231":  # every pane shown once, as the benchmark does
+            await pilot.press(key)
+            await settle(pilot)
+        passes = {}
+        for filters in FILTER_CHANGES:
+            with layout_passes() as counted:
+                app.filters = filters
+                await settle(pilot)
+            passes[filters.summary({})] = counted
+        too_many = {shown: asking for shown, asking in passes.items() if len(asking) > 1}
+        assert not too_many, too_many  # for each filter, the widgets that asked for each layout pass
 
 
 async def test_a_newer_filter_stops_the_chart_queries_of_the_older_one(app, monkeypatch):
