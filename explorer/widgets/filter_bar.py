@@ -23,7 +23,7 @@ HINTS = "d dates · x remove part · r reset"
 
 
 class DateInput(ContentSizeWithoutLayout, Input):
-    """A date field: its text, typed or shown for a new filter, never changes its size (12 cells wide)."""
+    """A date field: its text, typed or shown for a new filter, never changes its size (its CSS width)."""
 
 
 class FilterBar(Widget):

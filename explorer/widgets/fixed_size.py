@@ -1,4 +1,4 @@
-"""Scrolling widgets whose size their CSS sets: a change of what they hold needs no layout pass."""
+"""Widgets whose virtual size (their content's extent) changes without laying the whole screen out again."""
 
 from __future__ import annotations
 
