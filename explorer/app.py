@@ -19,7 +19,8 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.scrollbar import ScrollBar
 from textual.containers import Horizontal
-from textual.widgets import Footer, Input, Label, TabbedContent, TabPane, Tree
+from textual.content import Content
+from textual.widgets import Footer, Input, Label, Static, Tab, TabbedContent, TabPane, Tree
 from textual.worker import get_current_worker
 
 from explorer import export
@@ -71,6 +72,16 @@ def _month_end(month: date) -> date:
 
 
 ScrollBar.renderer = CompactScrollBarRender  # every scroll bar of the app: see its docstring
+
+
+def relabel(tab: Tab, label: str) -> None:
+    """`tab.label = label`, with no layout pass when the label keeps its width (Tab's setter always asks for one)."""
+    content = Content.from_text(label, markup=False)
+    if content.cell_length != tab.label.cell_length:
+        tab.label = content  # the tabs after it move, and the underline follows (Tab.Relabelled)
+        return
+    tab._label = content  # what `Tab.label` gives; nothing moves, so the underline stays
+    Static.update(tab, content, layout=False)
 
 
 class ExplorerApp(ReportsWorkerFailures, App):
@@ -145,6 +156,8 @@ class ExplorerApp(ReportsWorkerFailures, App):
         """One pane load at a time on the last refresh's cursor."""
         self.pane_loads = 0
         """How many panes have loaded on opening their tab (for tests)."""
+        self._count_widths: dict[str, int] = {}
+        """The widest count each tab has shown: a narrower one keeps that width (blank after it), so no tab moves."""
         self.actor_names: dict[str, str] = {}
         """Every actor's short name by id, to show the filter's actors by name."""
         self.last_search = ""
@@ -398,7 +411,8 @@ class ExplorerApp(ReportsWorkerFailures, App):
     def _label_tab(self, pane: Pane, count: int) -> None:
         number = [pane_id for pane_id, _ in TABS].index(pane.id) + 1
         shown = counted_noun(count, pane.counted_unit) if pane.counted_unit else f"{count:,}"
-        self.query_one(TabbedContent).get_tab(f"tab-{pane.id}").label = f"{number} {pane.title} {shown}"
+        width = self._count_widths[pane.id] = max(self._count_widths.get(pane.id, 0), len(shown))
+        relabel(self.query_one(TabbedContent).get_tab(f"tab-{pane.id}"), f"{number} {pane.title} {shown.ljust(width)}")
 
     @property
     def _open_pane_id(self) -> str:

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from unittest import mock
 
 import pytest
+from textual.screen import Screen
+from textual.widgets import TabbedContent
 from textual.worker import WorkerCancelled, WorkerFailed
 
 from explorer.builtin import builtin_data_dir
@@ -37,6 +42,29 @@ async def settle(pilot) -> None:
         await pilot.pause()
     await pilot.wait_for_scheduled_animations()  # the tabs' underline follows a label that grew a count
     await pilot.pause()
+
+
+@contextmanager
+def layout_passes() -> Iterator[list[list[str]]]:
+    """Every layout pass of a screen while inside (Textual's reflow of every widget's region, not a
+    scroll's): for each, the widgets that asked for it, as `Class#id` (or `Class.classes`)."""
+    passes: list[list[str]] = []
+    reflow = Screen._refresh_layout
+
+    def counted(screen, size=None, scroll=False):
+        if not (scroll and not screen._layout_widgets):  # what Textual reflows in full
+            asking = set().union(*screen._layout_widgets.values())
+            passes.append(sorted(f"{type(w).__name__}#{w.id}" if w.id else f"{type(w).__name__}.{'.'.join(sorted(w.classes))}"
+                                 for w in asking))
+        return reflow(screen, size, scroll)
+
+    with mock.patch.object(Screen, "_refresh_layout", counted):
+        yield passes
+
+
+def tab_label(app, pane: str) -> str:
+    """What the pane's tab says: a count narrower than the widest it has shown keeps that width, in blanks after it."""
+    return str(app.query_one(TabbedContent).get_tab(f"tab-{pane}").label).rstrip()
 
 
 def shown_text(widget) -> str:

@@ -19,7 +19,7 @@ from explorer.widgets.chart import MonthlyChart
 from explorer.widgets.record_table import RecordTable
 from explorer.widgets.screens import ExportScreen, HelpScreen
 from explorer.widgets.value_picker import ValuePicker
-from conftest import settle, shown_text
+from conftest import layout_passes, settle, shown_text, tab_label
 
 IRANIAN = frozenset({"Iranian"})
 
@@ -29,8 +29,7 @@ def table(app, selector) -> RecordTable:
 
 
 def tab_labels(app) -> list[str]:
-    tabs = app.query_one(TabbedContent)
-    return [str(tabs.get_tab(f"tab-{pane}").label) for pane in ("timeline", "actors", "casualties")]
+    return [tab_label(app, pane) for pane in ("timeline", "actors", "casualties")]
 
 
 def summary(app) -> str:
@@ -221,6 +220,33 @@ async def test_tables_draw_the_rows_in_view_and_follow_the_cursor(app):
         await pilot.press("g", "j", "j")
         await settle(pilot)
         assert events.current_record is events.records[2] and first["title"][:20] in shown_lines(events)[1]
+
+
+async def test_a_filter_change_keeps_the_selected_event_and_shows_no_other_meanwhile(app, con, monkeypatch):
+    """The selected event, on the new first page, is selected again at once: no round trip to find it, and
+    neither the cursor nor the detail passes by the first row (whose detail may be of another height)."""
+    shown = []
+    show_detail = timeline.TimelinePane.show_detail
+
+    def spied(pane) -> None:
+        shown.append(pane.selected_event["event_id"])
+        show_detail(pane)
+
+    monkeypatch.setattr(timeline.TimelinePane, "show_detail", spied)
+    precise = Filters(include_imprecise=False)
+    kept_ids = queries.events_in_range(con, precise)["event_id"].to_pylist()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        events = table(app, "#events")
+        row = next(index for index, record in enumerate(events.records) if record["event_id"] in kept_ids[1:])
+        await pilot.press(*["j"] * row)
+        await settle(pilot)
+        kept = app.query_one("#timeline").selected_event["event_id"]
+        del shown[:]
+        app.filters = precise
+        await settle(pilot)
+        assert events.current_record["event_id"] == kept and events.cursor_row == kept_ids.index(kept) > 0
+        assert shown and set(shown) == {kept}
 
 
 async def test_khan_tuman_disagreement_is_visible(app):
@@ -524,6 +550,58 @@ async def test_only_the_open_pane_loads_on_a_filter_change_the_others_when_opene
         assert len(casualty_table.records) == 4
         assert [r["occurrence_id"] for r in casualty_table.records] == queries.casualty_occurrences(
             con, Filters(nationalities=frozenset({"Russian"})), "incident")["occurrence_id"].to_pylist()
+
+
+async def test_a_narrower_count_keeps_the_width_of_its_tab(app, con):
+    """A tab keeps the width of the widest count it has shown, in blanks after a narrower one: no tab moves."""
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        tabs = app.query_one(TabbedContent)
+        regions = [tab.region for tab in tabs.query("ContentTab")]
+        russian = Filters(nationalities=frozenset({"Russian"}))
+        app.filters = russian
+        await settle(pilot)
+        reports = queries.row_counts(con, russian)["casualties"]
+        assert reports < 10 and str(tabs.get_tab("tab-casualties").label) == f"3 Casualties {reports} reports  "  # as wide as "634 reports"
+        assert [tab.region for tab in tabs.query("ContentTab")] == regions
+        app.filters = Filters()
+        await settle(pilot)
+        assert str(tabs.get_tab("tab-casualties").label) == "3 Casualties 634 reports"
+
+
+FILTER_CHANGES = (
+    Filters(nationalities=IRANIAN),
+    Filters(nationalities=IRANIAN, fronts=frozenset({"Aleppo"})),
+    Filters(date_from=date(2015, 10, 1), date_to=date(2016, 2, 29)),
+    Filters(),
+    Filters(nationalities=frozenset({"Russian"}), date_from=date(2015, 9, 1), date_to=date(2016, 3, 31)),
+    Filters(include_imprecise=False),
+    Filters(date_from=date(2013, 1, 1), date_to=date(2013, 12, 31)),
+    Filters(nationalities=frozenset({"Syrian"}), fronts=frozenset({"Idlib"})),
+    Filters(actor_ids=frozenset({"SA001"})),
+    Filters(fronts=frozenset({"Damascus/Ghouta", "Homs/Palmyra"}), include_imprecise=False),
+)
+"""The filter changes of benchmarks/run.py, in its order: counts that narrow and widen, dates shown in the fields."""
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)], ids=lambda size: f"{size[0]}x{size[1]}")
+async def test_a_filter_change_lays_the_screen_out_at_most_once(app, size):
+    """Tab counts keep their width, the date fields and the events table their size, the detail its height:
+    a filter change lays the screen out at most once (when the events table's scroll bar appears or goes),
+    where it took 2 to 4 passes, each of which places every widget again."""
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        for key in "231":  # every pane shown once, as the benchmark does
+            await pilot.press(key)
+            await settle(pilot)
+        passes = {}
+        for filters in FILTER_CHANGES:
+            with layout_passes() as counted:
+                app.filters = filters
+                await settle(pilot)
+            passes[filters.summary({})] = counted
+        too_many = {shown: asking for shown, asking in passes.items() if len(asking) > 1}
+        assert not too_many, too_many  # for each filter, the widgets that asked for each layout pass
 
 
 async def test_a_newer_filter_stops_the_chart_queries_of_the_older_one(app, monkeypatch):

@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pyarrow.parquet as pq
 import pytest
-from conftest import DATA_DIR, fingerprint, settle
+from conftest import DATA_DIR, fingerprint, settle, tab_label
 from textual.widgets import Input, Static, TabbedContent
 
 from explorer import export
@@ -362,14 +362,14 @@ async def test_a_map_view_with_a_side_and_an_area_reopens_the_same(catalog):
         assert first.filters.area is not None
         spec = await copied_spec(first, pilot)
         filters = first.filters
-        counts = {pane: str(first.query_one(TabbedContent).get_tab(f"tab-{pane}").label) for pane in ("timeline", "casualties", "map")}
+        counts = {pane: tab_label(first, pane) for pane in ("timeline", "casualties", "map")}
     assert "pane=map" in spec and "side=pro-government,~" in spec and "&area=" in spec
     second = ExplorerApp(catalog, view=decode(spec))
     async with second.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await settle(pilot)
         assert second.filters == filters and second._open_pane_id == "map"
-        assert {pane: str(second.query_one(TabbedContent).get_tab(f"tab-{pane}").label)
+        assert {pane: tab_label(second, pane)
                 for pane in ("timeline", "casualties", "map")} == counts
 
 

@@ -378,12 +378,12 @@ def test_progress_bar_on_a_terminal(tmp_path):
 
 async def test_the_explorer_opens_an_imported_directory(tmp_path):
     """ACLED and UCDP side by side in the real app: the timeline, the actors and the casualties with their datasets."""
-    from textual.widgets import TabbedContent, Tree
+    from textual.widgets import Tree
 
     from explorer.app import ExplorerApp
     from explorer.widgets.chart import MonthlyChart
     from explorer.widgets.record_table import RecordTable
-    from conftest import settle
+    from conftest import settle, tab_label
 
     out = tmp_path / "out"
     imported("acled", "acled_website.csv", out)
@@ -392,9 +392,8 @@ async def test_the_explorer_opens_an_imported_directory(tmp_path):
         app = ExplorerApp(catalog)
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
-            tabs = app.query_one(TabbedContent)
-            assert str(tabs.get_tab("tab-timeline").label) == "1 Timeline 9"
-            assert str(tabs.get_tab("tab-casualties").label) == "3 Casualties 9 reports"
+            assert tab_label(app, "timeline") == "1 Timeline 9"
+            assert tab_label(app, "casualties") == "3 Casualties 9 reports"
             events = app.query_one("#events", RecordTable)
             assert {record["event_id"] for record in events.records} >= {"acled:SYR90001", "ucdp:990001"}
             # the chart draws one dataset at a time: b steps from ACLED's incidents to UCDP's, never stacking them

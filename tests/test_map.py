@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from conftest import settle
+from conftest import settle, tab_label
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from textual.widgets import Static, TabbedContent
+from textual.widgets import Static
 
 from explorer.app import ExplorerApp
 from explorer.db import geo, queries
@@ -101,7 +101,7 @@ async def test_the_map_shows_aleppo_where_it_belongs_and_enter_keeps_its_area(ap
         summary = str(app.query_one("#filter-summary", Static).render())
         assert f"area {area_text(app.filters.area)}" in summary
         assert queries.row_count(con, app.filters, "events") == 12
-        assert str(app.query_one(TabbedContent).get_tab("tab-timeline").label) == "1 Timeline 12"
+        assert tab_label(app, "timeline") == "1 Timeline 12"
         await pilot.press("x")
         await settle(pilot)
         await pilot.press("enter")  # the only part: the area

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import settle
-from textual.widgets import OptionList, Static, TabbedContent
+from conftest import settle, tab_label
+from textual.widgets import OptionList, Static
 
 from explorer.app import ExplorerApp
 from explorer.db import queries
@@ -78,7 +78,7 @@ async def test_v_chooses_a_side_shown_in_the_summary_and_removed_with_x(catalog,
         assert app.filters.sides == frozenset({"opposition"})
         assert "side: opposition" in str(app.query_one("#filter-summary", Static).render())
         expected = queries.row_count(con, app.filters, "events")
-        assert str(app.query_one(TabbedContent).get_tab("tab-timeline").label) == f"1 Timeline {expected}"
+        assert tab_label(app, "timeline") == f"1 Timeline {expected}"
         await pilot.press("x")
         await settle(pilot)
         await pilot.press("enter")

@@ -185,9 +185,9 @@ PANES = {"1": "timeline", "2": "actors", "3": "casualties"}
 
 async def what_the_panes_show(engine, filters: Filters) -> dict:
     """Each pane's tab label, its tables' rows and its tree's lines, and the chart's text, as drawn."""
-    from textual.widgets import TabbedContent, Tree
+    from textual.widgets import Tree
 
-    from conftest import settle, shown_text
+    from conftest import settle, shown_text, tab_label
     from explorer.app import ExplorerApp
     from explorer.widgets.chart import MonthlyChart
     from explorer.widgets.map_canvas import MapCanvas
@@ -202,8 +202,7 @@ async def what_the_panes_show(engine, filters: Filters) -> dict:
         for key, pane in PANES.items():
             await pilot.press(key)
             await settle(pilot)
-            tabs = app.query_one(TabbedContent)
-            shown[f"{pane} tab"] = str(tabs.get_tab(f"tab-{pane}").label)
+            shown[f"{pane} tab"] = tab_label(app, pane)
             for table in app.query_one(f"#{pane}").query(RecordTable):
                 shown[f"{pane} {table.id}"] = rows(table.records)
             for tree in app.query_one(f"#{pane}").query(Tree):

@@ -10,8 +10,8 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Static, Tree
+from textual.containers import Horizontal
+from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
 from explorer.db import queries
@@ -20,7 +20,7 @@ from explorer.db.schema import SIDES
 from explorer.format import dated, figure
 from explorer.export import CitedRecord
 from explorer.panes.base import Pane
-from explorer.widgets.detail import DetailText, url_lines
+from explorer.widgets.detail import Detail, DetailScroll, DetailText, url_lines
 from explorer.workers import engine_work
 from explorer.engine import Cursor
 
@@ -100,8 +100,8 @@ class ActorsPane(Pane):
             tree.guide_depth = 2
             tree.auto_expand = False  # enter opens the detail; space folds
             yield tree
-            with VerticalScroll(classes="detail-scroll"):
-                yield Static("", classes="detail")
+            with DetailScroll(classes="detail-scroll"):
+                yield Detail(classes="detail")
 
     def load(self, con: Cursor, filters: Filters) -> ActorsData:
         """Every actor under the filter's other parts: the actors in the filter are ticked, not the only ones

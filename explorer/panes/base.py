@@ -84,10 +84,16 @@ class Pane(ReportsWorkerFailures, Vertical):
 
     def show_detail(self) -> None:
         """Show the selected record's detail, with a layout pass only when its height changes: a layout pass
-        repaints every table's scrollbars too, which over SSH costs more than the detail itself."""
+        repaints every table's scrollbars too, which over SSH costs more than the detail itself. A detail out
+        of sight (a narrow terminal hides it) gets its height from the layout pass that shows it."""
         detail = self.query_one(".detail", Static)
         height = detail.size.height
         detail.update(self.detail_text(), layout=False)
         detail.clear_cached_dimensions()
-        if detail.get_content_height(detail.size, self.app.size, detail.size.width) != height:
+        if not detail.is_on_screen:
+            return
+        lines = detail.get_content_height(detail.size, self.app.size, detail.size.width)
+        least = detail.styles.min_height  # as tall as its panel (app.tcss): a shorter text keeps the panel's height
+        panel = detail.parent.scrollable_content_region.size
+        if (max(lines, int(least.resolve(panel, self.app.size))) if least else lines) != height:
             detail.refresh(layout=True)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from rich.markup import escape
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal
 from textual.widgets import Static
 
 from explorer.db import queries
@@ -17,7 +17,7 @@ from explorer.format import counted, counted_noun, figure, period
 from explorer.db.paging import QueryRows, RowQuery
 from explorer.export import CitedRecord
 from explorer.panes.base import Pane
-from explorer.widgets.detail import DetailText, url_lines
+from explorer.widgets.detail import Detail, DetailScroll, DetailText, url_lines
 from explorer.widgets.chart import BASIS_NAMES
 from explorer.widgets.record_table import PAGE_ROWS, Column, ListRows, RecordTable
 from explorer.workers import engine_work
@@ -137,8 +137,8 @@ class CasualtiesPane(Pane):
         yield Static("", id="kind-switch")
         with Horizontal(classes="pane-body"):
             yield RecordTable(COLUMNS[self.kind], id="casualty-table")
-            with VerticalScroll(classes="detail-scroll"):
-                yield Static("", classes="detail")
+            with DetailScroll(classes="detail-scroll"):
+                yield Detail(classes="detail")
 
     def load(self, con: Cursor, filters: Filters) -> CasualtiesData:
         counts = queries.occurrence_counts(con, filters)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from rich.markup import escape
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.widgets import Static
 
 from explorer.db import geo
@@ -15,6 +15,7 @@ from explorer.geo import area_text
 from explorer.db.filters import Filters
 from explorer.format import counted_noun
 from explorer.panes.base import Pane
+from explorer.widgets.detail import Detail, DetailScroll
 from explorer.widgets.map_canvas import MARKS, MapCanvas
 from explorer.workers import engine_work
 from explorer.engine import Cursor
@@ -55,8 +56,8 @@ class MapPane(Pane):
                 yield MapCanvas(id="map-canvas")
                 yield Static("", id="map-cell")
                 yield Static("", id="map-legend")
-            with VerticalScroll(classes="detail-scroll"):
-                yield Static("", classes="detail", id="map-detail")
+            with DetailScroll(classes="detail-scroll"):
+                yield Detail(classes="detail", id="map-detail")
 
     @property
     def canvas(self) -> MapCanvas:

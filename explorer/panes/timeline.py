@@ -10,8 +10,7 @@ from rich.markup import escape
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Static
+from textual.containers import Horizontal
 
 from explorer.db import queries
 from explorer.db.filters import Filters
@@ -19,7 +18,7 @@ from explorer.format import counted, dated, period
 from explorer.db.paging import QueryRows, RowQuery
 from explorer.export import CitedRecord
 from explorer.panes.base import Pane
-from explorer.widgets.detail import DetailText, url_lines
+from explorer.widgets.detail import Detail, DetailScroll, DetailText, url_lines
 from explorer.widgets.chart import ChartData, MonthlyChart, month_range
 from explorer.widgets.record_table import PAGE_ROWS, Column, RecordTable
 from explorer.workers import engine_work
@@ -142,8 +141,8 @@ class TimelinePane(Pane):
         yield MonthlyChart(id="chart")
         with Horizontal(classes="pane-body"):
             yield RecordTable(EVENT_COLUMNS, id="events")
-            with VerticalScroll(classes="detail-scroll"):
-                yield Static("", classes="detail")
+            with DetailScroll(classes="detail-scroll"):
+                yield Detail(classes="detail")
 
     def load(self, con: Cursor, filters: Filters) -> TimelineData:
         """The chart's queries run on a cursor of their own, in a thread beside the events' queries:

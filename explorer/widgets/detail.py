@@ -13,6 +13,10 @@ from dataclasses import dataclass
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.style import Style
 from rich.text import Text
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from explorer.widgets.fixed_size import VirtualSizeFromLayout
 
 
 @dataclass(frozen=True)
@@ -57,3 +61,11 @@ def url_lines(label: str, url: str | None, indent: str = "") -> list[str | Link]
     if not url:
         return [f"{indent}{label}: —"]
     return [f"{indent}{label}: [dim]o opens · O copies · C cites[/dim]", Link(url, indent)]
+
+
+class Detail(VirtualSizeFromLayout, Static):
+    """The selected record's detail, beside a pane's table (`Pane.show_detail` shows it)."""
+
+
+class DetailScroll(VirtualSizeFromLayout, VerticalScroll):
+    """The side panel around a `Detail`, scrolling one taller than itself."""

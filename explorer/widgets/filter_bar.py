@@ -16,9 +16,14 @@ from textual.widgets import Input, Label, Static
 
 from explorer.db.errors import InvalidFilter
 from explorer.db.filters import Filters, show_bound, parse_date_bound
+from explorer.widgets.fixed_size import ContentSizeWithoutLayout
 
 DEBOUNCE_SECONDS = 0.4
 HINTS = "d dates · x remove part · r reset"
+
+
+class DateInput(ContentSizeWithoutLayout, Input):
+    """A date field: its text, typed or shown for a new filter, never changes its size (its CSS width)."""
 
 
 class FilterBar(Widget):
@@ -48,9 +53,9 @@ class FilterBar(Widget):
     def compose(self) -> ComposeResult:
         with Horizontal(id="filter-dates"):
             yield Label("From ", classes="filter-label")
-            yield Input(placeholder="YYYY-MM-DD", id="date-from", compact=True, max_length=10)
+            yield DateInput(placeholder="YYYY-MM-DD", id="date-from", compact=True, max_length=10)
             yield Label(" To ", classes="filter-label")
-            yield Input(placeholder="YYYY-MM-DD", id="date-to", compact=True, max_length=10)
+            yield DateInput(placeholder="YYYY-MM-DD", id="date-to", compact=True, max_length=10)
             yield Static(HINTS, id="filter-hints")
         yield Static("", id="filter-summary")
 

@@ -24,6 +24,7 @@ from textual.strip import Strip
 
 from explorer.db.paging import Order, search_terms
 from explorer.format import cell
+from explorer.widgets.fixed_size import ContentSizeWithoutLayout
 from explorer.widgets.value_picker import HELD_FOCUS
 from explorer.workers import ReportsWorkerFailures
 
@@ -152,8 +153,9 @@ class _RecordMessage(Message):
         return self.table
 
 
-class RecordTable(ReportsWorkerFailures, ScrollView, can_focus=True):
+class RecordTable(ReportsWorkerFailures, ContentSizeWithoutLayout, ScrollView, can_focus=True):
     """Rows are records; `s` sorts by the next column, `S` reverses the order, `/` (in the pane) finds.
+    New rows or wider columns lay the screen out only when a scroll bar appears or goes.
 
     Only the pages in view are read (off the UI thread for a DuckDB source); rows not read yet
     show `…` until their page arrives."""
@@ -270,6 +272,8 @@ class RecordTable(ReportsWorkerFailures, ScrollView, can_focus=True):
             self._place_cursor(0)
         elif source.immediate:
             self._place_cursor(source.locate(self.order, kept) or 0)
+        elif (row := self._index_if_read(kept)) is not None:  # no round trip, and no other row shown selected meanwhile
+            self._place_cursor(row)
         else:
             self._place_cursor(0, announce=False)
             self._locate(self._generation, kept)
@@ -277,6 +281,14 @@ class RecordTable(ReportsWorkerFailures, ScrollView, can_focus=True):
     def set_columns(self, columns: list[Column]) -> None:
         """New columns over the same rows."""
         self.set_source(self.source, columns=columns)
+
+    def _index_if_read(self, key: object) -> int | None:
+        """The index of the record with `key` among the rows read so far (the first page, after a new source)."""
+        for page, rows in self._pages.items():
+            for offset, record in enumerate(rows):
+                if self.source.key_of(record) == key:
+                    return page * PAGE_ROWS + offset
+        return None
 
     def _read_row(self, index: int) -> dict | None:
         """Row `index` if it has been read, without asking for it."""
