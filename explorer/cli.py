@@ -384,7 +384,7 @@ class BuildLines:
         tail = " done" if done else " ..." + (f" {min(100.0, max(0.0, percent)):3.0f}%" if percent is not None else "")
         room = max(8, shutil.get_terminal_size((80, 24)).columns - 1 - len(head) - len(tail))
         step = self.current
-        if len(step) > room:  # cut the words, keep the step's number: "the occurrences rep… (2 of 6)"
+        if len(step) > room:  # cut the words, keep the step's number: "the occurrences rep… (2 of 7)"
             words, _, number = step.rpartition(" (")
             number = f" ({number}" if words else ""
             step = (words or step)[:max(1, room - len(number) - 1)] + "…" + number

@@ -314,9 +314,9 @@ def test_a_first_opening_on_a_terminal_shows_how_far_each_step_has_gone(tmp_path
     assert result.returncode == 0 and result.stdout.decode().split() == ["n", "300000"]
     lines = shown.replace("\r\n", "\n").split("\n")
     steps = [re.search(r"\((\d) of", line).group(1) for line in lines if re.search(r"\(\d of", line)]
-    assert steps == [str(number) for number in range(1, 7)], shown
+    assert steps == [str(number) for number in range(1, 8)], shown
     ended = [view for line in lines for view in line.split("\r")[-1:] if re.search(r"\(\d of", view)]
-    assert len(ended) == 6 and all(view.replace("\x1b[K", "").endswith(" done") for view in ended), shown
+    assert len(ended) == 7 and all(view.replace("\x1b[K", "").endswith(" done") for view in ended), shown
     percentages = [int(found) for found in re.findall(r"\.\.\. +(\d+)%", shown)]
     assert percentages and all(0 <= percent <= 100 for percent in percentages), shown
     views = [view.replace("\x1b[K", "") for line in lines if " s  " in line for view in line.split("\r")]

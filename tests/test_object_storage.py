@@ -229,7 +229,7 @@ def _stderr_on_a_terminal(args: list[str]) -> str:
 def test_a_first_opening_from_s3_shows_its_progress_and_a_later_one_is_quiet(bucket_url):
     first = _stderr_on_a_terminal(["query", "SELECT 1", "--data", bucket_url])
     assert f"first opening of {bucket_url}: counting its casualty occurrences once" in first
-    assert "the data's tables (1 of 6)" in first and "the events in date order (6 of 6)" in first
+    assert "the data's tables (1 of 7)" in first and "the events in date order (6 of 7)" in first
     assert _stderr_on_a_terminal(["query", "SELECT 1", "--data", bucket_url]) == ""
 
 

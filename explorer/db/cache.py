@@ -35,7 +35,7 @@ import duckdb
 from explorer.db import dimensions
 from explorer.db.errors import DataDirectoryError
 
-CACHE_FORMAT = 14
+CACHE_FORMAT = 15
 """Bump when what the cache holds or how it is computed changes, so older caches are not read."""
 DATABASE = "data.duckdb"
 MANIFEST = "manifest.json"

@@ -35,6 +35,7 @@ from explorer.db.interruptible import run_interruptibly
 from explorer.db.queries import (REPORT_FACETS_TYPE, events_by_date_sql, occurrence_events_sql, occurrence_months_sql,
                                   occurrences_sql)
 from explorer.db.schema import TABLES, Table, type_is_compatible
+from explorer.db.search_index import SEARCH_WORDS, search_words_sql
 from explorer.engine import Cancelled, QueryError, register_error_translator
 
 
@@ -158,6 +159,11 @@ class Catalog:
     """The names of the data's tables and views: nothing a session creates may take one."""
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
+    @property
+    def search_index(self) -> bool:
+        """The cache holds the events' words by date, which a search of the events reads first (see `search_index`)."""
+        return SEARCH_WORDS in self.protected_names
+
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """A cursor of the shared connection, for one thread's queries."""
         with self._lock:
@@ -249,8 +255,11 @@ skip the row groups that cannot hold it (DuckDB keeps each row group's minimum a
 ROW_GROUP_ROWS = 32_768
 """Rows per row group of the cache's tables (DuckDB's default is 122,880): a date range skips more of a table."""
 
+SEARCH_WORDS_STEP = "the words a search looks up"
+"""What a first opening says while it writes `search_words` (DuckDB's cache only: a Spark search reads the events)."""
+
 CACHED_VIEWS = frozenset(CACHED_TABLES) | {"occurrences"}
-INTERNAL_VIEWS = frozenset(CACHED_TABLES)
+INTERNAL_VIEWS = frozenset(CACHED_TABLES) | {SEARCH_WORDS}
 """Tables the panes read and the schema browser leaves out: `occurrences` and `events` show the same rows."""
 
 OCCURRENCES_VIEW = (
@@ -335,7 +344,7 @@ def _build_cache_database(
     path: Path, tables: dict[str, TableFiles], limits: EngineLimits, on_build: Callable[[str], None] | None,
     on_progress: BuildProgress | None = None,
 ) -> None:
-    steps = {"tables": "the data's tables", **CACHED_TABLES}
+    steps = {"tables": "the data's tables", **CACHED_TABLES, SEARCH_WORDS: SEARCH_WORDS_STEP}
     numbered = {name: f"{what} ({number} of {len(steps)})" for number, (name, what) in enumerate(steps.items(), start=1)}
     con = internal_connection(limits)
 
@@ -357,6 +366,9 @@ def _build_cache_database(
             except duckdb.OutOfMemoryException:
                 con.execute(f"DROP TABLE IF EXISTS {name}")
                 _create_in_parts(con, name, computed[name], order)
+        if on_build is not None:
+            on_build(numbered[SEARCH_WORDS])
+        con.execute(f"CREATE TABLE {SEARCH_WORDS} AS {search_words_sql()} ORDER BY date NULLS LAST")
         con.execute(OCCURRENCES_VIEW)
         con.execute("CHECKPOINT")
 

@@ -42,6 +42,16 @@ search_terms = text_words
 
 
 @dataclass(frozen=True)
+class Narrowing:
+    """What an index says of a search's words: `predicate` keeps every row that can hold them all, and
+    each such row has one of `values` in `column` (e.g. the dates whose events' words hold them)."""
+
+    predicate: Predicate
+    column: str
+    values: frozenset
+
+
+@dataclass(frozen=True)
 class RowQuery:
     """The rows a table shows: `sql` selects them, `key` is unique per row, and `decorate` (a SELECT
     over `{rows}`, keeping their columns) adds what a page shows beside them, such as actors' names:
@@ -62,6 +72,9 @@ class RowQuery:
     """Text columns, sorted regardless of case."""
     lowered: frozenset[str] = frozenset()
     """Text columns held in lower case already (a search needs not lower them)."""
+    narrow: Callable[[Cursor, Sequence[str]], Narrowing] | None = field(default=None, compare=False)
+    """Given a connection and the words, a cheap test that keeps every row holding them all and skips many
+    others, e.g. the dates an index says can hold them: a search tests it before the text."""
 
     def _sort_expression(self, order: Order) -> str:
         if order.column in self.sort_by:
@@ -176,16 +189,20 @@ class RowQuery:
 
     def matches(self, con: Cursor, terms: Sequence[str]) -> Predicate:
         """Rows holding every word of `terms` in one of the text columns (or the extra ways)."""
+        return self._matches(con, terms)[0]
+
+    def _matches(self, con: Cursor, terms: Sequence[str]) -> tuple[Predicate, Narrowing | None]:
         if not terms:
-            return Predicate()
-        predicate = Predicate()
+            return Predicate(), None
+        narrowing = None if self.narrow is None else self.narrow(con, terms)
+        predicate = Predicate() if narrowing is None else narrowing.predicate
         for term in sorted(terms, key=len, reverse=True):  # the longest word first: it rules out most rows at once
             word = holds_word(self.text_columns, term, self.lowered)
             if self.text_extra is not None:
                 extra = self.text_extra(con, term)
                 word = Predicate(f"({word.sql}) OR ({extra.sql})", word.params + extra.params)
             predicate &= word
-        return predicate
+        return predicate, narrowing
 
     def find(
         self, con: Cursor, order: Order, terms: Sequence[str], start: Anchor | None, forward: bool = True,
@@ -196,8 +213,9 @@ class RowQuery:
 
         From a dated row, the rows are searched a span of dates at a time (a month, a quarter, half a year,
         a year, two, four, then the rest): a match near the start is found without reading every row, as the
-        scan skips the row groups outside the span (the rows are stored in date order)."""
-        predicate = self.matches(con, terms)
+        scan skips the row groups outside the span (the rows are stored in date order). A span that holds none
+        of the dates the narrowing allows (in date order) is passed over unread."""
+        predicate, narrowing = self._matches(con, terms)
         if start is None:
             return self._first(con, order, predicate, forward)
         predicate &= self._beyond(order, start, after=forward, inclusive=inclusive)
@@ -205,15 +223,19 @@ class RowQuery:
             return self._first(con, order, predicate, forward)
         increasing = forward != order.reverse
         edge = start.sort_value
+        allowed = None if narrowing is None or narrowing.column != order.column else \
+            [value for value in narrowing.values if value is not None]
         for days in SEARCH_SPANS:
             try:
                 reach = edge + timedelta(days=days) if increasing else edge - timedelta(days=days)
             except OverflowError:
                 break
-            window = Predicate(f"{SORT_VALUE} {'<=' if increasing else '>='} ?", (reach,))
-            found = self._first(con, order, predicate & window, forward)
-            if found is not None:
-                return found
+            low, high = (edge, reach) if increasing else (reach, edge)
+            if allowed is None or any(low <= value <= high for value in allowed):
+                window = Predicate(f"{SORT_VALUE} {'<=' if increasing else '>='} ?", (reach,))
+                found = self._first(con, order, predicate & window, forward)
+                if found is not None:
+                    return found
             predicate &= Predicate(f"{SORT_VALUE} IS NULL OR {SORT_VALUE} {'>' if increasing else '<'} ?", (reach,))
         return self._first(con, order, predicate, forward)
 

@@ -18,6 +18,7 @@ import pyarrow as pa
 
 from explorer.db.dimensions import DIMENSION_BY_NAME, DIMENSIONS, casualty_columns, event_list_columns
 from explorer.db.filters import EVENT_TEXT, SEARCH_COLUMN, Filters
+from explorer.db.search_index import dates_holding
 from explorer.db.paging import Order, RowQuery
 from explorer.db.predicate import Predicate, any_of
 from explorer.db.schema import CASUALTY_KINDS, UNKNOWN
@@ -370,9 +371,10 @@ def actors_named(con: Cursor, word: str) -> list[str]:
     ).fetchall()]
 
 
-def event_rows(con: Cursor, filters: Filters) -> RowQuery:
+def event_rows(con: Cursor, filters: Filters, indexed: bool = False) -> RowQuery:
     """The events under the filter as a table's rows (see `explorer.db.paging`): by date, any column's order,
-    searched in their text and their actors' names."""
+    searched in their text and their actors' names; `indexed`: first in the dates the cache's index of
+    words says can hold the search (`explorer.db.search_index`)."""
     predicate = _events(con, filters)
     return RowQuery(
         f"SELECT * FROM events_by_date WHERE {predicate.sql}", predicate.params, key="event_id", default=Order("date"),
@@ -381,7 +383,7 @@ def event_rows(con: Cursor, filters: Filters) -> RowQuery:
             FROM ({rows}) AS e, (SELECT map(list(actor_id), list(short_name)) AS short_name_of FROM actors) AS names
         """,
         sort_by={"actor_names": "actor_sort"}, text_columns=(SEARCH_COLUMN,), lowered=frozenset({SEARCH_COLUMN}),
-        case_blind=frozenset({"title", "front", "location"}),
+        case_blind=frozenset({"title", "front", "location"}), narrow=dates_holding if indexed else None,
     )
 
 

@@ -60,6 +60,8 @@ class Engine(Protocol):
     data_dir: Path
     cache: Any
     """The counting model's cache: `note` (what its opening says), `check` (a running check or None), `damaged(problem)`."""
+    search_index: bool
+    """The cache holds the events' words by date (`explorer.db.search_index`): a search of the events reads it first."""
 
     def cursor(self) -> Cursor: ...
     def interrupt(self) -> None: ...

@@ -321,6 +321,8 @@ class SparkEngine:
     cache: SparkCache
     server: LocalServer | None = None
     name: str = field(default="spark", init=False)
+    search_index: bool = field(default=False, init=False)
+    """A search reads the events themselves: the words' index is DuckDB's cache only."""
 
     def cursor(self) -> SparkCursor:
         return SparkCursor(self)

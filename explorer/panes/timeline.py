@@ -153,7 +153,7 @@ class TimelinePane(Pane):
             try:
                 per_month = queries.events_per_month(con, filters)
                 total = sum(per_month.values())
-                event_rows = queries.event_rows(con, filters)
+                event_rows = queries.event_rows(con, filters, indexed=self.app.catalog.search_index)
                 events = event_rows.page(con, event_rows.default, 0, PAGE_ROWS, total)
                 casualties = self._casualties_of_selected(con, events)
                 rows = chart_rows.result()
