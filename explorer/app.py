@@ -20,7 +20,7 @@ from textual.screen import Screen
 from textual.scrollbar import ScrollBar
 from textual.containers import Horizontal
 from textual.content import Content
-from textual.widgets import Footer, Input, Label, Static, Tab, TabbedContent, TabPane, Tree
+from textual.widgets import Input, Label, Static, Tab, TabbedContent, TabPane, Tree
 from textual.worker import get_current_worker
 
 from explorer import export
@@ -44,6 +44,7 @@ from explorer.theme_setting import keep_theme
 from explorer.view_spec import ViewSpec, encode
 from explorer.widgets.chart import MonthlyChart, month_range
 from explorer.widgets.filter_bar import FilterBar
+from explorer.widgets.footer import KeyFooter
 from explorer.widgets.map_canvas import MapCanvas
 from explorer.widgets.scrollbar import CompactScrollBarRender
 from explorer.widgets.record_table import RecordTable
@@ -197,7 +198,7 @@ class ExplorerApp(ReportsWorkerFailures, App):
         with Horizontal(id="prompt-bar"):
             yield Label("", id="prompt-sign")
             yield Input(id="prompt", compact=True)
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
         yield PickerHost(id="picker-host")
 
     def on_mount(self) -> None:
@@ -514,7 +515,7 @@ class ExplorerApp(ReportsWorkerFailures, App):
         """The prompt takes the footer's line while open: the panes keep their size, so neither
         opening nor closing it redraws them."""
         self.query_one("#prompt-bar").display = shown
-        self.query_one(Footer).display = not shown
+        self.query_one(KeyFooter).show(not shown)
 
     def _close_prompt(self) -> None:
         self._show_prompt(False)
