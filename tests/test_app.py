@@ -9,6 +9,7 @@ from datetime import date
 import duckdb
 import pytest
 from textual.widgets import Input, SelectionList, Static, TabbedContent, Tree
+from textual.widgets._footer import FooterKey
 
 from explorer.app import ExplorerApp
 from explorer.db import queries
@@ -16,6 +17,7 @@ from explorer.db.filters import Filters
 from explorer.panes import timeline
 from explorer.panes.casualties import CasualtiesPane
 from explorer.widgets.chart import MonthlyChart
+from explorer.widgets.footer import KeyFooter
 from explorer.widgets.record_table import RecordTable
 from explorer.widgets.screens import ExportScreen, HelpScreen
 from explorer.widgets.value_picker import ValuePicker
@@ -602,6 +604,35 @@ async def test_a_filter_change_lays_the_screen_out_at_most_once(app, size):
             passes[filters.summary({})] = counted
         too_many = {shown: asking for shown, asking in passes.items() if len(asking) > 1}
         assert not too_many, too_many  # for each filter, the widgets that asked for each layout pass
+
+
+def footer_keys(app) -> list[str]:
+    return [key.description for key in app.query_one(KeyFooter).query(FooterKey)]
+
+
+async def test_a_search_lays_the_screen_out_once_and_the_footer_keeps_up_with_the_focus(app):
+    """The footer rebuilt its keys at every change of focus: a search laid the screen out five times. It is
+    rebuilt only when its keys change, and it still shows the keys of the pane in front."""
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        timeline_keys = footer_keys(app)
+        await pilot.press("slash")
+        await settle(pilot)
+        assert not app.query_one(KeyFooter).display and app.query_one("#prompt").has_focus
+        for character in "khan":
+            await pilot.press(character)
+        with layout_passes() as counted:
+            await pilot.press("enter")
+            await settle(pilot)
+        assert len(counted) == 1, counted  # the prompt gives the footer its line back: nothing else
+        assert app.query_one(KeyFooter).display and footer_keys(app) == timeline_keys
+        assert "Khan" in table(app, "#events").current_record["title"]
+        await pilot.press("4")
+        await settle(pilot)
+        assert footer_keys(app) != timeline_keys  # the SQL pane's keys
+        app.action_show_pane("timeline")  # (1 would be typed into the SQL editor)
+        await settle(pilot)
+        assert footer_keys(app) == timeline_keys
 
 
 async def test_a_newer_filter_stops_the_chart_queries_of_the_older_one(app, monkeypatch):
