@@ -84,6 +84,25 @@ async def test_search_finds_events_by_their_text_and_n_N_walk_the_matches(app, c
         assert selected_event(app) == KHAN_TUMAN_EVENTS[-1]
 
 
+async def test_the_chart_follows_each_match_to_its_month_and_stays_while_moving_row_by_row(app, con):
+    dates = dict(con.execute("SELECT event_id, date FROM events WHERE event_id IN (SELECT unnest(?))", [KHAN_TUMAN_EVENTS]).fetchall())
+    assert len({dates[event].replace(day=1) for event in KHAN_TUMAN_EVENTS}) > 1  # the matches lie in different months
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        chart = app.query_one(MonthlyChart)
+        first_month = chart.current_month
+        await find(pilot, "khan tuman")
+        for expected in KHAN_TUMAN_EVENTS:
+            assert selected_event(app) == expected
+            assert chart.current_month == dates[expected].replace(day=1) != first_month
+            await pilot.press("n")
+            await settle(pilot)
+        month = chart.current_month
+        await pilot.press("down")
+        await settle(pilot)
+        assert selected_event(app) != KHAN_TUMAN_EVENTS[0] and chart.current_month == month
+
+
 async def test_search_finds_events_by_their_actors_names(app, con):
     """An event holds its actors as ids; a search finds it by their names too ("Quds Force": actor quds_force)."""
     quds = [row[0] for row in con.execute("SELECT actor_id FROM actors WHERE name ILIKE '%quds%' OR short_name ILIKE '%quds%'").fetchall()]

@@ -171,12 +171,24 @@ class TimelinePane(Pane):
 
     def jump_to(self, day: date) -> None:
         """The chart's cursor on `day`'s month, the events list on the first event on or after `day`."""
+        self._chart_to(day)
+        self.query_one("#events", RecordTable).jump_to_value(day, f"no event on or after {day} under this filter: the last one is shown")
+
+    def _chart_to(self, day: date) -> None:
+        """The chart's cursor on `day`'s month (the nearest month charted)."""
         chart = self.query_one(MonthlyChart)
         months = chart.data.months
         if months:
             month = day.replace(day=1)
             chart.cursor = min(range(len(months)), key=lambda index: abs((months[index] - month).days))
-        self.query_one("#events", RecordTable).jump_to_value(day, f"no event on or after {day} under this filter: the last one is shown")
+
+    @on(RecordTable.SearchDone, "#events")
+    def _chart_to_found_event(self, message: RecordTable.SearchDone) -> None:
+        """A search's match (n/N too) brings the chart to its month, as a jump does; moving row by row does not
+        (the chart would be drawn again at every row)."""
+        event = self.selected_event
+        if message.found and event is not None and event["date"] is not None:
+            self._chart_to(event["date"])
 
     def interrupt(self) -> None:
         if self._chart_cursor is not None:
