@@ -54,6 +54,20 @@ def first_difference(whole: Terminal, diffed: Terminal) -> str | None:
     return None
 
 
+def forget_rendered(update: CompositorUpdate) -> None:
+    """Textual's strips keep the bytes they rendered to, and Rich's styles their SGR codes, across apps in
+    one process (`Strip.blank` is cached for the process): a strip first rendered by an earlier test's app
+    in 16 colours would write 16-colour codes here. The reference is the update's cells, rendered now."""
+    lines = update.strips if isinstance(update, LayoutUpdate) else \
+        [[strip for strip in chops.values() if strip is not None] for chops in update.chops] if isinstance(update, ChopsUpdate) else []
+    for line in lines:
+        for strip in line:
+            strip._render_cache = None
+            for segment in strip:
+                if segment.style is not None:
+                    segment.style._ansi = None
+
+
 class TwoStreamApp(ExplorerApp):
     """The real app, each update written both ways into its own emulated terminal (headless: nothing else is written)."""
 
@@ -68,6 +82,7 @@ class TwoStreamApp(ExplorerApp):
     def _display(self, screen, renderable) -> None:
         if isinstance(renderable, CompositorUpdate) and self._running:
             size = (self.size.width, self.size.height)
+            forget_rendered(renderable)
             self.whole.feed(renderable.render_segments(self.console))
             self.diffed.feed(DiffedUpdate(renderable, self.screen_diff, size).render_segments(self.console))
             self.updates += 1
