@@ -45,6 +45,7 @@ from explorer.view_spec import ViewSpec, encode
 from explorer.widgets.chart import MonthlyChart, month_range
 from explorer.widgets.filter_bar import FilterBar
 from explorer.widgets.footer import KeyFooter
+from explorer.widgets.pane_tabs import PaneTabs
 from explorer.widgets.map_canvas import MapCanvas
 from explorer.widgets.scrollbar import CompactScrollBarRender
 from explorer.widgets.record_table import RecordTable
@@ -191,7 +192,7 @@ class ExplorerApp(ReportsWorkerFailures, App):
 
     def compose(self) -> ComposeResult:
         yield FilterBar(id="filter-bar")
-        with TabbedContent(id="panes"):
+        with PaneTabs(id="panes"):
             for number, (pane_id, pane_class) in enumerate(TABS, start=1):
                 with TabPane(f"{number} {pane_class.title}", id=f"tab-{pane_id}"):
                     yield SqlPane(self.catalog, id=pane_id) if pane_class is SqlPane else pane_class(id=pane_id)

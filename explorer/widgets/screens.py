@@ -29,6 +29,9 @@ class MainScreen(Screen):
     for a picker opening, a pane switch or a filter applied."""
 
     focused: Reactive[Widget | None] = Reactive(None, repaint=False)
+    AUTO_FOCUS = "#events"
+    """The events list from the first frame: a key typed while the app starts (`3`, `/`) then acts as it
+    would a moment later, instead of being typed into the date box, the first widget that takes focus."""
 
 
 class HelpScreen(ModalScreen[None]):
