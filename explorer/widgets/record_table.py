@@ -35,6 +35,8 @@ PAGE_ROWS = 100
 MAX_PAGES = 40
 """Pages kept in memory; the ones furthest from the cursor are dropped first."""
 LOADING = "…"
+CUT = "›"
+"""The last cell of a line whose text goes on past the right edge (h/l or ←/→ scroll to it)."""
 
 
 @dataclass(frozen=True)
@@ -469,7 +471,12 @@ class RecordTable(ReportsWorkerFailures, ContentSizeWithoutLayout, ScrollView, c
         segments = [Segment(line, style)]
         if y and self.search_terms:
             segments = self._marked(line, style)
-        return Strip(segments).crop(scroll_x, scroll_x + width).extend_cell_length(width, style)
+        whole = Strip(segments)
+        shown = whole.crop(scroll_x, scroll_x + width)
+        visible = self.scrollable_content_region.width  # the width less a vertical scroll bar's
+        if visible > 1 and whole.crop(scroll_x + visible, whole.cell_length).text.strip():  # cut by the edge: say so
+            shown = Strip.join([shown.crop(0, visible - 1), Strip([Segment(CUT, style)])])
+        return shown.extend_cell_length(width, style)
 
     def _marked(self, line: str, style) -> list[Segment]:
         """`line` with the search's words marked."""
