@@ -11,6 +11,7 @@ import pytest
 from textual.widgets import Input, SelectionList, Static, TabbedContent, Tree
 from textual.widgets._footer import FooterKey
 
+import explorer.app
 from explorer.app import ExplorerApp
 from explorer.db import queries
 from explorer.db.filters import Filters
@@ -633,6 +634,92 @@ async def test_a_search_lays_the_screen_out_once_and_the_footer_keeps_up_with_th
         app.action_show_pane("timeline")  # (1 would be typed into the SQL editor)
         await settle(pilot)
         assert footer_keys(app) == timeline_keys
+
+
+def footer_overlaps(app) -> list[str]:
+    """Keys drawn past the screen's edge or under the command palette's key (cut, or a letter in its margin)."""
+    footer = app.query_one(KeyFooter)
+    palette = footer.query_one(".-command-palette", FooterKey).region
+    return [f"{key.description} at {key.region}" for key in footer.query(FooterKey)
+            if not key.has_class("-command-palette") and (key.region.right + 1 > palette.x or key.region.right > app.size.width)]
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30), (160, 50)])
+async def test_the_footer_shows_whole_keys_only_at_every_size_in_every_pane(app, size):
+    """At 80 columns the SQL pane's footer cut "esc Editor ⇄ re" and showed the "m" of "^n Complete" in the
+    palette key's margin: a key that does not fit is left out (the help lists them all)."""
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        for pane in ("timeline", "actors", "casualties", "sql", "map"):
+            app.action_show_pane(pane)
+            await settle(pilot)
+            assert footer_keys(app) and not footer_overlaps(app), (pane, footer_overlaps(app))
+            last_line = "".join(strip.text for strip in app.screen._compositor.render_update(full=True).strips[-1])
+            assert last_line.endswith("palette "), (pane, last_line)  # nothing drawn in the palette key's margin
+
+
+async def test_the_footer_gives_back_the_keys_it_left_out_when_the_terminal_widens(app):
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot)
+        app.action_show_pane("sql")
+        await settle(pilot)
+        wide = footer_keys(app)
+        await pilot.resize_terminal(80, 24)
+        await settle(pilot)
+        narrow = footer_keys(app)
+        assert set(narrow) < set(wide) and not footer_overlaps(app)
+        assert [key for key in wide if key in narrow] == narrow  # the order of the bindings kept
+        await pilot.resize_terminal(160, 40)
+        await settle(pilot)
+        assert footer_keys(app) == wide and not footer_overlaps(app)
+
+
+def screen_lines(app, widget) -> list[str]:
+    """The widget's lines as the screen shows them (its scroll bar's cells left out)."""
+    region = widget.scrollable_content_region
+    strips = app.screen._compositor.render_update(full=True).strips
+    return ["".join(strip.text for strip in strips[y])[region.x:region.right] for y in range(region.y, region.bottom)]
+
+
+async def test_a_line_cut_by_the_right_edge_says_so_in_its_last_cell(app):
+    """At 80 columns the casualties' front read "Hawran/Daraa/Quneit", cut with no mark (the scroll bar hid the
+    last two cells of every line). A line whose text goes on past the edge ends in `›`; scrolled to the end, none does."""
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        casualties = table(app, "#casualty-table")
+        lines = screen_lines(app, casualties)
+        assert all(line.endswith("›") for line in lines if line.strip()), lines
+        assert any("Hawran/Daraa/Qu" in line and "Quneitra" not in line for line in lines)
+        casualties.scroll_to(x=casualties.max_scroll_x, animate=False)
+        await settle(pilot)
+        assert not any(line.endswith("›") for line in screen_lines(app, casualties))
+    wide = ExplorerApp(app.catalog)
+    async with wide.run_test(size=(400, 40)) as pilot:  # wide enough for every column
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        lines = screen_lines(wide, table(wide, "#casualty-table"))
+        assert any("Hawran/Daraa/Quneitra" in line for line in lines) and not any("›" in line for line in lines), lines
+
+
+@pytest.mark.parametrize("pane", ["casualties", "actors", "sql"])
+async def test_a_pane_key_typed_while_the_app_starts_opens_the_pane_and_the_tabs_stay_there(app, pane):
+    """A key typed before the first pane had its focus was undone by that focus's word arriving late, and the
+    two undid each other: the tabs flipped between two panes twenty times a second until the app was closed."""
+    async with app.run_test(size=(100, 30)) as pilot:
+        tabs = app.query_one("#panes", TabbedContent)
+        switches = []
+        tabs.watch(tabs, "active", lambda active: switches.append(active), init=False)
+        app.set_focus(None)
+        app.query_one("#events").focus()  # as at start-up: the word of this focus is on its way
+        app.action_show_pane(pane)  # and the key that chose a pane is acted on before it arrives
+        await settle(pilot)
+        await pilot.pause(0.5)
+        await settle(pilot)
+        assert tabs.active == f"tab-{pane}" and switches == [f"tab-{pane}"], switches[:6]
+        assert app.focused is app.query_one(dict(explorer.app.TABS)[pane].main_widget)
 
 
 async def test_a_newer_filter_stops_the_chart_queries_of_the_older_one(app, monkeypatch):
