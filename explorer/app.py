@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 from collections.abc import Iterable
 
-from textual import on
+from textual import events, on
 from textual._compositor import CompositorUpdate
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
@@ -31,7 +31,7 @@ from explorer.db.filters import Filters, parse_date_bound
 from explorer.db.schema import UNKNOWN
 from explorer.db.versions import changed_versions
 from explorer.export import record_citation
-from explorer.format import counted_noun
+from explorer.format import counted_noun, short_count
 from explorer.panes.actors import ActorsPane
 from explorer.panes.base import Pane
 from explorer.panes.casualties import COLUMNS as CASUALTY_COLUMNS
@@ -158,8 +158,13 @@ class ExplorerApp(ReportsWorkerFailures, App):
         """One pane load at a time on the last refresh's cursor."""
         self.pane_loads = 0
         """How many panes have loaded on opening their tab (for tests)."""
-        self._count_widths: dict[str, int] = {}
-        """The widest count each tab has shown: a narrower one keeps that width (blank after it), so no tab moves."""
+        self._count_widths: dict[tuple[str, bool], int] = {}
+        """The widest count each tab has shown, full or short: a narrower one keeps that width (blank after it),
+        so no tab moves."""
+        self._tab_counts: dict[str, int] = {}
+        """The count each tab shows (a pane's rows under the filter, as last loaded)."""
+        self._tabs_short = False
+        """Whether the tabs show short counts (`2.5M`): the full ones would not fit the width."""
         self.actor_names: dict[str, str] = {}
         """Every actor's short name by id, to show the filter's actors by name."""
         self.last_search = ""
@@ -411,10 +416,45 @@ class ExplorerApp(ReportsWorkerFailures, App):
         self.refreshes += 1
 
     def _label_tab(self, pane: Pane, count: int) -> None:
-        number = [pane_id for pane_id, _ in TABS].index(pane.id) + 1
-        shown = counted_noun(count, pane.counted_unit) if pane.counted_unit else f"{count:,}"
-        width = self._count_widths[pane.id] = max(self._count_widths.get(pane.id, 0), len(shown))
-        relabel(self.query_one(TabbedContent).get_tab(f"tab-{pane.id}"), f"{number} {pane.title} {shown.ljust(width)}")
+        self._tab_counts[pane.id] = count
+        self._label_tabs()
+
+    def _label_tabs(self) -> None:
+        """Each counted tab's label: `1 Timeline 2,500,000`, or, where the full labels would not fit the
+        terminal's width (the row of tabs would scroll, hiding the last), `1 Timeline 2.5M`."""
+        short = self._tabs_short = self._tabs_too_wide(self.size.width)
+        texts = self._tab_texts(short)
+        tabs = self.query_one(TabbedContent)
+        for pane_id, (number, title, shown) in texts.items():
+            if pane_id not in self._tab_counts:
+                continue
+            key = (pane_id, short)
+            width = self._count_widths[key] = max(self._count_widths.get(key, 0), len(shown))
+            relabel(tabs.get_tab(f"tab-{pane_id}"), f"{number} {title} {shown.ljust(width)}")
+
+    def _tabs_too_wide(self, width: int) -> bool:
+        """Whether the tabs with their full counts are wider than `width`."""
+        return sum(len(f"{number} {title} {shown}".rstrip()) + 2  # each tab has a cell either side
+                   for number, title, shown in self._tab_texts(short=False).values()) > width
+
+    def _tab_texts(self, short: bool) -> dict[str, tuple[int, str, str]]:
+        """(number, title, count shown) of every tab; an uncounted tab shows no count."""
+        texts = {}
+        for number, (pane_id, pane_class) in enumerate(TABS, start=1):
+            count = self._tab_counts.get(pane_id)
+            unit = getattr(pane_class, "counted_unit", "")
+            if count is None:
+                shown = ""
+            elif short:
+                shown = short_count(count) + (f" {unit}s" if unit and count != 1 else f" {unit}" if unit else "")
+            else:
+                shown = counted_noun(count, unit) if unit else f"{count:,}"
+            texts[pane_id] = (number, pane_class.title, shown)
+        return texts
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self._tab_counts and self._tabs_too_wide(event.size.width) != self._tabs_short:
+            self.call_after_refresh(self._label_tabs)  # short counts or full ones, once the screen has its new size
 
     @property
     def _open_pane_id(self) -> str:

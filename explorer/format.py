@@ -12,6 +12,15 @@ def counted_noun(count: int, noun: str) -> str:
     return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
+def short_count(count: int) -> str:
+    """`634`, `12.3k`, `2.5M`, `10M`, `1.2B`: a count in five characters or fewer (a narrow row of tabs)."""
+    for size, unit in ((1_000_000_000_000, "T"), (1_000_000_000, "B"), (1_000_000, "M"), (1_000, "k")):
+        if count >= size * 0.9995:  # 999,999 is 1M, not 1000k
+            value = count / size
+            return f"{value:.1f}".rstrip("0").rstrip(".") + unit if value < 100 else f"{value:.0f}{unit}"
+    return str(count)
+
+
 def figure(value: int | None, qualifier: str | None = None, high: int | None = None) -> str:
     """One reported figure: `~50`, `≥100`, `≤50`, `1,300–1,500`, or `—` when not reported."""
     if value is None and high is None:

@@ -722,6 +722,26 @@ async def test_a_pane_key_typed_while_the_app_starts_opens_the_pane_and_the_tabs
         assert app.focused is app.query_one(dict(explorer.app.TABS)[pane].main_widget)
 
 
+async def test_large_counts_shorten_so_that_every_tab_fits_and_come_back_in_full_when_there_is_room(app):
+    """At 80 columns, ten million events and casualty reports made the row of tabs wider than the screen: it
+    scrolled, and the last tabs were out of sight. The counts then read `10M`; a wide terminal shows them whole."""
+    large = {"timeline": 2_500_000, "actors": 1_234, "casualties": 10_000_000, "map": 2_499_999}
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        for pane_id, count in large.items():
+            app._label_tab(app.query_one(f"#{pane_id}"), count)
+        await settle(pilot)
+        tabs = [app.query_one(TabbedContent).get_tab(f"tab-{pane}") for pane in ("timeline", "actors", "casualties", "sql", "map")]
+        labels = [str(tab.label).rstrip() for tab in tabs]
+        assert labels == ["1 Timeline 2.5M", "2 Actors 1.2k", "3 Casualties 10M reports", "4 SQL", "5 Map 2.5M"], labels
+        assert all(tab.region.right <= 80 for tab in tabs) and tabs[-1].region.width > 0
+        await pilot.resize_terminal(160, 40)
+        await settle(pilot)
+        labels = [str(tab.label).rstrip() for tab in tabs]
+        assert labels == ["1 Timeline 2,500,000", "2 Actors 1,234", "3 Casualties 10,000,000 reports", "4 SQL", "5 Map 2,499,999"]
+        assert all(tab.region.right <= 160 for tab in tabs)
+
+
 async def test_a_newer_filter_stops_the_chart_queries_of_the_older_one(app, monkeypatch):
     """The chart's queries run on a cursor of their own: a newer filter must interrupt them too."""
     stopped = threading.Event()

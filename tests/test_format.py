@@ -2,7 +2,10 @@
 
 from datetime import date
 
-from explorer.format import counted, counted_noun, figure, period
+from hypothesis import given
+from hypothesis import strategies as st
+
+from explorer.format import counted, counted_noun, figure, period, short_count
 
 
 def test_reported_figures_keep_their_qualifier():
@@ -32,3 +35,22 @@ def test_counted_noun_is_singular_for_one_only():
     assert counted_noun(1, "event") == "1 event"
     assert counted_noun(0, "casualty report") == "0 casualty reports"
     assert counted_noun(2000, "row") == "2,000 rows"
+
+
+def _value(shown: str) -> float:
+    units = {"k": 1e3, "M": 1e6, "B": 1e9, "T": 1e12}
+    return float(shown[:-1]) * units[shown[-1]] if shown[-1] in units else float(shown)
+
+
+@given(st.integers(min_value=0, max_value=10**14))
+def test_a_short_count_is_five_characters_at_most_and_within_5_percent(count):
+    shown = short_count(count)
+    assert len(shown) <= 5, shown
+    assert shown == str(count) if count < 1000 else abs(_value(shown) - count) <= 0.05 * count, (count, shown)
+    assert not shown.startswith("1000"), shown  # 999,999 is 1M
+
+
+@given(st.integers(min_value=0, max_value=10**12), st.integers(min_value=0, max_value=10**12))
+def test_a_larger_count_never_reads_smaller(a, b):
+    low, high = sorted((a, b))
+    assert _value(short_count(low)) <= _value(short_count(high))
