@@ -40,6 +40,7 @@ from explorer.panes.map import MapPane
 from explorer.panes.sql import SqlPane
 from explorer.panes.timeline import TimelinePane
 from explorer.screen_diff import DiffedUpdate, ScreenDiff
+from explorer.terminal import CHECK_SECONDS, terminal_fd, terminal_gone
 from explorer.theme_setting import keep_theme
 from explorer.view_spec import ViewSpec, encode
 from explorer.widgets.chart import MonthlyChart, month_range
@@ -62,6 +63,8 @@ and focus follow from its class's `title`, `summary` and `main_widget`."""
 PANES = tuple((pane_id, pane_class) for pane_id, pane_class in TABS if issubclass(pane_class, Pane))
 """The panes that follow the filter (the SQL pane follows it through its filtered_* views)."""
 FULL_REPAINT_VARIABLE = "CONFLICT_EXPLORER_FULL_REPAINT"
+TERMINAL_GONE_EXIT = 129
+"""The exit status once the terminal has gone, as after a SIGHUP (128 + 1)."""
 """Set (to anything) to write Textual's updates whole, not only the cells they change."""
 GIL_SWITCH_SECONDS = 0.001
 """How long a thread may hold the GIL while another waits (Python's default: 5 ms). The query workers
@@ -183,6 +186,11 @@ class ExplorerApp(ReportsWorkerFailures, App):
             renderable = DiffedUpdate(renderable, self.screen_diff, (self.size.width, self.size.height))
         super()._display(screen, renderable)
 
+    def _check_terminal(self, fd: int) -> None:
+        """Close the app once its terminal has gone (see `terminal_gone`)."""
+        if terminal_gone(fd):
+            self.exit(return_code=TERMINAL_GONE_EXIT)
+
     def _forget_screen(self, _app: App | None = None) -> None:
         if self.screen_diff is not None:
             self.screen_diff.forget()
@@ -208,6 +216,9 @@ class ExplorerApp(ReportsWorkerFailures, App):
         yield PickerHost(id="picker-host")
 
     def on_mount(self) -> None:
+        terminal = None if self.is_headless else terminal_fd()
+        if terminal is not None:
+            self.set_interval(CHECK_SECONDS, lambda: self._check_terminal(terminal))
         self.app_suspend_signal.subscribe(self, self._forget_screen)
         self.app_resume_signal.subscribe(self, self._forget_screen)
         if self.catalog.cache.note:

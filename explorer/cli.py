@@ -426,11 +426,12 @@ def _launch(args: argparse.Namespace) -> int:
     _say_note(catalog)
     from explorer.app import ExplorerApp
 
+    app = ExplorerApp(catalog, view=view)
     try:
-        ExplorerApp(catalog, view=view).run()
+        app.run()
     finally:
         catalog.close()
-    return 0
+    return app.return_code or 0  # 129 when the terminal went away
 
 
 def _export(args: argparse.Namespace) -> int:

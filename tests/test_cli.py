@@ -6,9 +6,12 @@ import csv
 import io
 import json
 import os
+import pty
+import select
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -321,3 +324,27 @@ def test_a_first_opening_on_a_terminal_shows_how_far_each_step_has_gone(tmp_path
     assert percentages and all(0 <= percent <= 100 for percent in percentages), shown
     views = [view.replace("\x1b[K", "") for line in lines if " s  " in line for view in line.split("\r")]
     assert views and all(view.startswith("  ") and len(view) < columns for view in views), shown
+
+
+def test_the_app_closes_when_its_terminal_goes_away_without_a_hangup_signal(tmp_path):
+    """A pseudo-terminal closed by its owner with no SIGHUP (the owner died, or the app is not in its session):
+    Textual's input thread read an end of input over and over, and the app ran on at a full core. It now
+    sees the hang-up and ends, with status 129 as after a SIGHUP."""
+    command = [str(SCRIPT)] if SCRIPT.is_file() else [sys.executable, "-m", "explorer"]
+    env = {**os.environ, "TERM": "xterm-256color", "CONFLICT_EXPLORER_CACHE_DIR": str(tmp_path / "cache")}
+    main, secondary = pty.openpty()
+    app = subprocess.Popen(command, stdin=secondary, stdout=secondary, stderr=secondary, env=env, close_fds=True)
+    os.close(secondary)
+    shown = b""
+    try:
+        deadline = time.monotonic() + 60
+        while b"Timeline" not in shown and time.monotonic() < deadline and app.poll() is None:
+            if select.select([main], [], [], 0.2)[0]:
+                shown += os.read(main, 65536)
+        assert b"Timeline" in shown, shown[-500:]  # the app is up and drawing
+        os.close(main)
+        assert app.wait(timeout=20) == 129
+    finally:
+        if app.poll() is None:
+            app.kill()
+            app.wait()
