@@ -161,13 +161,13 @@ class ExplorerApp(ReportsWorkerFailures, App):
         """One pane load at a time on the last refresh's cursor."""
         self.pane_loads = 0
         """How many panes have loaded on opening their tab (for tests)."""
-        self._count_widths: dict[tuple[str, bool], int] = {}
+        self._count_widths: dict[tuple[str, str], int] = {}
         """The widest count each tab has shown, full or short: a narrower one keeps that width (blank after it),
         so no tab moves."""
         self._tab_counts: dict[str, int] = {}
         """The count each tab shows (a pane's rows under the filter, as last loaded)."""
-        self._tabs_short = False
-        """Whether the tabs show short counts (`2.5M`): the full ones would not fit the width."""
+        self._tabs_mode = "full"
+        """How the tabs show their counts: "full", "short" (`2.5M`: the full ones would not fit the width) or "none"."""
         self.actor_names: dict[str, str] = {}
         """Every actor's short name by id, to show the filter's actors by name."""
         self.last_search = ""
@@ -431,32 +431,37 @@ class ExplorerApp(ReportsWorkerFailures, App):
         self._label_tabs()
 
     def _label_tabs(self) -> None:
-        """Each counted tab's label: `1 Timeline 2,500,000`, or, where the full labels would not fit the
-        terminal's width (the row of tabs would scroll, hiding the last), `1 Timeline 2.5M`."""
-        short = self._tabs_short = self._tabs_too_wide(self.size.width)
-        texts = self._tab_texts(short)
+        """Each counted tab's label: `1 Timeline 2,500,000`; where the full labels would not fit the
+        terminal's width (the row of tabs would scroll, hiding the last), `1 Timeline 2.5M`; where even
+        those would not, `1 Timeline` (the summary line and each pane still give the counts)."""
+        mode = self._tabs_mode = self._tab_mode(self.size.width)
+        texts = self._tab_texts(mode)
         tabs = self.query_one(TabbedContent)
         for pane_id, (number, title, shown) in texts.items():
             if pane_id not in self._tab_counts:
                 continue
-            key = (pane_id, short)
+            key = (pane_id, mode)
             width = self._count_widths[key] = max(self._count_widths.get(key, 0), len(shown))
-            relabel(tabs.get_tab(f"tab-{pane_id}"), f"{number} {title} {shown.ljust(width)}")
+            label = f"{number} {title}" if mode == "none" else f"{number} {title} {shown.ljust(width)}"
+            relabel(tabs.get_tab(f"tab-{pane_id}"), label)
 
-    def _tabs_too_wide(self, width: int) -> bool:
-        """Whether the tabs with their full counts are wider than `width`."""
-        return sum(len(f"{number} {title} {shown}".rstrip()) + 2  # each tab has a cell either side
-                   for number, title, shown in self._tab_texts(short=False).values()) > width
+    def _tab_mode(self, width: int) -> str:
+        """How the tabs show their counts at `width`: "full", "short" or "none", the first that fits."""
+        for mode in ("full", "short"):
+            if sum(len(f"{number} {title} {shown}".rstrip()) + 2  # each tab has a cell either side
+                   for number, title, shown in self._tab_texts(mode).values()) <= width:
+                return mode
+        return "none"
 
-    def _tab_texts(self, short: bool) -> dict[str, tuple[int, str, str]]:
+    def _tab_texts(self, mode: str) -> dict[str, tuple[int, str, str]]:
         """(number, title, count shown) of every tab; an uncounted tab shows no count."""
         texts = {}
         for number, (pane_id, pane_class) in enumerate(TABS, start=1):
             count = self._tab_counts.get(pane_id)
             unit = getattr(pane_class, "counted_unit", "")
-            if count is None:
+            if count is None or mode == "none":
                 shown = ""
-            elif short:
+            elif mode == "short":
                 shown = short_count(count) + (f" {unit}s" if unit and count != 1 else f" {unit}" if unit else "")
             else:
                 shown = counted_noun(count, unit) if unit else f"{count:,}"
@@ -464,7 +469,7 @@ class ExplorerApp(ReportsWorkerFailures, App):
         return texts
 
     def on_resize(self, event: events.Resize) -> None:
-        if self._tab_counts and self._tabs_too_wide(event.size.width) != self._tabs_short:
+        if self._tab_counts and self._tab_mode(event.size.width) != self._tabs_mode:
             self.call_after_refresh(self._label_tabs)  # short counts or full ones, once the screen has its new size
 
     @property

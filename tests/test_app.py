@@ -740,6 +740,11 @@ async def test_large_counts_shorten_so_that_every_tab_fits_and_come_back_in_full
         labels = [str(tab.label).rstrip() for tab in tabs]
         assert labels == ["1 Timeline 2,500,000", "2 Actors 1,234", "3 Casualties 10,000,000 reports", "4 SQL", "5 Map 2,499,999"]
         assert all(tab.region.right <= 160 for tab in tabs)
+        await pilot.resize_terminal(50, 20)  # too narrow even for the short counts: the tabs' names alone
+        await settle(pilot)
+        labels = [str(tab.label).rstrip() for tab in tabs]
+        assert labels == ["1 Timeline", "2 Actors", "3 Casualties", "4 SQL", "5 Map"], labels
+        assert all(tab.region.right <= 50 for tab in tabs)
 
 
 async def test_a_newer_filter_stops_the_chart_queries_of_the_older_one(app, monkeypatch):
