@@ -134,12 +134,12 @@ class SqlPane(ReportsWorkerFailures, Vertical):
     main_widget = "#sql-editor"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+enter,ctrl+j", "run", "Run", tooltip="run the statement under the cursor, or the selection", priority=True),
+        Binding("escape", "switch_focus", "Editor ⇄ results", tooltip="move between the editor and the results", priority=True),  # second: the way out of the editor stays in a narrow footer
         Binding("ctrl+g", "cancel", "Stop", tooltip="stop the running query or search", priority=True),
         Binding("ctrl+t", "insert_where", "Filter as SQL", priority=True,
                 tooltip="write the filter bar's slice into the statement under the cursor (a WHERE clause, or the filtered_* views)"),
         Binding("ctrl+r", "history", "History", tooltip="search past queries; enter inserts one as a new statement", priority=True),
         Binding("ctrl+o", "export", "Export", tooltip="export the result to .csv, .parquet or .json", priority=True),
-        Binding("escape", "switch_focus", "Editor ⇄ results", tooltip="move between the editor and the results", priority=True),
         Binding("ctrl+n", "complete", "Complete", tooltip="complete the table or column name before the cursor", priority=True),
         Binding("ctrl+b", "toggle_schema", "Schema", tooltip="show or hide the schema browser (enter inserts a name)", priority=True),
         Binding("ctrl+a", "select_all", "Select all", show=False, priority=True,
