@@ -67,6 +67,13 @@ def tab_label(app, pane: str) -> str:
     return str(app.query_one(TabbedContent).get_tab(f"tab-{pane}").label).rstrip()
 
 
+def screen_lines(app, widget) -> list[str]:
+    """The widget's lines as the screen shows them (its scroll bar's cells left out)."""
+    region = widget.scrollable_content_region
+    strips = app.screen._compositor.render_update(full=True).strips
+    return ["".join(strip.text for strip in strips[y])[region.x:region.right] for y in range(region.y, region.bottom)]
+
+
 def shown_text(widget) -> str:
     """The lines a Line API widget draws (its content area), as the screen shows them."""
     return "\n".join(widget.render_line(y).text for y in range(widget.size.height))

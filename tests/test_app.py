@@ -22,7 +22,7 @@ from explorer.widgets.footer import KeyFooter
 from explorer.widgets.record_table import RecordTable
 from explorer.widgets.screens import ExportScreen, HelpScreen
 from explorer.widgets.value_picker import ValuePicker
-from conftest import layout_passes, settle, shown_text, tab_label
+from conftest import layout_passes, screen_lines, settle, shown_text, tab_label
 
 IRANIAN = frozenset({"Iranian"})
 
@@ -411,7 +411,31 @@ async def test_casualty_basis_and_pivot_keys(app, con):
         records = table(app, "#casualty-table").records
         lebanese = next(r for r in records if r["nationality"] == "Lebanese")
         assert lebanese["total"] == 325
-        assert "pivot: killed by nationality × front, sums of occurrences" in str(app.query_one("#kind-switch", Static).render())
+        assert "pivot of killed: sums of occurrences" in str(app.query_one("#kind-switch", Static).render())
+
+
+async def test_the_pivot_aligns_its_figures_right_and_its_cut_subtitle_says_so(app):
+    """The pivot's figures were left-aligned (hard to compare), and at 80 columns its subtitle was cut with no mark."""
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("3", "p")
+        await settle(pilot)
+        switch = app.query_one("#kind-switch", Static)
+        shown = [line.rstrip() for line in screen_lines(app, switch)]
+        assert shown[1].strip().startswith("pivot of killed: sums of occurrences") and "…" not in shown[1], shown
+        await pilot.press("c")  # tallies: the longer subtitle
+        await settle(pilot)
+        pivot = table(app, "#casualty-table")
+        pivot.scroll_to(x=0, animate=False)
+        await settle(pilot)
+        lines = screen_lines(app, pivot)
+        header = lines[0]
+        total_end = header.index("Total") + len("Total")
+        figures = [line[:total_end].split()[-1] for line in lines[1:] if line.strip() and line[total_end - 1] != " "]
+        assert len(figures) >= 3 and all(figure.replace(",", "").isdigit() for figure in figures), lines
+        assert any(len(figure) < len("Total") for figure in figures), "short figures end under the label's end"
+        shown = [line.rstrip() for line in screen_lines(app, switch)]
+        assert shown[1].strip().startswith("pivot of killed: highest single figure") and shown[1].endswith("…"), shown
 
 
 async def test_a_newer_filter_wins_over_an_older_one(app, con):
@@ -674,13 +698,6 @@ async def test_the_footer_gives_back_the_keys_it_left_out_when_the_terminal_wide
         assert footer_keys(app) == wide and not footer_overlaps(app)
 
 
-def screen_lines(app, widget) -> list[str]:
-    """The widget's lines as the screen shows them (its scroll bar's cells left out)."""
-    region = widget.scrollable_content_region
-    strips = app.screen._compositor.render_update(full=True).strips
-    return ["".join(strip.text for strip in strips[y])[region.x:region.right] for y in range(region.y, region.bottom)]
-
-
 async def test_a_line_cut_by_the_right_edge_says_so_in_its_last_cell(app):
     """At 80 columns the casualties' front read "Hawran/Daraa/Quneit", cut with no mark (the scroll bar hid the
     last two cells of every line). A line whose text goes on past the edge ends in `›`; scrolled to the end, none does."""
@@ -692,9 +709,12 @@ async def test_a_line_cut_by_the_right_edge_says_so_in_its_last_cell(app):
         lines = screen_lines(app, casualties)
         assert all(line.endswith("›") for line in lines if line.strip()), lines
         assert any("Hawran/Daraa/Qu" in line and "Quneitra" not in line for line in lines)
+        assert not any(line.startswith("‹") for line in lines), lines
         casualties.scroll_to(x=casualties.max_scroll_x, animate=False)
         await settle(pilot)
-        assert not any(line.endswith("›") for line in screen_lines(app, casualties))
+        lines = screen_lines(app, casualties)
+        assert not any(line.endswith("›") for line in lines)
+        assert all(line.startswith("‹") for line in lines if line.strip()), "text cut on the left says so too"
     wide = ExplorerApp(app.catalog)
     async with wide.run_test(size=(400, 40)) as pilot:  # wide enough for every column
         await settle(pilot)
@@ -820,7 +840,8 @@ async def test_the_picker_keeps_the_focus_until_it_closes_and_gives_it_back(app)
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
 async def test_an_actor_line_too_long_for_the_pane_ends_in_an_ellipsis(app, size):
-    """Cut at the pane's edge, `totals ≤2,000` read `totals ≤2,00`: another number."""
+    """Cut at the pane's edge, `totals ≤2,000` read `totals ≤2,00`: another number; cut in the middle, with an
+    ellipsis, `≤2,0…` read as 2.0. A line is cut after its last whole figure (or word) that fits."""
     async with app.run_test(size=size) as pilot:
         await settle(pilot)
         await pilot.press("2")
@@ -835,6 +856,8 @@ async def test_an_actor_line_too_long_for_the_pane_ends_in_an_ellipsis(app, size
                 cut += 1
                 start = shown.find(label[:4])
                 assert shown.endswith("…") and start >= 0 and label.startswith(shown[start:-1]), (shown, label)
+                kept = shown[start:-2]
+                assert shown.endswith(" …") and label[len(kept)] == " ", ("cut inside a figure or word", shown, label)
         assert tree.virtual_size.width <= tree.size.width - tree.styles.scrollbar_size_vertical  # nothing to scroll to
         if size == (80, 24):
             assert cut > 0, "some lines are longer than the pane at 80 columns"

@@ -7,7 +7,7 @@ import threading
 from datetime import date
 
 import pytest
-from conftest import settle, shown_text
+from conftest import screen_lines, settle, shown_text
 from textual.widgets import Input, OptionList, Static, TextArea, Tree
 
 from explorer.app import ExplorerApp
@@ -239,6 +239,53 @@ async def test_wide_values_are_shown_whole_and_the_status_says_which_row(catalog
         await settle(pilot)
         assert status(app).endswith("· row 4,999,872 of 5,000,000") and grid.row(grid.cursor_row) == (4_999_871,)
         assert len(grid._pages) <= 3
+
+
+async def test_a_wide_result_scrolls_sideways_to_every_column_and_marks_each_cut_edge(catalog):
+    """At 80 columns `SELECT * FROM events` showed 5 of its 18 columns, cut with no mark, and l / → moved an
+    unseen cursor. Each column the cursor reaches is scrolled into view whole; text beyond an edge is marked
+    there (`‹`, `›`), and the marks go where nothing is cut."""
+    app = ExplorerApp(catalog)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_sql(app, pilot)
+        await run_sql(app, pilot, "SELECT * FROM events ORDER BY event_id")
+        await pilot.press("escape")
+        grid = app.query_one(ResultGrid)
+        columns = grid.result.columns
+        assert len(columns) > 10
+        lines = [line for line in screen_lines(app, grid) if line.strip()]
+        assert all(line.endswith("›") and not line.startswith("‹") for line in lines), lines
+        for column in range(1, len(columns)):
+            await pilot.press("l")
+            await pilot.pause()
+            header = screen_lines(app, grid)[0]
+            assert grid.cursor_column == column
+            assert columns[column][:grid.widths[column]] in header, (columns[column], header)
+        lines = [line for line in screen_lines(app, grid) if line.strip()]
+        assert all(line.startswith("‹") and not line.endswith("›") for line in lines), lines
+        await pilot.press("h")
+        await pilot.pause()
+        assert grid.cursor_column == len(columns) - 2 and columns[-2][:grid.widths[-2]] in screen_lines(app, grid)[0]
+        await pilot.press(*["left"] * len(columns))
+        await pilot.pause()
+        lines = [line for line in screen_lines(app, grid) if line.strip()]
+        assert grid.cursor_column == 0 and grid.scroll_x == 0 and not any(line.startswith("‹") for line in lines)
+
+
+async def test_the_editor_opens_with_the_cursor_after_its_text(catalog, private_state):
+    """The editor opened with the cursor at its first column, so a word typed at once went in front of the saved
+    query (`ySELECT`) and was saved so. The cursor now starts after the text, and ctrl+j runs its last statement."""
+    EditorState(private_state).save(SEVEN_LINES)
+    app = ExplorerApp(catalog)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_sql(app, pilot)
+        editor = app.query_one(TextArea)
+        assert editor.cursor_location == editor.document.end
+        await pilot.press("ctrl+j")
+        await settle(pilot)
+        assert app.query_one(ResultGrid).result.columns == ["count_star()"]
+        await pilot.press("escape", "escape", "x")
+        assert editor.text == SEVEN_LINES + "x"
 
 
 async def test_columns_take_their_types_width_and_numbers_align_right(catalog):

@@ -24,6 +24,7 @@ from textual.strip import Strip
 
 from explorer.db.paging import Order, search_terms
 from explorer.format import cell
+from explorer.widgets import edges
 from explorer.widgets.fixed_size import ContentSizeWithoutLayout
 from explorer.widgets.value_picker import HELD_FOCUS
 from explorer.workers import ReportsWorkerFailures
@@ -35,8 +36,6 @@ PAGE_ROWS = 100
 MAX_PAGES = 40
 """Pages kept in memory; the ones furthest from the cursor are dropped first."""
 LOADING = "…"
-CUT = "›"
-"""The last cell of a line whose text goes on past the right edge (h/l or ←/→ scroll to it)."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +48,8 @@ class Column:
     """Fixed width in cells (longer text is cut); default: fit the content."""
     sortable: bool = True
     """False for a column the source cannot order by (worked out for the rows in view only)."""
+    numeric: bool = False
+    """Aligned right, label and values, so that figures line up."""
 
     def show(self, record: dict) -> str:
         return self.render(record) if self.render else cell(record.get(self.key))
@@ -65,10 +66,10 @@ def _sort_key(value: object) -> tuple:
     return (0, value)
 
 
-def _fit(text: str, width: int) -> str:
-    """`text` padded or cut (with an ellipsis) to exactly `width` cells."""
+def _fit(text: str, width: int, right: bool = False) -> str:
+    """`text` padded (on the left if `right`) or cut (with an ellipsis) to exactly `width` cells."""
     if cell_len(text) <= width:
-        return set_cell_size(text, width)
+        return " " * (width - cell_len(text)) + text if right else set_cell_size(text, width)
     return set_cell_size(text, width - 1) + "…"
 
 
@@ -467,16 +468,13 @@ class RecordTable(ReportsWorkerFailures, ContentSizeWithoutLayout, ScrollView, c
             texts = self.get_row_at(index)
             if not texts:
                 texts = [LOADING] + [""] * (len(self._widths) - 1)
-        line = "".join(f" {_fit(text, column_width)} " for text, column_width in zip(texts, self._widths))
+        line = "".join(f" {_fit(text, column_width, column.numeric)} "
+                       for text, column_width, column in zip(texts, self._widths, self.record_columns))
         segments = [Segment(line, style)]
         if y and self.search_terms:
             segments = self._marked(line, style)
-        whole = Strip(segments)
-        shown = whole.crop(scroll_x, scroll_x + width)
         visible = self.scrollable_content_region.width  # the width less a vertical scroll bar's
-        if visible > 1 and whole.crop(scroll_x + visible, whole.cell_length).text.strip():  # cut by the edge: say so
-            shown = Strip.join([shown.crop(0, visible - 1), Strip([Segment(CUT, style)])])
-        return shown.extend_cell_length(width, style)
+        return edges.in_view(Strip(segments), scroll_x, visible, style).extend_cell_length(width, style)
 
     def _marked(self, line: str, style) -> list[Segment]:
         """`line` with the search's words marked."""

@@ -26,6 +26,7 @@ from textual.strip import Strip
 from explorer.db.errors import ExplorerError
 from explorer.db.sql_session import ResultSet
 from explorer.format import cell
+from explorer.widgets import edges
 from explorer.workers import ReportsWorkerFailures, engine_work
 
 PAGE_ROWS = 200
@@ -267,7 +268,7 @@ class ResultGrid(ReportsWorkerFailures, ScrollView, can_focus=True):
             for name, column_width, right in zip(self.result.columns, self.widths, self.right_aligned):
                 name = name[:column_width]
                 segments.append(Segment((name.rjust if right else name.ljust)(column_width) + "  ", header))
-            return Strip(segments).crop(scroll_x, scroll_x + width).extend_cell_length(width, header)
+            return edges.in_view(Strip(segments), scroll_x, self.scrollable_content_region.width, header).extend_cell_length(width, header)
         index = scroll_y + y - 1
         if not 0 <= index < self.row_count:
             return Strip.blank(width, PLAIN)
@@ -286,7 +287,7 @@ class ResultGrid(ReportsWorkerFailures, ScrollView, can_focus=True):
                 style += Style(reverse=True) if column == self.cursor_column and self.has_focus else Style(underline=True)
             segments.append(Segment((text.rjust if right else text.ljust)(column_width), style))
             segments.append(Segment("  ", PLAIN))
-        return Strip(segments).crop(scroll_x, scroll_x + width).extend_cell_length(width, PLAIN)
+        return edges.in_view(Strip(segments), scroll_x, self.scrollable_content_region.width, PLAIN).extend_cell_length(width, PLAIN)
 
     def _message_line(self, y: int, width: int) -> Strip:
         lines = [wrapped for line in self.message.splitlines() for wrapped in textwrap.wrap(line, max(10, width - 2)) or [""]]
@@ -300,9 +301,13 @@ class ResultGrid(ReportsWorkerFailures, ScrollView, can_focus=True):
         self.refresh()
 
     def watch_cursor_column(self) -> None:
-        left = sum(width + 2 for width in self.widths[: self.cursor_column])
-        if left < self.scroll_x or left + 2 > self.scroll_x + self.size.width:
-            self.scroll_to(x=left, animate=False)
+        """Scroll sideways so the cursor's column is in view: whole if it fits, else from its start."""
+        left = 1 + sum(width + 2 for width in self.widths[: self.cursor_column])
+        right = left + (self.widths[self.cursor_column] if self.widths else 0)
+        visible = self.scrollable_content_region.width - 1  # a cell for the edge's mark
+        if left - 1 < self.scroll_x or right > self.scroll_x + visible:
+            self.scroll_to(x=left - 1 if left - 1 < self.scroll_x or right - left > visible else right - visible,
+                           animate=False, immediate=True)
         self.refresh()
 
     def _keep_cursor_visible(self) -> None:
