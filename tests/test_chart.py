@@ -162,3 +162,50 @@ async def test_the_events_row_writes_each_month_s_count_once(app, size):
         for index, count in enumerate(counted):
             mark = marks[index * per:(index + 1) * per].strip()
             assert mark == (str(count) if len(str(count)) <= per else "+") if count else mark in ("", "·"), (months[index], count, row)
+
+
+@pytest.mark.parametrize("width", [80, 84, 90, 100, 120, 160])
+async def test_the_years_row_says_where_the_chart_goes_on_and_never_cuts_a_year(app, width):
+    """At 80 columns the chart ended at 2016 with no mark though the data runs to 2018, and after a jump a
+    cut year ("2" of 2018) was left at the right edge. Each side with months out of view has its mark; every
+    year shown is whole and stands at its January (or at the first month shown)."""
+    async with app.run_test(size=(width, 30)) as pilot:
+        await settle(pilot)
+        chart = app.query_one(MonthlyChart)
+        chart.focus()
+        for keys in ([], ["home"], ["end"], ["home", *["right"] * 30]):
+            await pilot.press(*keys)
+            first, shown, per = chart._window(chart.size.width - AXIS_WIDTH)
+            years = chart.render_line(chart.size.height - 2).text
+            later = first + shown < len(chart.data.months)
+            plot = years[AXIS_WIDTH:AXIS_WIDTH + shown * per] if later else years[AXIS_WIDTH:].rstrip()  # a label may end past the last month
+            assert years[AXIS_WIDTH - 1] == ("‹" if first > 0 else " "), (keys, years)
+            assert plot.endswith("›") == later, (keys, years)
+            months = chart.data.months[first:first + shown]
+            for label in plot.rstrip("›").split():
+                at = plot.index(label)
+                assert len(label) == 4 and at % per == 0, (keys, label, years)
+                month = months[at // per]
+                assert label == str(month.year) and (month.month == 1 or at == 0), (keys, label, years)
+            if chart.data.months[-1].year > months[-1].year:
+                assert later
+
+
+async def test_the_chart_says_it_is_loading_until_its_data_comes():
+    """At start-up the chart said "Nothing to chart under this filter." for a quarter of a second before
+    the data came. Until its first data it says it is loading; data with no months says there is nothing."""
+    from textual.app import App
+
+    from explorer.widgets.chart import ChartData
+
+    class ChartApp(App):
+        def compose(self):
+            yield MonthlyChart()
+
+    chart_app = ChartApp()
+    async with chart_app.run_test(size=(80, 20)) as pilot:
+        chart = chart_app.query_one(MonthlyChart)
+        assert "Loading…" in shown_text(chart) and "Nothing" not in shown_text(chart)
+        chart.set_data(ChartData())
+        await pilot.pause()
+        assert "Nothing to chart under this filter." in shown_text(chart) and "Loading" not in shown_text(chart)

@@ -28,6 +28,7 @@ from textual.geometry import Region
 from textual.widget import Widget
 
 from explorer.format import counted_noun
+from explorer.widgets.edges import CUT_LEFT, CUT_RIGHT
 from explorer.widgets.series import (
     BLACK,
     COLOR_SYSTEMS,
@@ -294,7 +295,8 @@ class MonthlyChart(Widget, can_focus=True):
         plot_rows = max(2, height - 4)
         lines = [self._legend(width)]
         if not self.data.months:
-            lines.append(Text("  Nothing to chart under this filter."))
+            loaded = self._data_version > 0
+            lines.append(Text("  Nothing to chart under this filter." if loaded else "  Loading…", style="" if loaded else "dim"))
             return lines
         first, shown, per = self._window(width - AXIS_WIDTH)
         months = self.data.months[first : first + shown]
@@ -394,13 +396,21 @@ class MonthlyChart(Widget, can_focus=True):
             mark = (figure if len(figure) <= per else "+") if count else "·" if first + offset == self.cursor else " "
             style = cursor_style if first + offset == self.cursor else Style(bold=True)
             events.append(f"{mark:<{per}}", style=style)
-        years = [" "] * (len(months) * per)
-        for offset, month in enumerate(months):
-            if month.month == 1 or offset == 0:
-                label, position = str(month.year), offset * per
-                if all(ch == " " for ch in years[position : position + len(label) + 1]):
-                    years[position : position + len(label)] = list(label)
-        return [events, Text(" " * AXIS_WIDTH + "".join(years), style="dim")]
+        later = first + len(months) < len(self.data.months)
+        plot = len(months) * per
+        room = plot - 1 if later else max(plot, self.size.width - AXIS_WIDTH)  # the last cell says the chart goes on
+        years = [" "] * (room + (1 if later else 0))
+        starts = [offset for offset, month in enumerate(months) if month.month == 1]
+        if months and months[0].month != 1:
+            starts.append(0)  # the year of the first month shown, where it fits before the next January's
+        for offset in starts:
+            label, position = str(months[offset].year), offset * per
+            if position + len(label) <= room and all(ch == " " for ch in years[max(0, position - 1) : position + len(label) + 1]):
+                years[position : position + len(label)] = list(label)
+        if later:
+            years[-1] = CUT_RIGHT
+        before = CUT_LEFT if first > 0 else " "
+        return [events, Text(" " * (AXIS_WIDTH - 1) + before + "".join(years), style="dim")]
 
     def _status(self, width: int) -> Text:
         """The month, its figures and events, cut short where needed so that the key hints always show."""
