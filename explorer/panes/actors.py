@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from rich.cells import cell_len
 from rich.markup import escape
 from rich.style import Style
 from rich.text import Text
@@ -46,8 +47,8 @@ def figures_text(actor: dict, short: bool = False) -> str:
 
 
 class ActorTree(Tree[str]):
-    """The actors tree, with j / k like the tables; a label longer than the pane ends in an ellipsis
-    (cut at the edge, `totals ≤2,000` read `totals ≤2,00`: another number)."""
+    """The actors tree, with j / k like the tables; a label longer than the pane ends in an ellipsis after
+    its last whole figure (cut at the edge, `totals ≤2,000` read `totals ≤2,00`: another number)."""
 
     BINDINGS = [
         Binding("j", "cursor_down", "Down", show=False),
@@ -62,8 +63,22 @@ class ActorTree(Tree[str]):
         indent = max(0, ancestors - (0 if self.show_root else 1)) * self.guide_depth
         room = self.size.width - self.styles.scrollbar_size_vertical - indent  # the scroll bar may come after the labels
         if room > 1 and label.cell_len > room:
-            label.truncate(room, overflow="ellipsis")
+            _cut_whole(label, room)
         return label
+
+
+def _cut_whole(label: Text, room: int) -> None:
+    """Cut `label` to `room` cells ending in `…`, after its last whole figure (or word) that fits: `≤2,0…`
+    would read as another number."""
+    plain = label.plain
+    cut = plain.rfind(" · ", 0, room - 1)
+    if cut <= 0:
+        cut = plain.rfind(" ", 0, room - 1)
+    if cut <= 0 or cell_len(plain[:cut]) > room - 2:
+        label.truncate(room, overflow="ellipsis")
+        return
+    label.truncate(cell_len(plain[:cut]))
+    label.append(" …")
 
 
 @dataclass

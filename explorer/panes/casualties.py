@@ -63,9 +63,9 @@ COLUMNS = {
         Column("first_date", "Period", lambda r: period(r["first_date"], r["last_date"])),
         Column("nationality", "Nationality"),
         Column("killed", "Killed", _killed),
-        Column("killed_per_month", "/month", _rate),
-        Column("individuals_in_period", "Named then", sortable=False),
-        Column("incident_killed_in_period", "In incidents then", sortable=False),
+        Column("killed_per_month", "/month", _rate, numeric=True),
+        Column("individuals_in_period", "Named then", sortable=False, numeric=True),
+        Column("incident_killed_in_period", "In incidents then", sortable=False, numeric=True),
         Column("actor_name", "Actor"),
         Column("wounded", "Wounded", _wounded),
         Column("front", "Front"),
@@ -169,8 +169,8 @@ class CasualtiesPane(Pane):
         table = self.query_one("#casualty-table", RecordTable)
         if self.pivot:
             fronts, records = _pivot_records(self.data.pivots[self.kind])
-            columns = [Column("dataset", "Dataset"), Column("nationality", "Nationality"), Column("total", "Total")]
-            columns += [Column(front, front) for front in fronts]
+            columns = [Column("dataset", "Dataset"), Column("nationality", "Nationality"), Column("total", "Total", numeric=True)]
+            columns += [Column(front, front, numeric=True) for front in fronts]
             table.set_source(ListRows(records, columns, key="nationality"), columns=columns)
         else:
             occurrences, rows = self.data.occurrences[self.kind], self.data.rows[self.kind]
@@ -193,8 +193,8 @@ class CasualtiesPane(Pane):
             name = f" {BASIS_NAMES[kind].split()[0]} {count:,} "
             parts.append(f"[reverse]{name}[/reverse]" if kind == self.kind else name)
         if self.pivot:
-            how = "sums of occurrences" if self.kind in queries.SUMMED_KINDS else "highest single figure (tallies overlap: never summed)"
-            view = f"pivot: killed by nationality × front, {how}"
+            how = "sums of occurrences" if self.kind in queries.SUMMED_KINDS else "highest single figure, never summed (they overlap)"
+            view = f"pivot of killed: {how}"
         else:
             view = escape(CASUALTY_KIND_MEANINGS[self.kind]) + ", each occurrence once"
         occurrences = sum(self.data.counts.values())
