@@ -42,12 +42,10 @@ from explorer.widgets.result_grid import PAGE_ROWS, ResultGrid
 from explorer.widgets.screens import ExportScreen
 from explorer.workers import ReportsWorkerFailures, engine_work
 
-STARTER = """-- ctrl+j (or ctrl+enter) runs the statement under the cursor; ctrl+g stops it.
--- Views: events, actors, casualties, forces, and filtered_* that follow the filter bar.
-SELECT nationality, kind, count(*) AS reports
-FROM filtered_casualties
-GROUP BY ALL
-ORDER BY reports DESC;
+STARTER = """-- ctrl+j runs the statement under the cursor, ctrl+r recalls one.
+-- events, actors, casualties, forces; filtered_*: under the filter.
+SELECT nationality, kind, count(*) AS reports FROM filtered_casualties
+GROUP BY ALL ORDER BY reports DESC;
 """
 SAVE_DELAY = 1.0
 
@@ -133,7 +131,7 @@ class SqlPane(ReportsWorkerFailures, Vertical):
     summary = "Ad-hoc SQL over the same data"
     main_widget = "#sql-editor"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+enter,ctrl+j", "run", "Run", tooltip="run the statement under the cursor, or the selection", priority=True),
+        Binding("ctrl+j,ctrl+enter", "run", "Run", key_display="^j", tooltip="run the statement under the cursor, or the selection", priority=True),
         Binding("escape", "switch_focus", "Editor ⇄ results", tooltip="move between the editor and the results", priority=True),  # second: the way out of the editor stays in a narrow footer
         Binding("ctrl+g", "cancel", "Stop", tooltip="stop the running query or search", priority=True),
         Binding("ctrl+t", "insert_where", "Filter as SQL", priority=True,
@@ -209,7 +207,9 @@ class SqlPane(ReportsWorkerFailures, Vertical):
         """Highlighting and the schema browser start the first time the pane is seen: both cost start-up time."""
         if not self.schema_requested:
             self.schema_requested = True
-            self.query_one(TextArea).language = "sql"
+            editor = self.query_one(TextArea)
+            editor.language = "sql"
+            editor.move_cursor(editor.document.end)  # typing adds to the text, and ctrl+j runs its last statement
             self._load_schema()
 
     @engine_work("reading the schema", group="sql-schema")
