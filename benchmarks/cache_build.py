@@ -42,8 +42,10 @@ def export(commit: str, into: Path) -> Path:
 
 
 def build_seconds(code: Path, data: str) -> float:
-    run = subprocess.run([sys.executable, "-c", BUILD, data], cwd=code, env={**os.environ, "PYTHONPATH": str(code)},
-                         check=True, capture_output=True, text=True)
+    run = subprocess.run([sys.executable, "-c", BUILD, str(Path(data).resolve())], cwd=code,
+                         env={**os.environ, "PYTHONPATH": str(code)}, capture_output=True, text=True)
+    if run.returncode:
+        sys.exit(f"the build at {code} failed:\n{run.stderr.strip()}")
     return float(run.stdout.split()[-1])
 
 
