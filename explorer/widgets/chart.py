@@ -162,6 +162,8 @@ class MonthlyChart(Widget, can_focus=True):
         self._series: list[Series] = []
         self._strips: list[Strip] = []
         self._strips_key: tuple | None = None
+        self._status_strip: tuple[str, Strip] | None = None
+        """The status line as last drawn, and the key hints it was drawn with."""
 
     def on_mount(self) -> None:
         self.watch(self.screen, "focused", self._focus_moved)
@@ -171,8 +173,8 @@ class MonthlyChart(Widget, can_focus=True):
         hints = self._find_key_hints()
         if hints != self.key_hints:
             self.key_hints = hints
-            if self._strips:
-                self.refresh(Region(0, len(self._strips) - 1, self.size.width, 1))
+            if self._strips and self.data.months:
+                self.refresh(Region(0, len(self._strips), self.size.width, 1))
             else:
                 self.refresh()
 
@@ -277,18 +279,26 @@ class MonthlyChart(Widget, can_focus=True):
         return first, min(shown, count), width
 
     def render_line(self, y: int) -> Strip:
-        """One line of the chart, drawn once per state (data, size, basis, dataset, month, scale, theme, keys) and
-        kept: a screen update redraws lines many times, and a chart has hundreds of styled runs."""
+        """One line of the chart, drawn once per state (data, size, basis, dataset, month, scale, theme) and
+        kept: a screen update redraws lines many times, and a chart has hundreds of styled runs. The status
+        line, under them, is drawn apart: the keys it names change with the focus, the plot does not."""
         key = (self._data_version, self.size, self.basis, self.dataset, self.cursor, self.log_scale, self.app.no_color,
-               self.app.theme, self.rich_style, self.key_hints)
+               self.app.theme, self.rich_style)
         if key != self._strips_key:
-            base, width = self.rich_style, self.size.width
             system = None if self.app.no_color else COLOR_SYSTEMS.get(self.app.console.color_system)
             self._series = series_styles(len(self.data.nationalities), self._background(), system)
-            self._strips = [Strip(line.render(self.app.console)).apply_style(base).extend_cell_length(width, base).simplify()
-                            for line in self._lines()]  # runs of one style joined: each run costs an escape sequence
-            self._strips_key = key
+            self._strips = [self._strip(line) for line in self._lines()]
+            self._strips_key, self._status_strip = key, None
+        if self.data.months and y == len(self._strips):
+            if self._status_strip is None or self._status_strip[0] != self.key_hints:
+                self._status_strip = (self.key_hints, self._strip(self._status(self.size.width)))
+            return self._status_strip[1]
         return self._strips[y] if y < len(self._strips) else Strip.blank(self.size.width, self.rich_style)
+
+    def _strip(self, line: Text) -> Strip:
+        """`line` as the widget wide, runs of one style joined: each run costs an escape sequence."""
+        base = self.rich_style
+        return Strip(line.render(self.app.console)).apply_style(base).extend_cell_length(self.size.width, base).simplify()
 
     def _lines(self) -> list[Text]:
         width, height = self.size.width, self.size.height
@@ -317,7 +327,6 @@ class MonthlyChart(Widget, can_focus=True):
         lines += self._axis(months, first, per)
         for line in lines:
             line.truncate(width, overflow="crop")
-        lines.append(self._status(width))
         return lines
 
     def _axis_label(self, row: int, rows: int, peak: float) -> str:
