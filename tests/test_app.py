@@ -698,6 +698,26 @@ async def test_the_footer_gives_back_the_keys_it_left_out_when_the_terminal_wide
         assert footer_keys(app) == wide and not footer_overlaps(app)
 
 
+@pytest.mark.parametrize("width", [40, 50, 60, 70])
+async def test_a_narrow_footer_keeps_help_and_quit_and_leaves_out_keys_from_the_end(app, width):
+    """At 60 columns or less `q Quit` was never shown, and keys were filled in greedily (a later, shorter one in
+    the place of an earlier one), so the set looked arbitrary. Help and quit are kept; the others shown are the
+    first ones of the wide footer, in its order, with a blank cell before the palette key."""
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot)
+        wide = [key for key in footer_keys(app) if key not in ("Help", "Quit", "palette")]
+        await pilot.resize_terminal(width, 24)
+        await settle(pilot)
+        narrow = footer_keys(app)
+        assert "Help" in narrow and "Quit" in narrow, narrow
+        others = [key for key in narrow if key not in ("Help", "Quit", "palette")]
+        assert others == wide[:len(others)] and len(others) < len(wide), (narrow, wide)
+        assert not footer_overlaps(app)
+        footer = app.query_one(KeyFooter)
+        palette = footer.query_one(".-command-palette", FooterKey).region
+        assert all(key.region.right < palette.x for key in footer.query(FooterKey) if not key.has_class("-command-palette"))
+
+
 async def test_a_line_cut_by_the_right_edge_says_so_in_its_last_cell(app):
     """At 80 columns the casualties' front read "Hawran/Daraa/Quneit", cut with no mark (the scroll bar hid the
     last two cells of every line). A line whose text goes on past the edge ends in `›`; scrolled to the end, none does."""

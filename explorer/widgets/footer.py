@@ -10,6 +10,12 @@ from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
 
+KEPT_ACTIONS = ("help", "quit")
+"""Shown first, wherever the footer has room for them: the way to every other key, and the way out."""
+GAP = 1
+"""Cells left blank before the command palette's key, so that the last key does not run into it."""
+
+
 def _width(key_display: str, description: str) -> int:
     """The cells a compact key takes, with the margin after it (`^r History `)."""
     return cell_len(key_display) + (1 + cell_len(description) if description else 0) + 1
@@ -21,9 +27,9 @@ class KeyFooter(Footer):
     rebuilds only when the keys it would show differ from those it shows, and not while hidden
     (the search prompt takes its line): `show` puts it back, up to date.
 
-    Keys that do not fit beside the command palette's key are left out whole, in the bindings' order
-    (the help, `?`, lists them all): Textual's footer cut the last one, and showed a letter of the next
-    in the palette key's margin."""
+    Keys that do not fit beside the command palette's key are left out whole, from the end of the
+    bindings' order, but for help and quit, which are kept first (the help, `?`, lists them all):
+    Textual's footer cut the last one, and showed a letter of the next in the palette key's margin."""
 
     _shown: tuple | None = None
 
@@ -35,18 +41,22 @@ class KeyFooter(Footer):
         if not width:
             return tuple(keys)
         palette = self.screen.active_bindings.get(self.app.COMMAND_PALETTE_BINDING)
-        room = width - (_width(self.app.get_key_display(palette[1]), palette[1].description) if palette else 0)
-        shown, actions = [], set()
-        for key in keys:
-            if key[2] in actions:
-                continue  # Textual's footer shows one key per action
-            actions.add(key[2])
-            binding = self.screen.active_bindings[key[0]][1]
-            needed = _width(self.app.get_key_display(binding), binding.description)
-            if needed <= room:  # else left out; a shorter key after it may still fit
-                room -= needed
-                shown.append(key)
-        return tuple(shown)
+        room = width - GAP - (_width(self.app.get_key_display(palette[1]), palette[1].description) if palette else 0)
+        unique, actions = [], set()
+        for key in keys:  # Textual's footer shows one key per action
+            if key[2] not in actions:
+                actions.add(key[2])
+                unique.append(key)
+        needed = {key[0]: _width(self.app.get_key_display(self.screen.active_bindings[key[0]][1]), key[1]) for key in unique}
+        kept = set()
+        for key in [key for key in unique if key[2] in KEPT_ACTIONS] + [key for key in unique if key[2] not in KEPT_ACTIONS]:
+            if needed[key[0]] > room:
+                if key[2] not in KEPT_ACTIONS:
+                    break  # the rest are left out in order, from the end
+                continue
+            room -= needed[key[0]]
+            kept.add(key[0])
+        return tuple(key for key in unique if key[0] in kept)
 
     def compose(self) -> ComposeResult:
         if not self._bindings_ready:
