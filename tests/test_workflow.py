@@ -78,7 +78,7 @@ async def test_search_finds_events_by_their_text_and_n_N_walk_the_matches(app, c
         await pilot.press("n")  # past the last: round to the first, and said
         await settle(pilot)
         assert selected_event(app) == KHAN_TUMAN_EVENTS[0]
-        assert any("went on from the top" in notice.message for notice in app._notifications)
+        assert any("past the last match, back to the first" in notice.message for notice in app._notifications)
         await pilot.press("N")
         await settle(pilot)
         assert selected_event(app) == KHAN_TUMAN_EVENTS[-1]

@@ -22,6 +22,7 @@ from explorer.format import dated, figure
 from explorer.export import CitedRecord
 from explorer.panes.base import Pane
 from explorer.widgets.detail import Detail, DetailScroll, DetailText, url_lines
+from explorer.widgets.record_table import wrapped_note
 from explorer.workers import engine_work
 from explorer.engine import Cursor
 
@@ -208,7 +209,7 @@ class ActorsPane(Pane):
                     parent = parent.parent
                 self.call_after_refresh(tree.move_cursor, node)
                 if (index < at if forward else index > at):
-                    self.app.notify(f"“{' '.join(self.search_words)}”: went on from the {'top' if forward else 'bottom'}", timeout=3)
+                    self.app.notify(f"“{' '.join(self.search_words)}”: {wrapped_note(forward)}", timeout=3)
                 return
         self.app.notify(f"No actor under this filter is named “{' '.join(self.search_words)}”", severity="warning")
 

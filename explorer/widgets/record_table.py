@@ -66,6 +66,11 @@ def _sort_key(value: object) -> tuple:
     return (0, value)
 
 
+def wrapped_note(forward: bool) -> str:
+    """What a search that went round an end says."""
+    return "past the last match, back to the first" if forward else "past the first match, back to the last"
+
+
 def _fit(text: str, width: int, right: bool = False) -> str:
     """`text` padded (on the left if `right`) or cut (with an ellipsis) to exactly `width` cells."""
     if cell_len(text) <= width:
@@ -653,7 +658,7 @@ class RecordTable(ReportsWorkerFailures, ContentSizeWithoutLayout, ScrollView, c
         only = wrapped and row == self.cursor_row
         self.move_cursor(row)
         self._announce(force=True)
-        note = f"“{words}”: no more rows hold it this way; went on from the {'top' if forward else 'bottom'}" if wrapped else ""
+        note = f"“{words}”: {wrapped_note(forward)}" if wrapped else ""
         if only:
             note = f"“{words}”: this is the only row that holds it"
         self.post_message(self.SearchDone(self, True, note))
