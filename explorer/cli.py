@@ -20,11 +20,12 @@ from explorer import __version__
 from explorer.db.catalog import EngineLimits
 from explorer.db.errors import ExplorerError
 from explorer.db.remote import is_remote
+from explorer.start import COMMANDS
+from explorer.terminal import release_echo
 from explorer.engine import ENGINES, Engine, neutral_error, open_engine
 from explorer.export import output_select, write_batches
 from explorer.view_spec import InvalidViewSpec
 
-COMMANDS = ("query", "check", "import", "build-data", "export")
 SKIPPED_ROWS_STATUS = 3
 """What `import` exits with when it skipped rows, so that a script notices (unless --allow-skips)."""
 BAD_SPEC_STATUS = 2
@@ -427,6 +428,7 @@ def _launch(args: argparse.Namespace) -> int:
     from explorer.app import ExplorerApp
 
     app = ExplorerApp(catalog, view=view)
+    release_echo()  # Textual keeps the settings it finds, and puts them back at the end and when suspended
     try:
         app.run()
     finally:

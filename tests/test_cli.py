@@ -348,3 +348,47 @@ def test_the_app_closes_when_its_terminal_goes_away_without_a_hangup_signal(tmp_
         if app.poll() is None:
             app.kill()
             app.wait()
+
+
+def test_a_key_typed_while_the_explorer_starts_is_not_echoed_and_reaches_it(tmp_path):
+    """A key typed before the first screen was written at the top of the terminal by its echo until the app
+    painted over it. The echo is held from the script's first moment (the input's other settings kept, so the
+    key waits for the app), given back just before Textual takes the terminal over, and is there after the end."""
+    import termios
+
+    command = [sys.executable, "-m", "explorer"]
+    env = {**os.environ, "TERM": "xterm-256color", "CONFLICT_EXPLORER_CACHE_DIR": str(tmp_path / "cache")}
+    subprocess.run([*command, "query", "SELECT 1"], env=env, check=True, capture_output=True, timeout=120)  # the cache: no build lines
+    main, secondary = pty.openpty()
+    before = termios.tcgetattr(secondary)
+    app = subprocess.Popen(command, stdin=secondary, stdout=secondary, stderr=secondary, env=env, close_fds=True)
+    shown = b""
+
+    def read_until(wanted: bytes, seconds: float) -> None:
+        nonlocal shown
+        deadline = time.monotonic() + seconds
+        while wanted not in shown and time.monotonic() < deadline and app.poll() is None:
+            if select.select([main], [], [], 0.1)[0]:
+                shown += os.read(main, 65536)
+
+    try:
+        deadline = time.monotonic() + 20
+        held = False
+        while not held and time.monotonic() < deadline and app.poll() is None:
+            local = termios.tcgetattr(secondary)[3]
+            held = not local & termios.ECHO and bool(local & termios.ICANON)  # Textual's own mode leaves ICANON off
+            time.sleep(0.002)
+        assert held, "the echo was not held while the explorer started"
+        os.write(main, b"3")
+        read_until(b"c basis", 60)
+        assert b"c basis" in shown, shown[-800:]  # the key reached the app: the Casualties pane is open
+        assert b"3" not in shown.split(b"\x1b[?1049h")[0], shown[:200]  # nothing echoed before the app's screen
+        os.write(main, b"q")
+        assert app.wait(timeout=20) == 0
+        assert termios.tcgetattr(secondary)[3] == before[3], "the terminal's echo and modes are back as they were"
+    finally:
+        if app.poll() is None:
+            app.kill()
+            app.wait()
+        os.close(secondary)
+        os.close(main)
