@@ -20,7 +20,8 @@ from textual.screen import Screen
 from textual.scrollbar import ScrollBar
 from textual.containers import Horizontal
 from textual.content import Content
-from textual.widgets import Input, Label, Static, Tab, TabbedContent, TabPane, Tree
+from textual.widget import Widget
+from textual.widgets import Input, Label, Static, Tab, TabbedContent, TabPane, TextArea, Tree
 from textual.worker import get_current_worker
 
 from explorer import export
@@ -97,7 +98,7 @@ class ExplorerApp(ReportsWorkerFailures, App):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
     BINDINGS = [
-        *(Binding(str(number), f"show_pane('{pane_id}')", pane_class.title, show=False,
+        *(Binding(str(number), f"show_pane('{pane_id}')", pane_class.title, show=False, priority=True,
                   tooltip=f"{pane_class.title}: {pane_class.summary[:1].lower()}{pane_class.summary[1:]}")
           for number, (pane_id, pane_class) in enumerate(TABS, start=1)),
         Binding("d", "focus_dates", "Dates", show=False, tooltip="type the date range (enter applies, esc returns)"),
@@ -105,13 +106,13 @@ class ExplorerApp(ReportsWorkerFailures, App):
                   show=dimension.show_key,
                   tooltip=f"{dimension.description} (unknown included; type to narrow)") for dimension in DIMENSIONS),
         Binding("x", "remove_filter_part", "Remove part", show=False, tooltip="remove one part of the filter (the dates, a value, an actor, the search, imprecise left out)"),
-        Binding("slash", "prompt('search')", "Search", key_display="/",
+        Binding("slash", "prompt('search')", "Search", key_display="/", priority=True,
                 tooltip="find rows holding every word typed (events: text, front, place, actors' names; casualties: person, nationality, front, ranks, sources)"),
         Binding("n", "find(True)", "Next match", show=False, tooltip="the next row the search finds"),
         Binding("N", "find(False)", "Previous match", show=False, tooltip="the previous row the search finds"),
         Binding("equals_sign", "search_as_filter", "Search as filter", key_display="=", show=False,
                 tooltip="keep only the events the last search finds (a filter part like the others)"),
-        Binding("colon", "prompt('date')", "Jump to date", key_display=":", show=False,
+        Binding("colon", "prompt('date')", "Jump to date", key_display=":", show=False, priority=True,
                 tooltip="move the events list and the chart to a typed day, month or year"),
         Binding("i", "toggle_imprecise", "Imprecise", show=False,
                 tooltip="show or leave out imprecise rows: unknown dates, periods over a year, country-wide figures"),
@@ -525,10 +526,8 @@ class ExplorerApp(ReportsWorkerFailures, App):
         return self.query_one(f"#{active.removeprefix('tab-')}", Pane)
 
     def action_show_pane(self, pane_id: str) -> None:
-        tabs = self.query_one(TabbedContent)
-        if tabs.active == f"tab-{pane_id}":
-            self._focus_pane(pane_id)
-        tabs.active = f"tab-{pane_id}"
+        self.query_one(TabbedContent).active = f"tab-{pane_id}"
+        self._focus_pane(pane_id)  # now: the keys typed after the pane key are the pane's
 
     @on(TabbedContent.TabActivated)
     def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
@@ -539,10 +538,16 @@ class ExplorerApp(ReportsWorkerFailures, App):
 
     def _focus_pane(self, pane_id: str) -> None:
         """Focus the pane's main widget: its table, or the actor tree."""
-        self.query_one(dict(TABS)[pane_id].main_widget).focus()
+        self._focus_now(self.query_one(dict(TABS)[pane_id].main_widget))
+
+    def _focus_now(self, widget: Widget) -> None:
+        """Focus `widget` before the next key is read, not after the messages already queued (as
+        `Widget.focus` does): keys that come in one burst (a paste, a lagging SSH link, keys typed during
+        start-up) go where the key before them pointed, not to the pane as commands."""
+        self.screen.set_focus(widget)
 
     def action_focus_dates(self) -> None:
-        self.query_one("#date-from", Input).focus()
+        self._focus_now(self.query_one("#date-from", Input))
 
     def action_leave_field(self) -> None:
         if isinstance(self.focused, Input):
@@ -566,7 +571,7 @@ class ExplorerApp(ReportsWorkerFailures, App):
         prompt.placeholder = hint
         prompt.value = ""
         self._show_prompt(True)
-        prompt.focus()
+        self._focus_now(prompt)
 
     def _show_prompt(self, shown: bool) -> None:
         """The prompt takes the footer's line while open: the panes keep their size, so neither
@@ -813,9 +818,17 @@ class ExplorerApp(ReportsWorkerFailures, App):
                 yield SystemCommand(f"SQL: {name}  ‹{key}›" if key else f"SQL: {name}", help_text, callback)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """While a date field has focus, the letter and digit keys type into it instead of acting."""
+        """While a date field has focus, the letter and digit keys type into it instead of acting. The keys
+        that move the focus (a pane's digit, `/`, `:`) act first (priority bindings), so that the keys typed
+        after them in one burst go where they point; they stand aside where text is typed and over a dialog."""
         if isinstance(self.focused, Input) and action in TYPED_KEY_ACTIONS:
             return False
+        if action in FOCUS_MOVING_ACTIONS:
+            focused = self.focused
+            typing = isinstance(focused, (Input, TextArea)) or (
+                focused is not None and any(isinstance(widget, ValuePicker) for widget in focused.ancestors_with_self))
+            own_search = action == "prompt" and self._open_pane_id == "sql"  # its results have a `/` of their own
+            return not typing and not own_search and isinstance(self.screen, MainScreen)
         return True
 
 
@@ -830,3 +843,5 @@ TYPED_KEY_ACTIONS = frozenset(
     binding.action.split("(")[0] for binding in ExplorerApp.BINDINGS if len(binding.key) == 1 or binding.key == "question_mark"
 )
 """Actions bound to keys that a date field needs for typing."""
+FOCUS_MOVING_ACTIONS = frozenset({"show_pane", "prompt"})
+"""Bound with priority: handled as soon as read, before the keys after them are given to a widget."""

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from textual.widgets import Input, OptionList, Static
+from textual.widgets import Input, OptionList, Static, TabbedContent
 
 from explorer.app import ExplorerApp
 from explorer.db import queries
@@ -480,3 +480,57 @@ async def test_a_long_filter_summary_fits_its_line(app, con, size):
             assert "6 nationalities · 3 fronts · 2 actors" in text
         else:
             assert all(value in text for value in nationalities | fronts)
+
+
+def burst(app, *keys: str) -> None:
+    """Keys as a terminal hands them over in one read (a paste, a lagging SSH link, keys typed during
+    start-up): all queued before the app handles the first. `Pilot.press` waits after each key."""
+    from textual import events
+
+    names = {"/": "slash", ":": "colon", " ": "space", "-": "minus", "\r": "enter"}
+    for text in keys:
+        for character in text:
+            key = names.get(character, character)
+            event = events.Key(key, None if key == "enter" else character)
+            event.set_sender(app)
+            app.post_message(event)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_keys_in_one_burst_go_where_the_key_before_them_points(app, size):
+    """Typed in one burst, `/khan tuman⏎` ran k, h, a, n, t, m as pane commands (the picker opened, the dates
+    narrowed) because the prompt took the focus after the letters had been handed to the events table; so did
+    `:2016-05⏎` and `4SELECT 9`. The keys that move the focus now act as soon as they are read."""
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        before = app.filters
+        burst(app, "/khan tuman\r")
+        await settle(pilot)
+        assert app.filters == before and not app.screen.query(ValuePicker)
+        event = app.query_one("#events", RecordTable).current_record
+        assert "khan tum" in event["title"].lower(), event["title"]
+        burst(app, ":2016-05\r")
+        await settle(pilot)
+        assert app.filters == before and app.query_one(MonthlyChart).current_month == date(2016, 5, 1)
+        assert app.query_one("#events", RecordTable).current_record["date"] >= date(2016, 5, 1)
+        burst(app, "4SELECT 9")
+        await settle(pilot)
+        from textual.widgets import TextArea
+
+        editor = app.query_one(TextArea)
+        assert editor.has_focus and editor.text.endswith("SELECT 9"), editor.text[-40:]
+        burst(app, " / 2 ; 1:")  # in the editor these are text, not a search, a pane or a jump
+        await settle(pilot)
+        assert editor.has_focus and editor.text.endswith("SELECT 9 / 2 ; 1:") and not app.query_one("#prompt-bar").display
+        app.action_show_pane("timeline")  # the editor types digits: its way out is the mouse, or esc to the results
+        await settle(pilot)
+        await pilot.press("d")
+        burst(app, "2015")
+        await settle(pilot)
+        assert app.query_one("#date-from", Input).value == "2015" and app.query_one(TabbedContent).active == "tab-timeline"
+        await pilot.press("escape", "f")
+        await settle(pilot)
+        burst(app, "/")  # in a picker, typing narrows its list (Hawran/Daraa/Quneitra)
+        await settle(pilot)
+        assert app.screen.query(ValuePicker) and app.query_one(TabbedContent).active == "tab-timeline"
+        assert not app.query_one("#prompt-bar").display
