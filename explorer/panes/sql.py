@@ -195,6 +195,8 @@ class SqlPane(ReportsWorkerFailures, Vertical):
         yield ResultGrid(id="sql-results")
 
     def on_mount(self) -> None:
+        editor = self.query_one(TextArea)
+        editor.move_cursor(editor.document.end)  # typing adds to the text, and ctrl+j runs its last statement
         for problem in (self.history.problem, self.editor_state.problem):
             if problem:
                 self.app.notify(problem, severity="warning", timeout=15)
@@ -208,8 +210,10 @@ class SqlPane(ReportsWorkerFailures, Vertical):
         if not self.schema_requested:
             self.schema_requested = True
             editor = self.query_one(TextArea)
-            editor.language = "sql"
-            editor.move_cursor(editor.document.end)  # typing adds to the text, and ctrl+j runs its last statement
+            where, selection = editor.cursor_location, editor.selection
+            editor.language = "sql"  # it puts the cursor back at the start
+            editor.selection = selection
+            editor.move_cursor(where)
             self._load_schema()
 
     @engine_work("reading the schema", group="sql-schema")
