@@ -72,9 +72,10 @@ def _cut_whole(label: Text, room: int) -> None:
     """Cut `label` to `room` cells ending in `…`, after its last whole figure (or word) that fits: `≤2,0…`
     would read as another number."""
     plain = label.plain
-    cut = plain.rfind(" · ", 0, room - 1)
+    cut = max(plain.rfind(" · ", 0, room - 1), plain.rfind("  ", 0, room - 1))  # after a figure, or before the note
     if cut <= 0:
         cut = plain.rfind(" ", 0, room - 1)
+    cut = len(plain[:cut].rstrip()) if cut > 0 else cut
     if cut <= 0 or cell_len(plain[:cut]) > room - 2:
         label.truncate(room, overflow="ellipsis")
         return
