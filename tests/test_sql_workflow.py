@@ -272,6 +272,26 @@ async def test_a_wide_result_scrolls_sideways_to_every_column_and_marks_each_cut
         assert grid.cursor_column == 0 and grid.scroll_x == 0 and not any(line.startswith("‹") for line in lines)
 
 
+async def test_the_cursor_s_column_stays_in_view_when_wider_values_come_into_view(catalog):
+    """With the cursor on the last column of `casualties`, moving down widened the columns before it (wider values
+    came into view) while the sideways scroll stayed, so the cursor's column slid past the right edge."""
+    app = ExplorerApp(catalog)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_sql(app, pilot)
+        await run_sql(app, pilot, "SELECT * FROM casualties")
+        await pilot.press("escape")
+        grid = app.query_one(ResultGrid)
+        last = len(grid.result.columns) - 1
+        await pilot.press(*["l"] * last)
+        for keys in (["j"] * 10, ["pagedown"] * 2, ["G"], ["g"]):
+            await pilot.press(*keys)
+            await settle(pilot)
+            right = 1 + sum(width + 2 for width in grid.widths[:last]) + grid.widths[last]  # where the column ends
+            lines = screen_lines(app, grid)
+            assert grid.cursor_column == last and right <= grid.scroll_x + grid.scrollable_content_region.width - 1, (keys, lines[:3])
+            assert not any(line.rstrip().endswith("›") for line in lines), (keys, lines)
+
+
 async def test_the_editor_opens_with_the_cursor_after_its_text(catalog, private_state):
     """The editor opened with the cursor at its first column, so a word typed at once went in front of the saved
     query (`ySELECT`) and was saved so. The cursor now starts after the text, and ctrl+j runs its last statement."""

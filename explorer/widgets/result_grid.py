@@ -157,6 +157,7 @@ class ResultGrid(ReportsWorkerFailures, ScrollView, can_focus=True):
         if widths != self.widths:
             self.widths = widths
             self._set_virtual_size()
+            self._keep_column_visible()  # the columns before it grew: the cursor's column moved right
             self.refresh()
 
     def row(self, index: int) -> tuple | None:
@@ -301,14 +302,19 @@ class ResultGrid(ReportsWorkerFailures, ScrollView, can_focus=True):
         self.refresh()
 
     def watch_cursor_column(self) -> None:
+        self._keep_column_visible()
+        self.refresh()
+
+    def _keep_column_visible(self) -> None:
         """Scroll sideways so the cursor's column is in view: whole if it fits, else from its start."""
+        if not self.widths or self.cursor_column >= len(self.widths):
+            return
         left = 1 + sum(width + 2 for width in self.widths[: self.cursor_column])
         right = left + (self.widths[self.cursor_column] if self.widths else 0)
         visible = self.scrollable_content_region.width - 1  # a cell for the edge's mark
         if left - 1 < self.scroll_x or right > self.scroll_x + visible:
             self.scroll_to(x=left - 1 if left - 1 < self.scroll_x or right - left > visible else right - visible,
                            animate=False, immediate=True)
-        self.refresh()
 
     def _keep_cursor_visible(self) -> None:
         visible = max(1, self.size.height - 1)
