@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from functools import partial
 from datetime import date
@@ -142,7 +143,7 @@ class ExplorerApp(ReportsWorkerFailures, App):
         Binding("q", "quit", "Quit", tooltip="quit"),
     ]
 
-    filters: reactive[Filters] = reactive(Filters, init=False)
+    filters: reactive[Filters] = reactive(Filters, init=False, repaint=False)
 
     def __init__(self, catalog: Engine, view: ViewSpec | None = None) -> None:
         super().__init__()
@@ -155,6 +156,8 @@ class ExplorerApp(ReportsWorkerFailures, App):
         self.refreshes = 0
         """How many times the panes have been refreshed (once per filter change)."""
         self._refresh_cursor: Cursor | None = None
+        self._count_cursor: Cursor | None = None
+        """The cursor of the last refresh's counts of the tabs out of sight (see `refresh_panes`)."""
         self._stale: set[str] = set()
         """Panes out of sight whose data is older than the filter: they load when their tab opens."""
         self._last_refresh: tuple[Filters, Cursor] | None = None
@@ -394,18 +397,33 @@ class ExplorerApp(ReportsWorkerFailures, App):
         worker = get_current_worker()
         if self._refresh_cursor is not None:
             self._refresh_cursor.interrupt()
+            self._count_cursor.interrupt()
             for pane in panes:
                 pane.interrupt()
         con = self._refresh_cursor = self.catalog.cursor()
+        counter = self._count_cursor = con.cursor()
         open_pane = self._open_pane_id
+        others = [pane for pane in panes if pane.id != open_pane]
+
+        def count_others() -> list[int]:
+            return [pane.count(counter, filters) for pane in others if not worker.is_cancelled]
+
         results = []
         try:
-            with neutral_errors():
-                for pane in panes:
-                    if worker.is_cancelled:
-                        return
-                    data = pane.load(con, filters) if pane.id == open_pane else None
-                    results.append((pane, data, pane.row_count(data) if data is not None else pane.count(con, filters)))
+            # The other tabs' counts run beside the open pane's queries, on a cursor of their own.
+            with neutral_errors(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="refresh-counts") as pool:
+                counts = pool.submit(count_others)
+                try:
+                    loaded = {pane.id: pane.load(con, filters) for pane in panes if pane.id == open_pane}
+                    counted = dict(zip((pane.id for pane in others), counts.result()))
+                except BaseException:
+                    counter.interrupt()
+                    raise
+            if worker.is_cancelled:
+                return
+            for pane in panes:
+                data = loaded.get(pane.id)
+                results.append((pane, data, pane.row_count(data) if data is not None else counted[pane.id]))
         except Cancelled:
             return
         if not worker.is_cancelled:

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import csv
+import subprocess
+import sys
 import threading
-from datetime import date
+from datetime import date, timedelta
+from pathlib import Path
 
 import duckdb
 import pytest
+from textual._compositor import Compositor
 from textual.widgets import Input, SelectionList, Static, TabbedContent, Tree
 from textual.widgets._footer import FooterKey
 
 import explorer.app
 from explorer.app import ExplorerApp
 from explorer.db import queries
+from explorer.db.catalog import open_catalog
 from explorer.db.filters import Filters
 from explorer.panes import timeline
 from explorer.panes.casualties import CasualtiesPane
@@ -250,6 +255,58 @@ async def test_a_filter_change_keeps_the_selected_event_and_shows_no_other_meanw
         await settle(pilot)
         assert events.current_record["event_id"] == kept and events.cursor_row == kept_ids.index(kept) > 0
         assert shown and set(shown) == {kept}
+
+
+@pytest.fixture(scope="module")
+def synthetic_catalog(tmp_path_factory):
+    """A generated directory (benchmarks/generate.py) with 5,000 events: more than a page of the events table."""
+    folder = tmp_path_factory.mktemp("synthetic") / "data"
+    generate = Path(__file__).parents[1] / "benchmarks" / "generate.py"
+    subprocess.run([sys.executable, str(generate), "20000", str(folder)], check=True, capture_output=True)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CONFLICT_EXPLORER_CACHE_DIR", str(tmp_path_factory.mktemp("synthetic-cache")))
+        opened = open_catalog(folder)
+    with opened:
+        yield opened
+
+
+async def test_a_filter_change_finds_a_selected_event_far_down_with_its_own_queries(synthetic_catalog, monkeypatch):
+    """The selected event, hundreds of rows down under the new filter, is placed by the refresh's own queries,
+    with its page and its linked casualties: after the first paint the table asks for nothing more, and
+    neither the cursor nor the detail passes by another event."""
+    shown, asked = [], []
+    show_detail = timeline.TimelinePane.show_detail
+
+    def spied(pane) -> None:
+        shown.append(pane.selected_event["event_id"] if pane.selected_event else None)
+        show_detail(pane)
+
+    app = ExplorerApp(synthetic_catalog)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        events = table(app, "#events")
+        pane = app.query_one("#timeline")
+        events.move_cursor(250)
+        await settle(pilot)
+        monkeypatch.setattr(timeline.TimelinePane, "show_detail", spied)
+        monkeypatch.setattr(RecordTable, "_locate", lambda table, *args: asked.append(("locate", args)))
+        monkeypatch.setattr(RecordTable, "_request", lambda table, page: asked.append(("page", page)))
+        monkeypatch.setattr(timeline.TimelinePane, "_load_event_casualties",
+                            lambda pane, event_id: asked.append(("casualties", event_id)))
+        record = pane.selected_event
+        kept, first_day = record["event_id"], events.records[0]["date"]
+        later = Filters(date_from=first_day + timedelta(days=1))
+        in_order = sorted(queries.events_in_range(synthetic_catalog.cursor(), later).to_pylist(),
+                          key=lambda event: (event["date"] is None, event["date"], event["event_id"]))
+        position = [event["event_id"] for event in in_order].index(kept)
+        assert position >= 200  # not on the first page
+        del shown[:], asked[:]
+        app.filters = later
+        await settle(pilot)
+        assert events.current_record["event_id"] == kept and events.cursor_row == position
+        assert asked == [] and set(shown) == {kept}
+        assert kept in pane.event_casualties
+        assert record["title"] in shown_text(app.query_one("#timeline .detail", Static))
 
 
 async def test_khan_tuman_disagreement_is_visible(app):
@@ -629,6 +686,28 @@ async def test_a_filter_change_lays_the_screen_out_at_most_once(app, size):
             passes[filters.summary({})] = counted
         too_many = {shown: asking for shown, asking in passes.items() if len(asking) > 1}
         assert not too_many, too_many  # for each filter, the widgets that asked for each layout pass
+
+
+async def test_a_filter_change_repaints_what_changed_once_never_the_whole_screen(app, monkeypatch):
+    """Setting the app's filter repainted the whole screen (a reactive's default) while the refresh's queries
+    ran, 12-68 ms of the UI thread at 120x40 and 1 million rows; and the detail was painted a second time, a
+    frame later, when the table announced the row that `show` had just shown."""
+    frames: list[set[str]] = []
+    update_widgets = Compositor.update_widgets
+
+    def spied(compositor, widgets) -> None:
+        frames.append({type(widget).__name__ for widget in widgets})
+        update_widgets(compositor, widgets)
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        monkeypatch.setattr(Compositor, "update_widgets", spied)
+        for filters in FILTER_CHANGES:
+            del frames[:]
+            app.filters = filters
+            await settle(pilot)
+            assert frames and not any("MainScreen" in frame for frame in frames), (filters, frames)
+            assert sum("Detail" in frame for frame in frames) <= 1, (filters, frames)
 
 
 def footer_keys(app) -> list[str]:

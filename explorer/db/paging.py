@@ -187,6 +187,16 @@ class RowQuery:
                             list(self.params) + [key]).fetchall()
         return Anchor(*found[0]) if found else None
 
+    def place(self, con: Cursor, order: Order, key: object, total: int, page_rows: int) -> tuple[int, Anchor, list[dict]] | None:
+        """The row with `key`, if the rows hold it: its position, its anchor and its page (of `page_rows`
+        rows, read from it), in one call off the UI thread instead of a round trip for each."""
+        anchor = self.anchor_of(con, order, key)
+        if anchor is None:
+            return None
+        position = self.position(con, order, anchor)
+        start = position // page_rows * page_rows
+        return position, anchor, self.page(con, order, start, page_rows, total, near=(position, anchor))
+
     def matches(self, con: Cursor, terms: Sequence[str]) -> Predicate:
         """Rows holding every word of `terms` in one of the text columns (or the extra ways)."""
         return self._matches(con, terms)[0]
@@ -278,13 +288,15 @@ class QueryRows:
     immediate = False
 
     def __init__(self, query: RowQuery, total: int, connect: Callable[[], Cursor],
-                 enrich: Callable[[Cursor, list[dict]], None] | None = None) -> None:
+                 enrich: Callable[[Cursor, list[dict]], None] | None = None,
+                 landmark: tuple[Order, int, Anchor] | None = None) -> None:
         self.query = query
         self.total = total
         self.connect = connect
         self.enrich = enrich
         """Adds columns a page needs that are not worth computing for every row (e.g. a tally's context)."""
-        self._landmark: tuple[Order, int, Anchor] | None = None
+        self._landmark = landmark
+        """The last row found or located, with its order and position: the pages around it are read from it."""
         """The last row found or located, with its order and position: the pages around it are read from it."""
 
     def read(self, order: Order | None, start: int, count: int, after: dict | None = None, before: dict | None = None) -> list[dict]:

@@ -27,6 +27,8 @@ class Pane(ReportsWorkerFailures, Vertical):
     """The table whose rows under the filter the tab counts."""
     counted_unit = ""
     """What the tab's count counts (singular), where the pane's own title does not say it (casualties: report)."""
+    _detail_shown: DetailText | None = None
+    """What the detail panel was last given (`show_detail` gives it again only when it changes)."""
 
     def load(self, con: Cursor, filters: Filters) -> Any:
         raise NotImplementedError
@@ -87,8 +89,12 @@ class Pane(ReportsWorkerFailures, Vertical):
         repaints every table's scrollbars too, which over SSH costs more than the detail itself. A detail out
         of sight (a narrow terminal hides it) gets its height from the layout pass that shows it."""
         detail = self.query_one(".detail", Static)
+        text = self.detail_text()
+        if text == self._detail_shown:  # e.g. the table announcing the row `show` has just shown: no second paint
+            return
+        self._detail_shown = text
         height = detail.size.height
-        detail.update(self.detail_text(), layout=False)
+        detail.update(text, layout=False)
         detail.clear_cached_dimensions()
         if not detail.is_on_screen:
             return

@@ -15,12 +15,12 @@ from textual.containers import Horizontal
 from explorer.db import queries
 from explorer.db.filters import Filters
 from explorer.format import counted, dated, period
-from explorer.db.paging import QueryRows, RowQuery
+from explorer.db.paging import Anchor, Order, QueryRows, RowQuery
 from explorer.export import CitedRecord
 from explorer.panes.base import Pane
 from explorer.widgets.detail import Detail, DetailScroll, DetailText, url_lines
 from explorer.widgets.chart import ChartData, MonthlyChart, month_range
-from explorer.widgets.record_table import PAGE_ROWS, Column, RecordTable
+from explorer.widgets.record_table import PAGE_ROWS, Column, Located, RecordTable
 from explorer.workers import engine_work
 from explorer.engine import Cursor
 
@@ -49,6 +49,10 @@ class TimelineData:
     chart: ChartData
     event_casualties: dict[str, list[dict]]
     """The linked casualties of the event the table will select, looked up with the rest."""
+    kept: Located | None = None
+    """Where the selected event is under the new filter, when it is not among the first rows."""
+    landmark: tuple[Order, int, Anchor] | None = None
+    """That event's place, from which the pages around it are read."""
 
 
 @dataclass
@@ -134,6 +138,9 @@ class TimelinePane(Pane):
         self.event_casualties: dict[str, list[dict]] = {}
         """Casualty occurrences linked to each event seen so far (they do not depend on the filter)."""
         self._requested_event: str | None = None
+        self._highlighted_event: str | None = None
+        """The selected event's id, as the table last announced it in its default order (read by `load`, off
+        the UI thread)."""
         self._chart_cursor: Cursor | None = None
         """The cursor of the chart's queries, which run beside the events' (see `load`)."""
 
@@ -155,13 +162,29 @@ class TimelinePane(Pane):
                 total = sum(per_month.values())
                 event_rows = queries.event_rows(con, filters, indexed=self.app.catalog.search_index)
                 events = event_rows.page(con, event_rows.default, 0, PAGE_ROWS, total)
-                casualties = self._casualties_of_selected(con, events)
+                selected, kept, landmark = self._place_selected(con, event_rows, events, total)
+                casualties = self._casualties_of(con, selected)
                 rows = chart_rows.result()
             except BaseException:
                 chart_cursor.interrupt()
                 raise
         dated = {month: count for month, count in per_month.items() if month is not None}
-        return TimelineData(events, event_rows, total, _chart_data(rows, filters, dated), casualties)
+        return TimelineData(events, event_rows, total, _chart_data(rows, filters, dated), casualties, kept, landmark)
+
+    def _place_selected(self, con: Cursor, event_rows: RowQuery, events: list[dict], total: int
+                        ) -> tuple[str | None, Located | None, tuple[Order, int, Anchor] | None]:
+        """The event the table will select under the new filter (the selected one if it holds it, else the
+        first), and where it is when not among `events` (the first page). The table then keeps it selected
+        with no round trip after the first paint, nor one for its page, nor a frame of another row selected."""
+        first = events[0]["event_id"] if events else None
+        kept = self._highlighted_event
+        if kept is None or any(event["event_id"] == kept for event in events):
+            return kept or first, None, None
+        placed = event_rows.place(con, event_rows.default, kept, total, PAGE_ROWS)
+        if placed is None:
+            return first, Located(kept, None, []), None
+        position, anchor, page = placed
+        return kept, Located(kept, position, page), (event_rows.default, position, anchor)
 
     def action_chart_month(self, step: int) -> None:
         self.query_one(MonthlyChart).action_move(step)
@@ -194,11 +217,9 @@ class TimelinePane(Pane):
         if self._chart_cursor is not None:
             self._chart_cursor.interrupt()
 
-    def _casualties_of_selected(self, con: Cursor, events: list[dict]) -> dict[str, list[dict]]:
+    def _casualties_of(self, con: Cursor, selected: str | None) -> dict[str, list[dict]]:
         """The linked casualties of the event the table will select (the selected one if it stays, else
         the first), unless known: the first screen then shows them without a second round trip."""
-        shown = {event["event_id"] for event in events}
-        selected = self._requested_event if self._requested_event in shown else events[0]["event_id"] if events else None
         if selected is None or selected in self.event_casualties:
             return {}
         return {selected: queries.event_occurrences(con, selected).to_pylist()}
@@ -206,7 +227,8 @@ class TimelinePane(Pane):
     def show(self, data: TimelineData) -> None:
         self.event_casualties.update(data.event_casualties)
         self.query_one(MonthlyChart).set_data(data.chart)
-        self.query_one("#events", RecordTable).set_source(QueryRows(data.rows, data.total, self.app.catalog.cursor), first_rows=data.events)
+        self.query_one("#events", RecordTable).set_source(QueryRows(data.rows, data.total, self.app.catalog.cursor, landmark=data.landmark),
+                                                          first_rows=data.events, located=data.kept)
         self.show_detail()
         self._request_event_casualties()  # now, not when the table's message arrives a frame or two later
 
@@ -221,7 +243,9 @@ class TimelinePane(Pane):
         return self.query_one("#events", RecordTable).current_record
 
     @on(RecordTable.RecordHighlighted, "#events")
-    def _event_highlighted(self) -> None:
+    def _event_highlighted(self, message: RecordTable.RecordHighlighted) -> None:
+        in_order = message.record is not None and message.table.order is None  # `load` reads the default order only
+        self._highlighted_event = message.record["event_id"] if in_order else None
         self.show_detail()
         self._request_event_casualties()
 

@@ -55,6 +55,11 @@ class DetailText:
     def __contains__(self, part: str) -> bool:
         return part in str(self)
 
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, DetailText) and self.lines == other.lines
+
+    __hash__ = None
+
 
 def url_lines(label: str, url: str | None, indent: str = "") -> list[str | Link]:
     """`label:` (with the keys that follow it) then the URL on its own line, or `label: —` when there is none."""

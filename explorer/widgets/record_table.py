@@ -55,6 +55,17 @@ class Column:
         return self.render(record) if self.render else cell(record.get(self.key))
 
 
+@dataclass(frozen=True)
+class Located:
+    """Where a record is in a new source's default order, found off the UI thread with its first rows: the
+    cursor stays on it without a round trip. `row` is None when the source does not hold it; `rows` is
+    the page holding it."""
+
+    key: object
+    row: int | None
+    rows: list[dict]
+
+
 def _sort_key(value: object) -> tuple:
     """None sorts last; numbers, dates and strings each among themselves."""
     if value is None:
@@ -262,10 +273,10 @@ class RecordTable(ReportsWorkerFailures, ContentSizeWithoutLayout, ScrollView, c
         self.set_source(ListRows(records, columns or self.record_columns, keep), keep_record=bool(keep), columns=columns)
 
     def set_source(self, source: RowSource, first_rows: list[dict] | None = None, keep_record: bool = True,
-                   columns: list[Column] | None = None) -> None:
+                   columns: list[Column] | None = None, located: Located | None = None) -> None:
         """Show `source`'s rows (with `columns`, when they change with it); `first_rows` (read off the UI
-        thread, in the default order) saves a round trip. The cursor stays on the same record when the
-        source holds it (`keep_record`)."""
+        thread, in the default order) saves a round trip, and so does `located`, where the selected record
+        is in it. The cursor stays on the same record when the source holds it (`keep_record`)."""
         current = self._read_row(self.cursor_row)
         kept = self.source.key_of(current) if keep_record and current is not None else None
         self.source = source
@@ -282,6 +293,11 @@ class RecordTable(ReportsWorkerFailures, ContentSizeWithoutLayout, ScrollView, c
             self._place_cursor(source.locate(self.order, kept) or 0)
         elif (row := self._index_if_read(kept)) is not None:  # no round trip, and no other row shown selected meanwhile
             self._place_cursor(row)
+        elif located is not None and located.key == kept and self.order is None:
+            if located.row is not None:
+                self._store(located.row // PAGE_ROWS, located.rows)
+                self._fit_columns()
+            self._place_cursor(located.row or 0)
         else:
             self._place_cursor(0, announce=False)
             self._locate(self._generation, kept)
