@@ -34,6 +34,7 @@ from explorer.db.schema import UNKNOWN
 from explorer.db.versions import changed_versions
 from explorer.export import record_citation
 from explorer.format import counted_noun, short_count
+from explorer.idle_gc import CHECK_SECONDS as GC_CHECK_SECONDS, IdleCollector
 from explorer.panes.actors import ActorsPane
 from explorer.panes.base import Pane
 from explorer.panes.casualties import COLUMNS as CASUALTY_COLUMNS
@@ -184,11 +185,21 @@ class ExplorerApp(ReportsWorkerFailures, App):
         """What opening the view found (the data changed since it was made), also notified."""
         self.screen_diff = None if os.environ.get(FULL_REPAINT_VARIABLE) else ScreenDiff()
         """What the terminal shows, so that only changed cells are written (over SSH, bytes are time)."""
+        self.idle_gc = IdleCollector(lambda: any(worker.is_running for worker in self.workers))
+        """Python's full garbage collections, put off until no key is waiting for them."""
 
     def _display(self, screen: Screen, renderable) -> None:
         if self.screen_diff is not None and isinstance(renderable, CompositorUpdate) and not self.is_inline:
             renderable = DiffedUpdate(renderable, self.screen_diff, (self.size.width, self.size.height))
         super()._display(screen, renderable)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.InputEvent):
+            self.idle_gc.touch()
+        await super().on_event(event)
+
+    def on_unmount(self) -> None:
+        self.idle_gc.stop()
 
     def _check_terminal(self, fd: int) -> None:
         """Close the app once its terminal has gone (see `terminal_gone`)."""
@@ -223,6 +234,8 @@ class ExplorerApp(ReportsWorkerFailures, App):
         terminal = None if self.is_headless else terminal_fd()
         if terminal is not None:
             self.set_interval(CHECK_SECONDS, lambda: self._check_terminal(terminal))
+        self.idle_gc.start()
+        self.set_interval(GC_CHECK_SECONDS, self.idle_gc.check)
         self.app_suspend_signal.subscribe(self, self._forget_screen)
         self.app_resume_signal.subscribe(self, self._forget_screen)
         if self.catalog.cache.note:

@@ -463,7 +463,7 @@ def test_ctrl_c_interrupts_a_long_engine_call_at_once():
     threading.Timer(0.5, _thread.interrupt_main).start()
     started = time.monotonic()
     with pytest.raises(KeyboardInterrupt):
-        run_interruptibly(lambda: con.execute("SELECT count(DISTINCT a.range * b.range) FROM range(100000) a, range(100000) b").fetchall(),
+        run_interruptibly(lambda: con.execute("SELECT count(*) FROM range(100000) a, range(100000) b WHERE (a.range * b.range) % 7 = 3").fetchall(),
                           con.interrupt)
     assert time.monotonic() - started < 10
     assert con.execute("SELECT 42").fetchall() == [(42,)], "the connection is free again"
@@ -474,7 +474,7 @@ def test_a_time_limit_interrupts_the_call():
 
     con = duckdb.connect()
     with pytest.raises(TimedOut):
-        run_interruptibly(lambda: con.execute("SELECT count(DISTINCT a.range * b.range) FROM range(100000) a, range(100000) b").fetchall(),
+        run_interruptibly(lambda: con.execute("SELECT count(*) FROM range(100000) a, range(100000) b WHERE (a.range * b.range) % 7 = 3").fetchall(),
                           con.interrupt, timeout=0.3)
     assert run_interruptibly(lambda: con.execute("SELECT 7").fetchall(), con.interrupt, timeout=5) == [(7,)]
 
