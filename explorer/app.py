@@ -408,9 +408,10 @@ class ExplorerApp(ReportsWorkerFailures, App):
 
         A newer filter interrupts these. Panes out of sight load when their tab opens."""
         worker = get_current_worker()
+        for cursor in (self._refresh_cursor, self._count_cursor):
+            if cursor is not None:
+                cursor.interrupt()
         if self._refresh_cursor is not None:
-            self._refresh_cursor.interrupt()
-            self._count_cursor.interrupt()
             for pane in panes:
                 pane.interrupt()
         con = self._refresh_cursor = self.catalog.cursor()

@@ -309,6 +309,29 @@ async def test_a_filter_change_finds_a_selected_event_far_down_with_its_own_quer
         assert record["title"] in shown_text(app.query_one("#timeline .detail", Static))
 
 
+async def test_the_actor_detail_follows_a_filter_change_that_keeps_the_actor_highlighted(app, con):
+    """The tree is rebuilt with the cursor on the same line, so it announces nothing: the detail kept the old
+    filter's count and events (found by a red-team helper)."""
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot)
+        await pilot.press("2", "down", "down")
+        await settle(pilot)
+        pane = app.query_one("#actors")
+        actor = pane.selected_actor_id
+        narrower = Filters(date_from=date(2016, 4, 5), date_to=date(2016, 12, 31))
+        every = queries.events_in_range(con, Filters(actor_ids=frozenset({actor})))["title"].to_pylist()
+        kept = queries.events_in_range(con, Filters(date_from=narrower.date_from, date_to=narrower.date_to,
+                                                    actor_ids=frozenset({actor})))["title"].to_pylist()
+        assert 0 < len(kept) < len(every)  # the filter leaves some of the actor's events, not all
+        app.filters = narrower
+        await settle(pilot)
+        assert pane.selected_actor_id == actor
+        detail = shown_text(app.query_one("#actors .detail", Static))
+        assert f"Events ({len(kept)} under this filter)" in detail
+        assert all(title[:30] in detail for title in kept)
+        assert not any(title[:30] in detail for title in every if title not in kept)
+
+
 async def test_khan_tuman_disagreement_is_visible(app):
     """The newcomer's task: find Khan Tuman, see 13 to 20 Iranians killed across 4 reports, and who took part."""
     async with app.run_test(size=(120, 40)) as pilot:

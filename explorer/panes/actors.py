@@ -108,6 +108,9 @@ class ActorsPane(Pane):
         self.forces: list[dict] = []
         """Every actor's name and parent, to name parents and children the filter hides."""
         self.actor_events: dict[str, list[dict]] = {}
+        """The events of each actor looked at, under `filters` (forgotten when the filter changes)."""
+        self._events_asked: str | None = None
+        """The actor whose events are on their way (a newer lookup stops an older one)."""
         self.filters = Filters()
 
     def compose(self) -> ComposeResult:
@@ -139,7 +142,7 @@ class ActorsPane(Pane):
         self.every_actor = {row["actor_id"]: row for row in data.every_actor}
         self.actors = {row["actor_id"]: row for row in rows}
         self.forces = data.forces
-        self.actor_events = {}
+        self.actor_events, self._events_asked = {}, None
         tree = self.query_one(Tree)
         selected = self.selected_actor_id
         tree.clear()
@@ -158,6 +161,7 @@ class ActorsPane(Pane):
         self._select(selected)
         if tree.cursor_line < tree.size.height - 1:
             self.call_after_refresh(tree.scroll_home, animate=False)
+        self._show_selected()  # the cursor may stay on its line, and then the tree announces nothing
 
     def _add_actors(self, branch, actors: list[dict], children: dict[str | None, list[dict]]) -> None:
         for actor in sorted(actors, key=lambda row: row["short_name"].casefold()):
@@ -228,10 +232,15 @@ class ActorsPane(Pane):
         return node.data if node is not None else None
 
     @on(Tree.NodeHighlighted)
-    def _highlighted(self, event: Tree.NodeHighlighted) -> None:
+    def _highlighted(self) -> None:
+        self._show_selected()
+
+    def _show_selected(self) -> None:
+        """The highlighted actor's detail, and its events under the filter looked up unless known or asked for."""
         self.show_detail()
-        actor_id = event.node.data
-        if actor_id is not None and actor_id not in self.actor_events:
+        actor_id = self.selected_actor_id
+        if actor_id is not None and actor_id not in self.actor_events and actor_id != self._events_asked:
+            self._events_asked = actor_id
             self._load_events(actor_id, self.filters)
 
     @engine_work("looking up the actor's events", group="actor-events")
@@ -239,9 +248,11 @@ class ActorsPane(Pane):
         events = queries.events_in_range(self.app.catalog.cursor(), replace(filters, actor_ids=frozenset({actor_id})),
                                          limit=EVENTS_IN_DETAIL)
         rows = events.select(["date", "date_precision", "title"]).to_pylist()
-        self.app.call_from_thread(self._events_loaded, actor_id, rows)
+        self.app.call_from_thread(self._events_loaded, actor_id, filters, rows)
 
-    def _events_loaded(self, actor_id: str, rows: list[dict]) -> None:
+    def _events_loaded(self, actor_id: str, filters: Filters, rows: list[dict]) -> None:
+        if filters != self.filters:
+            return  # an earlier filter's: the new one's are on their way
         self.actor_events[actor_id] = rows
         if self.selected_actor_id == actor_id:
             self.show_detail()
